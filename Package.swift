@@ -83,6 +83,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `bench/run transforms`: evaluations per second of the compiled benchmark expressions.
+        .executableTarget(
+            name: "JSONataBenchmark",
+            dependencies: ["JSONata", "JSONValue"],
+            path: "bench/JSONataBenchmark",
+            swiftSettings: strict
+        ),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "JSONataTests", dependencies: ["JSONata", "JSONValue"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"]),
+        .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"]),
     ]
 )
