@@ -1,1 +1,60 @@
-import HookstreamCore
+public import HookstreamCore
+
+/// Everything the server keeps, behind one interface so the embedded SQLite store and the
+/// PostgreSQL store are interchangeable. Every read and write of tenant data takes the
+/// `Tenant` it is scoped to; a row of another tenant behaves as if it did not exist.
+public protocol Store: Sendable {
+    // MARK: Accounts
+
+    /// Creates the default organization and environment on an empty database, and registers
+    /// `bootstrapKey` (or a freshly generated key, returned once) for it.
+    func bootstrap(bootstrapKey: String?) async throws -> BootstrapResult
+    func createAccount(email: String, passwordHash: String, name: String?) async throws -> (User, Organization, Environment)
+    func credentials(email: String) async throws -> (user: User, passwordHash: String)?
+    func organization(id: String) async throws -> Organization?
+    func environment(id: String) async throws -> Environment?
+
+    func createSession(tokenHash: String, userID: String, expiresAt: Int64) async throws
+    func sessionUser(tokenHash: String, now: Int64) async throws -> User?
+    func deleteSession(tokenHash: String) async throws
+
+    func createAPIKey(_ record: APIKeyRecord, keyHash: String) async throws
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+    func apiKeys(organizationID: String) async throws -> [APIKeyRecord]
+    func revokeAPIKey(id: String, organizationID: String) async throws
+    func recordAPIKeyUsage(_ usage: [String: APIKeyUsage]) async throws
+
+    // MARK: Sources
+
+    func createSource(_ source: Source) async throws
+    /// A live source by ID, whatever its tenant: the public ingest path knows only the ID.
+    func source(id: String) async throws -> Source?
+    func source(id: String, tenant: Tenant) async throws -> Source?
+    func sources(tenant: Tenant, status: String?, beforeID: String?, limit: Int) async throws -> Page<Source>
+    func updateSource(_ source: Source) async throws
+    func deleteSource(id: String, tenant: Tenant, at: Int64) async throws
+
+    // MARK: Events
+
+    /// Stores a batch of accepted events in one transaction (the group commit).
+    func insertEvents(_ events: [Event]) async throws
+    func event(id: String, tenant: Tenant) async throws -> StoredEvent?
+    func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent>
+}
+
+public struct BootstrapResult: Sendable {
+    public var organization: Organization
+    public var environment: Environment
+    /// The plaintext of a key generated on this start, to print once; `nil` when none was made.
+    public var generatedKey: String?
+}
+
+public struct APIKeyUsage: Sendable {
+    public var requests: Int64
+    public var lastUsedAt: Int64
+
+    public init(requests: Int64, lastUsedAt: Int64) {
+        self.requests = requests
+        self.lastUsedAt = lastUsedAt
+    }
+}

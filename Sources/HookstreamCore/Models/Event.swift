@@ -1,0 +1,57 @@
+public import JSONValue
+
+/// One request received at a source, exactly as it arrived.
+public struct Event: Sendable, Equatable {
+    public var id: String
+    public var tenant: Tenant
+    public var sourceID: String
+    public var method: String
+    /// Header names lower-cased; repeated headers joined with ", " as HTTP allows.
+    public var headers: JSONObject
+    /// Query parameters; a repeated parameter becomes an array of its values.
+    public var query: JSONObject
+    public var contentType: String?
+    public var sourceIP: String?
+    public var bodySize: Int
+    public var body: EventBody
+    public var status: String
+    public var dedupStatus: String
+    public var verificationStatus: String?
+    public var receivedAt: Int64
+
+    public init(
+        id: String, tenant: Tenant, sourceID: String, method: String, headers: JSONObject, query: JSONObject,
+        contentType: String?, sourceIP: String?, bodySize: Int, body: EventBody, status: String = "received",
+        dedupStatus: String = "unique", verificationStatus: String? = nil, receivedAt: Int64
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.sourceID = sourceID
+        self.method = method
+        self.headers = headers
+        self.query = query
+        self.contentType = contentType
+        self.sourceIP = sourceIP
+        self.bodySize = bodySize
+        self.body = body
+        self.status = status
+        self.dedupStatus = dedupStatus
+        self.verificationStatus = verificationStatus
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Where an event's body bytes live: inline in the row (small bodies) or in the blob store
+/// under `key` (bodies over the inline limit).
+public enum EventBody: Sendable, Equatable {
+    case inline([UInt8])
+    case blob(key: String)
+}
+
+extension Event {
+    /// Bodies larger than this go to the blob store; the row keeps a reference.
+    public static let inlineBodyLimit = 10 * 1024
+
+    /// Event status values, in lifecycle order.
+    public static let statuses = ["received", "processing", "delivered", "failed"]
+}

@@ -1,0 +1,56 @@
+import Foundation
+public import HookstreamCore
+
+/// Large event bodies, one file each under `<data-dir>/blobs/<org>/<yyyy-mm-dd>/<event id>`.
+///
+/// A blob is written and fsynced (file and directory) before the event row that refers to it
+/// is committed, so a committed row never points at a missing file. A crash between the two
+/// leaves an unreferenced file, which is harmless.
+public struct BlobStore: Sendable {
+    public let root: String
+
+    public init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    public func key(for event: String, organizationID: String, receivedAt: Int64) -> String {
+        let day = Timestamp.iso(millis: receivedAt).prefix(10)
+        return "\(organizationID)/\(day)/\(event)"
+    }
+
+    public func write(_ bytes: [UInt8], key: String) throws {
+        let path = root + "/" + key
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw BlobStoreError.io("open \(path): errno \(errno)") }
+        defer { close(fd) }
+        var offset = 0
+        try bytes.withUnsafeBytes { buffer in
+            while offset < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw BlobStoreError.io("write \(path): errno \(errno)")
+                }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw BlobStoreError.io("fsync \(path): errno \(errno)") }
+        let dirFD = open(directory, O_RDONLY)
+        if dirFD >= 0 {
+            _ = fsync(dirFD)
+            close(dirFD)
+        }
+    }
+
+    public func read(key: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: root + "/" + key) else {
+            throw BlobStoreError.io("missing blob \(key)")
+        }
+        return [UInt8](data)
+    }
+}
+
+public enum BlobStoreError: Error { case io(String) }

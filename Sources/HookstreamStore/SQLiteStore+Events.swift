@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+extension SQLiteStore {
+    public func insertEvents(_ events: [Event]) async throws {
+        guard !events.isEmpty else { return }
+        try await pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
+                        body_size, body, body_blob, status, dedup_status, verification_status, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            var perSource: [String: Int] = [:]
+            for event in events {
+                var inline: Data?
+                var blobKey: String?
+                switch event.body {
+                case .inline(let bytes): inline = Data(bytes)
+                case .blob(let key): blobKey = key
+                }
+                try insert.execute(arguments: [
+                    event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
+                    JSON.object(event.headers).serialized(), JSON.object(event.query).serialized(), event.contentType,
+                    event.sourceIP, event.bodySize, inline, blobKey, event.status, event.dedupStatus,
+                    event.verificationStatus, event.receivedAt,
+                ])
+                perSource[event.sourceID, default: 0] += 1
+            }
+            let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
+            for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
+        }
+    }
+
+    public func event(id: String, tenant: Tenant) async throws -> StoredEvent? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT events.*, sources.name AS source_name FROM events LEFT JOIN sources ON sources.id = events.source_id
+                    WHERE events.id = ? AND events.org_id = ? AND events.env_id = ?
+                    """,
+                arguments: [id, tenant.organizationID, tenant.environmentID]
+            ).map(Self.storedEvent)
+        }
+    }
+
+    public func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent> {
+        try await pool.read { db in
+            var conditions = ["events.org_id = ?", "events.env_id = ?"]
+            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            if let sourceID = query.sourceID {
+                conditions.append("events.source_id = ?")
+                arguments += [sourceID]
+            }
+            if let status = query.status {
+                conditions.append("events.status = ?")
+                arguments += [status]
+            }
+            if let after = query.receivedAfter {
+                conditions.append("events.received_at >= ?")
+                arguments += [after]
+            }
+            if let before = query.receivedBefore {
+                conditions.append("events.received_at <= ?")
+                arguments += [before]
+            }
+            if let search = query.search, !search.isEmpty {
+                // An ID prefix, or a substring of an inline body. Bodies kept in the blob store
+                // are not searched: scanning files per query would not scale.
+                let escaped = Self.likeEscaped(search)
+                conditions.append("(events.id LIKE ? ESCAPE '\\' OR CAST(events.body AS TEXT) LIKE ? ESCAPE '\\')")
+                arguments += [escaped + "%", "%" + escaped + "%"]
+            }
+            let filter = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(filter)", arguments: arguments) ?? 0
+            var pageFilter = filter
+            var pageArguments = arguments
+            if let beforeID = query.beforeID {
+                pageFilter += " AND events.id < ?"
+                pageArguments += [beforeID]
+            }
+            pageArguments += [query.limit + 1]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT events.*, sources.name AS source_name FROM events LEFT JOIN sources ON sources.id = events.source_id
+                    WHERE \(pageFilter) ORDER BY events.id DESC LIMIT ?
+                    """,
+                arguments: pageArguments
+            ).map(Self.storedEvent)
+            return Self.page(rows, limit: query.limit, id: \.event.id, total: total)
+        }
+    }
+
+    static func likeEscaped(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func storedEvent(_ row: Row) -> StoredEvent {
+        let body: EventBody
+        if let key = row["body_blob"] as String? {
+            body = .blob(key: key)
+        } else {
+            body = .inline([UInt8]((row["body"] as Data?) ?? Data()))
+        }
+        let event = Event(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), sourceID: row["source_id"],
+            method: row["method"], headers: objectColumn(row["headers"]), query: objectColumn(row["query"]),
+            contentType: row["content_type"], sourceIP: row["source_ip"], bodySize: row["body_size"], body: body,
+            status: row["status"], dedupStatus: row["dedup_status"], verificationStatus: row["verification_status"],
+            receivedAt: row["received_at"])
+        return StoredEvent(event: event, sourceName: row["source_name"])
+    }
+
+    private static func objectColumn(_ text: String?) -> JSONObject {
+        guard let text, let value = try? JSON(parsing: text), let object = value.objectValue else { return [:] }
+        return object
+    }
+}

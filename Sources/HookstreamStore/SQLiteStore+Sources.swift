@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+extension SQLiteStore {
+    public func createSource(_ source: Source) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO sources (id, org_id, env_id, name, slug, status, template, verification_type,
+                            verification_header, verification_secret, previous_secret, previous_secret_expires_at,
+                            dedup_strategy, dedup_field, dedup_window_seconds, ip_allowlist, ip_denylist,
+                            schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                        """,
+                    arguments: StatementArguments([source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source))
+                        + [source.createdAt, source.updatedAt])
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict("A source with the slug '\(source.slug)' already exists")
+        }
+    }
+
+    public func source(id: String) async throws -> Source? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ? AND deleted_at IS NULL", arguments: [id]).map(Self.source)
+        }
+    }
+
+    public func source(id: String, tenant: Tenant) async throws -> Source? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM sources WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [id, tenant.organizationID, tenant.environmentID]
+            ).map(Self.source)
+        }
+    }
+
+    public func sources(tenant: Tenant, status: String?, beforeID: String?, limit: Int) async throws -> Page<Source> {
+        try await pool.read { db in
+            var sql = "SELECT * FROM sources WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
+            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status]
+            }
+            if let beforeID {
+                sql += " AND id < ?"
+                arguments += [beforeID]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.source)
+            return Self.page(rows, limit: limit, id: \.id)
+        }
+    }
+
+    public func updateSource(_ source: Source) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE sources SET name = ?, slug = ?, status = ?, template = ?, verification_type = ?,
+                            verification_header = ?, verification_secret = ?, previous_secret = ?,
+                            previous_secret_expires_at = ?, dedup_strategy = ?, dedup_field = ?, dedup_window_seconds = ?,
+                            ip_allowlist = ?, ip_denylist = ?, schema_validation_enabled = ?, json_schema = ?,
+                            schema_action = ?, updated_at = ?
+                        WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
+                        """,
+                    arguments: StatementArguments(Self.columns(source))
+                        + [source.updatedAt, source.id, source.tenant.organizationID, source.tenant.environmentID])
+                if db.changesCount == 0 { throw StoreError.notFound }
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict("A source with the slug '\(source.slug)' already exists")
+        }
+    }
+
+    public func deleteSource(id: String, tenant: Tenant, at: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE sources SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [at, id, tenant.organizationID, tenant.environmentID])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    /// The mutable columns, in the order both INSERT and UPDATE name them.
+    private static func columns(_ s: Source) -> [(any DatabaseValueConvertible)?] {
+        [
+            s.name, s.slug, s.status, s.template, s.verificationType, s.verificationHeader, s.sealedSecret,
+            s.sealedPreviousSecret, s.previousSecretExpiresAt, s.dedupStrategy, s.dedupField, s.dedupWindowSeconds,
+            s.ipAllowlist.map(jsonText), s.ipDenylist.map(jsonText), s.schemaValidationEnabled ? 1 : 0,
+            s.jsonSchema.map { $0.serialized() }, s.schemaAction,
+        ]
+    }
+
+    private static func jsonText(_ list: [String]) -> String { JSON.array(list.map(JSON.string)).serialized() }
+
+    private static func stringList(_ text: String?) -> [String]? {
+        guard let text, let value = try? JSON(parsing: text), let array = value.arrayValue else { return nil }
+        return array.compactMap(\.stringValue)
+    }
+
+    static func source(_ row: Row) -> Source {
+        Source(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
+            slug: row["slug"], status: row["status"], template: row["template"], verificationType: row["verification_type"],
+            verificationHeader: row["verification_header"], sealedSecret: row["verification_secret"],
+            sealedPreviousSecret: row["previous_secret"], previousSecretExpiresAt: row["previous_secret_expires_at"],
+            dedupStrategy: row["dedup_strategy"], dedupField: row["dedup_field"], dedupWindowSeconds: row["dedup_window_seconds"],
+            ipAllowlist: stringList(row["ip_allowlist"]), ipDenylist: stringList(row["ip_denylist"]),
+            schemaValidationEnabled: (row["schema_validation_enabled"] as Int64) != 0,
+            jsonSchema: (row["json_schema"] as String?).flatMap { try? JSON(parsing: $0) }, schemaAction: row["schema_action"],
+            eventCount: row["event_count"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    /// Turns `limit + 1` fetched rows into a page: the extra row only says there is more.
+    static func page<T>(_ rows: [T], limit: Int, id: (T) -> String, total: Int? = nil) -> Page<T> {
+        let hasMore = rows.count > limit
+        let items = Array(rows.prefix(limit))
+        return Page(items: items, hasMore: hasMore, nextAfterID: hasMore ? items.last.map(id) : nil, total: total)
+    }
+}

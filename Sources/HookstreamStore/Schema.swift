@@ -1,0 +1,102 @@
+/// The database schema, as numbered migrations applied in order and recorded in the database.
+///
+/// The SQL sticks to what SQLite and PostgreSQL both accept: TEXT ids, INTEGER Unix
+/// milliseconds, TEXT JSON documents, and one BLOB column (`bytea` on PostgreSQL, the one type
+/// name a dialect rewrites). Never edit a released migration; add the next one.
+enum Schema {
+    static let migrations: [(name: String, sql: String)] = [
+        ("001_accounts_sources_events", v1),
+    ]
+
+    static let v1 = """
+        CREATE TABLE organizations (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE environments (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            name TEXT,
+            password_hash TEXT NOT NULL,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            env_id TEXT NOT NULL REFERENCES environments(id),
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            env_id TEXT NOT NULL REFERENCES environments(id),
+            user_id TEXT REFERENCES users(id),
+            name TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            key_prefix TEXT NOT NULL,
+            request_count INTEGER NOT NULL DEFAULT 0,
+            revoked INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER
+        );
+        CREATE INDEX api_keys_by_org ON api_keys(org_id, id);
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            status TEXT NOT NULL,
+            template TEXT,
+            verification_type TEXT,
+            verification_header TEXT,
+            verification_secret TEXT,
+            previous_secret TEXT,
+            previous_secret_expires_at INTEGER,
+            dedup_strategy TEXT,
+            dedup_field TEXT,
+            dedup_window_seconds REAL NOT NULL,
+            ip_allowlist TEXT,
+            ip_denylist TEXT,
+            schema_validation_enabled INTEGER NOT NULL DEFAULT 0,
+            json_schema TEXT,
+            schema_action TEXT NOT NULL,
+            event_count INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX sources_by_env ON sources(env_id, id);
+        CREATE UNIQUE INDEX sources_slug ON sources(env_id, slug) WHERE deleted_at IS NULL;
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            method TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            query TEXT NOT NULL,
+            content_type TEXT,
+            source_ip TEXT,
+            body_size INTEGER NOT NULL,
+            body BLOB,
+            body_blob TEXT,
+            status TEXT NOT NULL,
+            dedup_status TEXT NOT NULL,
+            verification_status TEXT,
+            received_at INTEGER NOT NULL
+        );
+        CREATE INDEX events_by_env ON events(env_id, id);
+        CREATE INDEX events_by_source ON events(source_id, id);
+        CREATE INDEX events_by_status ON events(env_id, status, id);
+        """
+}
