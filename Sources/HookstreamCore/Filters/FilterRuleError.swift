@@ -1,4 +1,4 @@
-public import JSONValue
+import JSONValue
 
 /// Why a filter rule (or a `filter_rules` array) was rejected, worded for a 400 response.
 ///
