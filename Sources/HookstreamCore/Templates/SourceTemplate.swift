@@ -2,7 +2,8 @@
 /// `GET /v1/sources/templates`.
 ///
 /// A source created from a template (`POST /v1/sources {"template": "stripe", …}`) verifies
-/// requests the way that provider really signs them (see ``VerificationScheme/template(_:)``),
+/// requests the way that provider really signs them (see
+/// ``VerificationScheme/resolve(verificationType:template:header:)``),
 /// not with the generic body-only HMAC that ``verificationType`` names. ``verificationType`` is
 /// the closest generic label, shown to users and stored on the source; for the two providers
 /// that do not sign with a shared HMAC secret it is `ecdsa_p256` (SendGrid) or `basic_auth`
