@@ -18,7 +18,8 @@ enum GenericHMACVerifier {
         guard let (headerName, value) = candidates.lazy.compactMap({ name in
             request.header(name).map { (name, $0) }
         }).first else {
-            return .missingHeader(candidates[0])
+            if let header { return .missingHeader(header) }
+            return .failed(reason: "missing signature header (looked for \(candidates.joined(separator: ", ")))")
         }
         guard let provided = decode(value, algorithm: algorithm) else {
             return .malformed(

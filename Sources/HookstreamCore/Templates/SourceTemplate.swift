@@ -1,3 +1,5 @@
+import JSONValue
+
 /// A pre-configured source for a well-known webhook provider, as listed by
 /// `GET /v1/sources/templates`.
 ///
@@ -67,6 +69,18 @@ public struct SourceTemplate: Sendable, Codable, Equatable, Identifiable {
 }
 
 extension SourceTemplate {
+    /// The template as the API returns it (`null` for absent optional fields).
+    public var json: JSON {
+        .object([
+            "id": .string(id),
+            "name": .string(name),
+            "verification_type": .string(verificationType),
+            "verification_header": verificationHeader.map(JSON.string) ?? .null,
+            "description": .string(description),
+            "docs_url": docsURL.map(JSON.string) ?? .null,
+        ])
+    }
+
     /// The 15 templates, in the order `GET /v1/sources/templates` lists them.
     public static let all: [SourceTemplate] = [
         SourceTemplate(

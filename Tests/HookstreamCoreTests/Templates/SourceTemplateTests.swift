@@ -40,3 +40,12 @@ import Testing
         #expect(decoded == SourceTemplate.named("stripe"))
     }
 }
+
+@Suite struct SourceTemplateJSONTests {
+    @Test func jsonMatchesTheCodableEncoding() throws {
+        for template in SourceTemplate.all {
+            let encoded = try JSON(parsing: JSONEncoder().encode(template))
+            #expect(template.json == encoded)
+        }
+    }
+}
