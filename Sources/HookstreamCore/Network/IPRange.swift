@@ -98,6 +98,14 @@ public struct IPRangeList: Sendable, Hashable {
         return IPRangeList(ranges)
     }
 
+    /// Parses stored entries (each may itself be comma-separated).
+    /// - Throws: ``PolicyValidationError`` naming the first invalid entry.
+    public static func parse(_ entries: [String], field: String) throws(PolicyValidationError) -> IPRangeList {
+        var ranges: [IPRange] = []
+        for entry in entries { ranges += try parse(entry, field: field).ranges }
+        return IPRangeList(ranges)
+    }
+
     /// Parses the API's forms: `null` or absent (empty list), an array of strings, or one
     /// comma-separated string (the IP filtering guide's form).
     /// - Throws: ``PolicyValidationError`` for a wrong type or an invalid entry.
@@ -108,16 +116,16 @@ public struct IPRangeList: Sendable, Hashable {
         case .string(let text)?:
             return try parse(text, field: field)
         case .array(let items)?:
-            var ranges: [IPRange] = []
+            var entries: [String] = []
             for item in items {
                 guard case .string(let text) = item else {
                     throw PolicyValidationError(
                         field: field, message: "\(field) must be an array of IP addresses or CIDR ranges (strings)"
                     )
                 }
-                ranges += try parse(text, field: field).ranges
+                entries.append(text)
             }
-            return IPRangeList(ranges)
+            return try parse(entries, field: field)
         default:
             throw PolicyValidationError(
                 field: field, message: "\(field) must be an array of IP addresses or CIDR ranges, or a comma-separated string"

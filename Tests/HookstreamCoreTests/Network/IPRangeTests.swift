@@ -41,24 +41,26 @@ import Testing
     @Test func listsFromArraysOrCommaSeparatedStrings() throws {
         let fromString = try IPRangeList.parse(.string("54.187.174.169, 54.187.205.235,10.0.0.0/16,"), field: "ip_allowlist")
         #expect(fromString.entries == ["54.187.174.169", "54.187.205.235", "10.0.0.0/16"])
-        let fromArray = try IPRangeList.parse(["54.187.174.169", "10.0.0.0/16", "2001:db8::/32"], field: "ip_allowlist")
+        let fromArray = try IPRangeList.parse(["54.187.174.169", "10.0.0.0/16", "2001:db8::/32"] as JSON, field: "ip_allowlist")
         #expect(fromArray.entries == ["54.187.174.169", "10.0.0.0/16", "2001:db8::/32"])
         #expect(try IPRangeList.parse(nil, field: "ip_denylist").isEmpty)
         #expect(try IPRangeList.parse(.null, field: "ip_denylist").isEmpty)
         #expect(try IPRangeList.parse(.string(""), field: "ip_denylist").isEmpty)
-        #expect(try IPRangeList.parse([], field: "ip_denylist").isEmpty)
+        #expect(try IPRangeList.parse([] as JSON, field: "ip_denylist").isEmpty)
+        let stored = try IPRangeList.parse(["10.0.0.0/8", "1.2.3.4, 5.6.7.8"] as [String], field: "ip_allowlist")
+        #expect(stored.entries == ["10.0.0.0/8", "1.2.3.4", "5.6.7.8"])
     }
 
     @Test func invalidEntriesAreNamed() {
         #expect(throws: PolicyValidationError(
             field: "ip_allowlist",
             message: #"ip_allowlist contains an invalid IP address or CIDR range: "10.0.0.0/33""#
-        )) { try IPRangeList.parse(["1.2.3.4", "10.0.0.0/33"], field: "ip_allowlist") }
+        )) { try IPRangeList.parse(["1.2.3.4", "10.0.0.0/33"] as JSON, field: "ip_allowlist") }
         #expect(throws: PolicyValidationError(
             field: "ip_denylist",
             message: #"ip_denylist contains an invalid IP address or CIDR range: "1.2.3.256""#
         )) { try IPRangeList.parse(.string("1.2.3.4, 1.2.3.256"), field: "ip_denylist") }
-        #expect(throws: PolicyValidationError.self) { try IPRangeList.parse([1, 2], field: "ip_allowlist") }
+        #expect(throws: PolicyValidationError.self) { try IPRangeList.parse([1, 2] as JSON, field: "ip_allowlist") }
         #expect(throws: PolicyValidationError.self) { try IPRangeList.parse(.number(5), field: "ip_allowlist") }
         #expect(throws: PolicyValidationError.self) { try IPRangeList.parse(.bool(true), field: "ip_allowlist") }
     }
