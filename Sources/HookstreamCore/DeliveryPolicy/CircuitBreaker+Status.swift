@@ -5,16 +5,17 @@ extension CircuitBreaker {
     /// The body of `GET /v1/destinations/:id/circuit` (and of the reset response):
     /// `destination_id`, `state`, `failure_count`, `last_failure_at`, `opened_at` as the API
     /// reference shows, plus `last_transition_at`, the "last transition timestamp" the circuit
-    /// breaker guide promises. Timestamps are ISO 8601 UTC with `Z`, or `null`.
+    /// breaker guide promises. Timestamps are written by ``Timestamp/iso(_:)`` like every other
+    /// API timestamp (ISO 8601 UTC, milliseconds, `Z`), or `null`.
     ///
     /// ```swift
     /// breaker.statusJSON(destinationID: "dst_…")
     /// // {"destination_id": "dst_…", "state": "open", "failure_count": 5,
-    /// //  "last_failure_at": "2026-03-01T12:00:00Z", "opened_at": "2026-03-01T12:00:00Z", …}
+    /// //  "last_failure_at": "2026-03-01T12:00:00.000Z", …}
     /// ```
     public func statusJSON(destinationID: String) -> JSON {
         func timestamp(_ date: Date?) -> JSON {
-            date.map { .string($0.ISO8601Format()) } ?? .null
+            date.map { .string(Timestamp.iso($0)) } ?? .null
         }
         return [
             "destination_id": .string(destinationID),

@@ -133,9 +133,9 @@ public struct CircuitBreaker: Hashable, Sendable {
 
     /// Restores a persisted circuit. Inconsistent combinations are repaired rather than
     /// refused, so a damaged row never blocks deliveries forever: an open or half-open circuit
-    /// without `openedAt` counts as opened at `lastTransitionAt` (or long ago, so its cooldown
-    /// has elapsed); `openedAt`/`probeStartedAt` are dropped where the state has none; a
-    /// negative count reads as 0.
+    /// without `openedAt` counts as opened at `lastTransitionAt` (or at the Unix epoch, so its
+    /// cooldown has elapsed); `openedAt`/`probeStartedAt` are dropped where the state has none;
+    /// a negative count reads as 0.
     public init(
         state: State, failureCount: Int, lastFailureAt: Date?, openedAt: Date?, probeStartedAt: Date?,
         lastTransitionAt: Date?
@@ -149,10 +149,10 @@ public struct CircuitBreaker: Hashable, Sendable {
             self.openedAt = nil
             self.probeStartedAt = nil
         case .open:
-            self.openedAt = openedAt ?? lastTransitionAt ?? .distantPast
+            self.openedAt = openedAt ?? lastTransitionAt ?? Date(timeIntervalSince1970: 0)
             self.probeStartedAt = nil
         case .halfOpen:
-            self.openedAt = openedAt ?? lastTransitionAt ?? .distantPast
+            self.openedAt = openedAt ?? lastTransitionAt ?? Date(timeIntervalSince1970: 0)
             self.probeStartedAt = probeStartedAt
         }
     }

@@ -42,6 +42,37 @@ public struct FilterInput: Sendable {
     }
 }
 
+extension FilterInput {
+    /// Builds the input from the request facts as an `Event` stores them: `headers` an object
+    /// of strings (names already lower-cased, repeats joined), `query` an object whose repeated
+    /// parameters are arrays of strings. Numbers and booleans among the values read as their
+    /// JSON text; other values are skipped.
+    public init(
+        body: JSON?, headers: JSONObject, method: String, contentType: String?, sourceIP: String?, query: JSONObject
+    ) {
+        func text(_ value: JSON) -> String? {
+            switch value {
+            case .string(let s): s
+            case .number(let n): JSNumberFormat.string(n)
+            case .bool(let b): b ? "true" : "false"
+            default: nil
+            }
+        }
+        var queryPairs: [(name: String, value: String)] = []
+        for (name, value) in query {
+            if case .array(let values) = value {
+                queryPairs += values.compactMap(text).map { (name, $0) }
+            } else if let single = text(value) {
+                queryPairs.append((name, single))
+            }
+        }
+        self.init(
+            body: body,
+            headers: headers.compactMap { name, value in text(value).map { (name, $0) } },
+            method: method, contentType: contentType, sourceIP: sourceIP, query: queryPairs)
+    }
+}
+
 /// What a field path found in a ``FilterInput``.
 enum FilterFieldValue: Hashable {
     /// A value from the JSON body, compared with JSON types (a body string `"5"` is not 5).

@@ -249,3 +249,27 @@ struct EvaluationCase: Sendable, CustomTestStringConvertible {
         #expect(try !FilterRule(field: "body.x", op: .exists, value: true).matches(input))
     }
 }
+
+@Suite struct FilterInputFromEventFieldsTests {
+    @Test func readsTheEventsStoredShapes() throws {
+        let input = FilterInput(
+            body: ["type": "a"], headers: ["x-github-event": "push", "x-count": 3], method: "PUT",
+            contentType: "application/json", sourceIP: "10.0.0.1",
+            query: ["tag": ["first", "second"], "page": 2, "flag": true, "skip": nil])
+        let cases: [(String, FilterOperator, JSON, Bool)] = [
+            ("headers.X-GitHub-Event", .eq, "push", true),
+            ("headers.x-count", .gte, 3, true),
+            ("query.tag", .eq, "first", true),
+            ("query.tag", .eq, "second", false),
+            ("query.page", .eq, 2, true),
+            ("query.flag", .eq, "true", true),
+            ("query.skip", .exists, false, true),
+            ("method", .eq, "PUT", true),
+            ("source_ip", .eq, "10.0.0.1", true),
+            ("payload.type", .eq, "a", true),
+        ]
+        for (field, op, value, expected) in cases {
+            #expect(try FilterRule(field: field, op: op, value: value).matches(input) == expected, "\(field)")
+        }
+    }
+}

@@ -150,7 +150,8 @@ import Testing
     }
 
     @Test func setRoundTripsThroughCodableWithOp() throws {
-        let input = #"[{"field":"payload.type","operator":"in","value":["a","b"]},{"field":"headers.X-Env","op":"eq","value":"prod"}]"#
+        let input = #"[{"field":"payload.type","operator":"in","value":["a","b"]},"#
+            + #"{"field":"headers.X-Env","op":"eq","value":"prod"}]"#
         let set = try JSONDecoder().decode(FilterRuleSet.self, from: Data(input.utf8))
         #expect(set.rules.map(\.op) == [.in, .eq])
         let encoded = try JSON(parsing: try JSONEncoder().encode(set))
