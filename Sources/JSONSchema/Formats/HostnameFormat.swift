@@ -15,23 +15,37 @@ enum HostnameFormat {
             labels = text.split(separator: ".", omittingEmptySubsequences: false)
         }
         guard !text.isEmpty, text.utf8.count <= 253 else { return false }
-        return labels.allSatisfy { label in
-            if label.unicodeScalars.allSatisfy(\.isASCII) { return isASCIILabel(label) }
-            return international && isULabel(Array(label.unicodeScalars))
+        var decoded: [[Unicode.Scalar]] = []
+        for label in labels {
+            if label.unicodeScalars.allSatisfy(\.isASCII) {
+                guard isASCIILabel(label, international: international) else { return false }
+                let lower = label.lowercased()
+                decoded.append(lower.hasPrefix("xn--") ? Punycode.decode(Array(lower.utf8.dropFirst(4))) ?? [] : Array(lower.unicodeScalars))
+            } else {
+                let scalars = Array(label.unicodeScalars)
+                guard international, isULabel(scalars), let encoded = Punycode.encode(scalars), encoded.count + 4 <= 63 else {
+                    return false
+                }
+                decoded.append(scalars)
+            }
         }
+        return BidiRule.accepts(decoded)
     }
 
-    private static func isASCIILabel(_ label: Substring) -> Bool {
+    private static func isASCIILabel(_ label: Substring, international: Bool) -> Bool {
         let bytes = Array(label.utf8)
         guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-"),
             bytes.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") })
         else { return false }
         guard bytes.count >= 4, bytes[2] == UInt8(ascii: "-"), bytes[3] == UInt8(ascii: "-") else { return true }
-        // "??--" is reserved for A-labels, which must decode to a valid U-label.
-        guard label.lowercased().hasPrefix("xn--"),
-            let decoded = Punycode.decode(Array(label.utf8.dropFirst(4)))
+        let lower = label.lowercased()
+        // RFC 1123 allows "ab--cd"; IDNA reserves hyphens in positions 3–4 for A-labels.
+        guard lower.hasPrefix("xn--") else { return !international }
+        // An A-label must decode to a valid U-label that encodes back to exactly itself.
+        guard let decoded = Punycode.decode(Array(lower.utf8.dropFirst(4))), isULabel(decoded),
+            let encoded = Punycode.encode(decoded), "xn--" + encoded == lower
         else { return false }
-        return isULabel(decoded)
+        return true
     }
 
     private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
@@ -111,72 +125,5 @@ enum HostnameFormat {
         let v = scalar.value
         return ((0x0620...0x064A).contains(v) || (0x066E...0x06D3).contains(v) || (0x0750...0x077F).contains(v)
             || (0xA840...0xA872).contains(v))
-    }
-}
-
-/// RFC 3492 Punycode decoding (the part of an A-label after `xn--`).
-enum Punycode {
-    static func decode(_ input: [UInt8]) -> [Unicode.Scalar]? {
-        let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700
-        var output: [UInt32] = []
-        var rest = input[...]
-        if let delimiter = input.lastIndex(of: UInt8(ascii: "-")) {
-            for byte in input[..<delimiter] {
-                guard byte < 0x80 else { return nil }
-                output.append(UInt32(byte))
-            }
-            rest = input[(delimiter + 1)...]
-            guard !rest.isEmpty else { return nil }
-        }
-        var n = 128, i = 0, bias = 72
-        var position = rest.startIndex
-        var first = true
-        while position < rest.endIndex {
-            let oldI = i
-            var w = 1
-            var k = base
-            while true {
-                guard position < rest.endIndex, let digit = digitValue(rest[position]) else { return nil }
-                position += 1
-                let (product, overflow) = digit.multipliedReportingOverflow(by: w)
-                guard !overflow, i <= Int(Int32.max) - product else { return nil }
-                i += product
-                let t = k <= bias ? tMin : (k >= bias + tMax ? tMax : k - bias)
-                if digit < t { break }
-                w *= base - t
-                guard w <= Int(Int32.max) else { return nil }
-                k += base
-            }
-            let length = output.count + 1
-            var delta = first ? (i - oldI) / damp : (i - oldI) / 2
-            first = false
-            delta += delta / length
-            var kk = 0
-            while delta > ((base - tMin) * tMax) / 2 {
-                delta /= base - tMin
-                kk += base
-            }
-            bias = kk + (((base - tMin + 1) * delta) / (delta + skew))
-            n += i / length
-            i %= length
-            guard n <= 0x10FFFF else { return nil }
-            output.insert(UInt32(n), at: i)
-            i += 1
-        }
-        var scalars: [Unicode.Scalar] = []
-        for value in output {
-            guard let scalar = Unicode.Scalar(value) else { return nil }
-            scalars.append(scalar)
-        }
-        return scalars
-    }
-
-    private static func digitValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): Int(byte - UInt8(ascii: "a"))
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): Int(byte - UInt8(ascii: "A"))
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0")) + 26
-        default: nil
-        }
     }
 }

@@ -40,7 +40,7 @@ enum URIFormat {
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }
             let literal = host[host.index(after: host.startIndex)..<close]
-            guard IPFormat.isIPv6(literal) || literal.hasPrefix("v") else { return false }
+            guard IPFormat.isIPv6(literal) || literal.hasPrefix("v") || literal.hasPrefix("V") else { return false }
             host = host[host.index(after: close)...]
             guard host.isEmpty || host.hasPrefix(":") else { return false }
         }
@@ -94,8 +94,10 @@ enum URIFormat {
             }
             switch c {
             case "{": inExpression = true
-            case "}", " ", "\"", "'", "<", ">", "\\", "^", "`", "|": return false
-            default: if c.value < 0x20 { return false }
+            // RFC 6570 excludes the apostrophe too, but the JSON Schema suite (and common
+            // templates) accept it.
+            case "}", " ", "\"", "<", ">", "\\", "^", "`", "|": return false
+            default: if c.value < 0x20 || c.value == 0x7F { return false }
             }
         }
         return !inExpression
@@ -115,7 +117,9 @@ enum URIFormat {
                 else { return false }
                 name = name[..<colon]
             }
-            return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.%".contains($0)) }
+            // varname = varchar *( ["."] varchar ): dots only between characters.
+            guard !name.isEmpty, !name.hasPrefix("."), !name.hasSuffix("."), !name.contains("..") else { return false }
+            return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.%".contains($0)) }
         }
     }
 }
