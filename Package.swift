@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "HookstreamCore",
             dependencies: [
-                "JSONValue", "JSONata", "JSONSchema",
+                "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -94,6 +95,6 @@ let package = Package(
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "JSONataTests", dependencies: ["JSONata", "JSONValue"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"]),
-        .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"]),
+        .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,4 +1,5 @@
-public import OrderedCollections
+// Re-exported: `JSONObject` is an `OrderedDictionary`, and every user of `JSON` works with it.
+@_exported public import OrderedCollections
 
 /// A JSON document held in memory.
 ///

@@ -1,0 +1,70 @@
+public import AsyncHTTPClient
+import Foundation
+public import JSONValue
+import NIOCore
+import NIOHTTP1
+
+/// A small client of hookstream's REST API, used by the CLI: JSON in, JSON out, and the
+/// server's standard error body turned into an `APIClientError` carrying its message.
+public struct APIClient: Sendable {
+    public var baseURL: String
+    public var apiKey: String?
+    public var timeout: TimeAmount = .seconds(30)
+
+    public init(baseURL: String, apiKey: String?) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.apiKey = apiKey
+    }
+
+    public func get(_ path: String, query: [(String, String?)] = []) async throws -> JSON {
+        try await send("GET", path, query: query, body: nil)
+    }
+
+    public func post(_ path: String, _ body: JSON) async throws -> JSON { try await send("POST", path, body: body) }
+
+    public func patch(_ path: String, _ body: JSON) async throws -> JSON { try await send("PATCH", path, body: body) }
+
+    public func delete(_ path: String) async throws -> JSON { try await send("DELETE", path, body: nil) }
+
+    public func send(_ method: String, _ path: String, query: [(String, String?)] = [], body: JSON?) async throws -> JSON {
+        var url = baseURL + path
+        let pairs = query.compactMap { key, value in value.map { "\(Self.escape(key))=\(Self.escape($0))" } }
+        if !pairs.isEmpty { url += "?" + pairs.joined(separator: "&") }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "hookstream-cli")
+        if let apiKey { request.headers.add(name: "X-API-Key", value: apiKey) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        } catch {
+            throw APIClientError(status: nil, message: "Cannot reach \(baseURL): \(error)")
+        }
+        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        let value = bytes.readableBytes == 0 ? JSON.null : (try? JSON(parsing: bytes.readableBytesView))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let message = value?["error"]?.stringValue ?? "HTTP \(response.status.code)"
+            throw APIClientError(status: Int(response.status.code), message: message)
+        }
+        guard let value else { throw APIClientError(status: Int(response.status.code), message: "The server answered with invalid JSON") }
+        return value
+    }
+
+    /// Percent-encodes a path segment or query component.
+    public static func escape(_ s: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+public struct APIClientError: Error, CustomStringConvertible, Sendable {
+    public var status: Int?
+    public var message: String
+    public var description: String { message }
+}

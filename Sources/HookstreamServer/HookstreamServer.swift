@@ -1,0 +1,135 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+public import UnixSignals
+
+/// The `hookstream serve` process: storage, the HTTP API and ingest, and background services,
+/// run as one service group that shuts down gracefully on SIGTERM/SIGINT — the listener stops
+/// and in-flight requests finish first, then the ingest writer drains, then usage is flushed.
+public struct HookstreamServer {
+    public let configuration: ServerConfiguration
+    public var logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger? = nil) {
+        self.configuration = configuration
+        var log = logger ?? Logger(label: "hookstream")
+        log.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        self.logger = log
+    }
+
+    /// Runs until a shutdown signal (or, when `signals` is empty, until the task is cancelled).
+    /// `onListening` receives the bound port and, on first start, the generated admin key.
+    public func run(
+        signals: [UnixSignal] = [.sigterm, .sigint],
+        onListening: @escaping @Sendable (_ port: Int, _ generatedKey: String?, _ baseURL: String) -> Void = { _, _, _ in }
+    ) async throws {
+        let dataDirectory = (configuration.dataDirectory as NSString).standardizingPath
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let store = try openStore(dataDirectory: dataDirectory)
+        let secrets = try MasterKey.load(configured: configuration.masterKey, dataDirectory: dataDirectory)
+        if let key = configuration.bootstrapKey, !APIKey.isWellFormed(key) {
+            throw ServerStartError("--bootstrap-key must look like hs_live_<64 hex> or hs_test_<64 hex>")
+        }
+        let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
+
+        let registry = PrometheusCollectorRegistry()
+        let writer = IngestWriter(store: store, logger: logger)
+        let usage = APIKeyUsageRecorder(store: store, logger: logger)
+        let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
+        let deps = ServerDependencies(
+            configuration: configuration, store: store, blobs: try BlobStore(root: dataDirectory + "/blobs"), ingestWriter: writer,
+            secrets: secrets, sources: SourceCache(store: store), usage: usage, metrics: registry, baseURL: baseURL, logger: logger)
+
+        let router = buildRouter(deps)
+        let configured = configuration
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hookstream"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configured.port
+                if configured.baseURL == nil { baseURL.set("http://\(Self.urlHost(configured.host)):\(port)") }
+                onListening(port, bootstrap.generatedKey, baseURL.string)
+            },
+            logger: logger)
+        // Service order matters: shutdown runs in reverse, so the HTTP server (last) stops
+        // first and the writer drains only after every in-flight ingest has been answered.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: usage), .init(service: writer), .init(service: app)],
+                gracefulShutdownSignals: signals, logger: logger))
+        try await group.run()
+        if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
+    }
+
+    private func openStore(dataDirectory: String) throws -> any Store {
+        if let url = configuration.databaseURL, !url.isEmpty {
+            guard url.hasPrefix("sqlite:") || url.hasPrefix("file:") else {
+                throw ServerStartError("--database-url: only SQLite (sqlite:<path>) is available in this build; PostgreSQL support is not built yet")
+            }
+            let path = url.replacingOccurrences(of: "sqlite://", with: "").replacingOccurrences(of: "sqlite:", with: "")
+                .replacingOccurrences(of: "file:", with: "")
+            return try SQLiteStore(path: path)
+        }
+        return try SQLiteStore(path: dataDirectory + "/hookstream.sqlite")
+    }
+
+    func buildRouter(_ deps: ServerDependencies) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        // Middleware applies to the routes added after it, so it goes first; the route table
+        // the error middleware uses for 405s is filled in once the routes exist.
+        let table = RouteTable()
+        let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
+        let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
+        router.add(middleware: MetricsMiddleware(registry: deps.metrics))
+        router.add(middleware: APIErrorMiddleware(routes: table))
+        router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage))
+        router.add(middleware: RateLimitMiddleware(authenticated: apiLimiter, anonymous: publicLimiter))
+        router.add(middleware: RequireIdentityMiddleware())
+        SystemRoutes(deps: deps).register(on: router)
+        AuthRoutes(deps: deps).register(on: router)
+        APIKeysRoutes(deps: deps).register(on: router)
+        SourcesRoutes(deps: deps).register(on: router)
+        IngestRoutes(deps: deps).register(on: router)
+        EventsRoutes(deps: deps).register(on: router)
+        table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+        return router
+    }
+
+    static func urlHost(_ host: String) -> String {
+        if host == "0.0.0.0" || host == "::" { return "127.0.0.1" }
+        return host.contains(":") ? "[\(host)]" : host
+    }
+}
+
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The AES-GCM key that seals secrets at rest: given by `--master-key`, else read from (or on
+/// first start generated into) `<data-dir>/master.key` with mode 0600.
+enum MasterKey {
+    static func load(configured: String?, dataDirectory: String) throws -> SecretBox {
+        if let configured {
+            guard let box = SecretBox(encodedKey: configured) else {
+                throw ServerStartError("--master-key must be 32 bytes as 64 hex characters or base64")
+            }
+            return box
+        }
+        let path = dataDirectory + "/master.key"
+        if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
+            guard let box = SecretBox(encodedKey: text) else { throw ServerStartError("\(path) does not hold a valid key") }
+            return box
+        }
+        let key = SecretBox.generateEncodedKey()
+        guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ServerStartError("could not write \(path)")
+        }
+        return SecretBox(encodedKey: key)!
+    }
+}

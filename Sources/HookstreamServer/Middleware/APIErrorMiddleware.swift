@@ -1,0 +1,94 @@
+import HookstreamStore
+import HTTPTypes
+import Hummingbird
+import JSONValue
+import Logging
+import Synchronization
+
+/// The outermost middleware: gives every response its `X-Request-Id` and turns every error —
+/// ours, Hummingbird's, or an unexpected one — into the standard error body. Unknown paths are
+/// 404 and known paths with the wrong method are 405 with `Allow`.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = errorResponse(for: error, request: request, context: context)
+        }
+        response.headers[.requestID] = context.requestID
+        return response
+    }
+
+    private func errorResponse(for error: any Error, request: Request, context: Context) -> Response {
+        if let wrapped = error as? ErrorWithHeaders {
+            var response = errorResponse(for: wrapped.underlying, request: request, context: context)
+            for field in wrapped.headers { response.headers.append(field) }
+            return response
+        }
+        let apiError: APIError
+        switch error {
+        case let e as APIError:
+            apiError = e
+        case StoreError.notFound:
+            apiError = APIError(.notFound, "Not found")
+        case StoreError.conflict(let message):
+            apiError = APIError(.conflict, message)
+        case let e as HTTPError where e.status == .notFound:
+            // Only the router raises Hummingbird's 404: no route matched this method and path.
+            let allowed = routes.methods(for: request.uri.path)
+            if allowed.isEmpty {
+                apiError = APIError(.notFound, "No route for \(request.method.rawValue) \(request.uri.path)")
+            } else {
+                var headers = HTTPFields()
+                headers[.allow] = allowed.joined(separator: ", ")
+                apiError = APIError(.methodNotAllowed, "Method \(request.method.rawValue) is not allowed here", headers: headers)
+            }
+        case let e as HTTPError:
+            apiError = APIError(e.status, e.body ?? e.status.reasonPhrase)
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            apiError = APIError(.internalServerError, "Internal server error")
+        }
+        var body = JSONObject()
+        body["error"] = .string(apiError.message)
+        body["status"] = .number(Double(apiError.status.code))
+        body["request_id"] = .string(context.requestID)
+        for (key, value) in apiError.extra { body[key] = value }
+        return Response.json(.object(body), status: apiError.status, headers: apiError.headers)
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let apiKey = HTTPField.Name("X-API-Key")!
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
+}
+
+/// The method sets of the router's paths, to tell a wrong method (405) from an unknown path (404).
+final class RouteTable: Sendable {
+    private let entries = Mutex<[(segments: [Substring], methods: Set<String>)]>([])
+
+    func load(_ routes: [(path: String, method: String)]) {
+        var byPath: [String: Set<String>] = [:]
+        for route in routes { byPath[route.path, default: []].insert(route.method) }
+        entries.withLock { $0 = byPath.map { (path, methods) in (path.split(separator: "/"), methods) } }
+    }
+
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        var found: Set<String> = []
+        for entry in entries.withLock({ $0 }) where entry.segments.count == segments.count {
+            let matches = zip(entry.segments, segments).allSatisfy { pattern, actual in
+                pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*" || pattern == actual
+            }
+            if matches { found.formUnion(entry.methods) }
+        }
+        return found.sorted()
+    }
+}

@@ -1,0 +1,76 @@
+import HookstreamCore
+import HookstreamStore
+import Foundation
+import Hummingbird
+
+/// `combinedAuth`: an `X-API-Key` first, then the session cookie. It only establishes who is
+/// calling; `RequireIdentityMiddleware` refuses anonymous calls after rate limiting has seen
+/// them, so failed logins still count against the caller's IP.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let store: any Store
+    let usage: APIKeyUsageRecorder
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !PublicPaths.contains(request.uri.path) else { return try await next(request, context) }
+        var context = context
+        let now = Timestamp.millis(Date())
+        if let key = request.headers[.apiKey] {
+            if APIKey.isWellFormed(key), let record = try await store.apiKey(hash: APIKey.hash(key)) {
+                context.identity = Identity(
+                    tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID),
+                    credential: .apiKey(record))
+                usage.record(keyID: record.id, at: now)
+            } else if SessionCookie.token(in: request) == nil {
+                throw APIError(.unauthorized, "Invalid API key")
+            }
+        }
+        if context.identity == nil, let token = SessionCookie.token(in: request) {
+            let hash = sha256Hex(token)
+            if let user = try await store.sessionUser(tokenHash: hash, now: now) {
+                context.identity = Identity(
+                    tenant: Tenant(organizationID: user.organizationID, environmentID: user.environmentID),
+                    credential: .session(user, tokenHash: hash))
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Refuses requests to non-public paths that carry no valid credentials.
+struct RequireIdentityMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if context.identity == nil, !PublicPaths.contains(request.uri.path) {
+            throw APIError(.unauthorized, "Not authenticated: send an X-API-Key header or sign in")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Paths anyone may call: ingest, test sessions, agent and tools APIs, health, the account
+/// entry points, the API description and the metrics scrape.
+enum PublicPaths {
+    static let prefixes = ["/v1/ingest/", "/v1/test/", "/v1/agent/", "/v1/tools/"]
+    static let exact: Set<String> = ["/v1/health", "/v1/auth/signup", "/v1/auth/login", "/v1/auth/logout", "/v1/openapi.json", "/metrics"]
+
+    static func contains(_ path: String) -> Bool {
+        exact.contains(path) || prefixes.contains { path.hasPrefix($0) } || !path.hasPrefix("/v1/")
+    }
+}
+
+enum SessionCookie {
+    static let name = "hookstream_session"
+
+    static func token(in request: Request) -> String? {
+        guard let cookie = request.cookies[name]?.value, !cookie.isEmpty, cookie.count <= 128 else { return nil }
+        return cookie
+    }
+
+    static func set(_ token: String, maxAge: Int) -> String {
+        "\(name)=\(token); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+    }
+
+    static let cleared = "\(name)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+}

@@ -1,0 +1,114 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Hummingbird
+import JSONValue
+import NIOPosix
+
+/// `/v1/events`: browse and read what sources received.
+struct EventsRoutes {
+    let deps: ServerDependencies
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/v1/events", use: list)
+        router.get("/v1/events/:id", use: get)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let q = request.uri.queryParameters
+        let paging = try Paging(q, defaultLimit: 50)
+        var search = q.get("search")
+        if let s = search, s.count > 200 { throw APIError.badRequest("'search' must be at most 200 characters") }
+        if search?.isEmpty == true { search = nil }
+        let query = EventQuery(
+            sourceID: try QueryValue.id(q, "source_id", .source), status: try QueryValue.oneOf(q, "status", Event.statuses),
+            receivedAfter: try QueryValue.timestamp(q, "after"), receivedBefore: try QueryValue.timestamp(q, "before"),
+            search: search, beforeID: paging.afterID, limit: paging.limit)
+        let page = try await deps.store.events(tenant: identity.tenant, query: query)
+        return .json([
+            "events": .array(page.items.map(Self.summary)),
+            "pagination": [
+                "total": .number(Double(page.total ?? 0)), "limit": .number(Double(paging.limit)),
+                "has_more": .bool(page.hasMore), "next_cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
+            ],
+        ])
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
+        let bytes: [UInt8]
+        switch stored.event.body {
+        case .inline(let inline): bytes = inline
+        case .blob(let key):
+            let blobs = deps.blobs
+            bytes = try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
+        }
+        return .json(bytes: Self.detail(stored, body: bytes))
+    }
+
+    static func summary(_ stored: StoredEvent) -> JSON {
+        let e = stored.event
+        return [
+            "id": .string(e.id), "source_id": .string(e.sourceID), "source_name": stored.sourceName.map(JSON.string) ?? .null,
+            "method": .string(e.method), "content_type": e.contentType.map(JSON.string) ?? .null, "status": .string(e.status),
+            "dedup_status": .string(e.dedupStatus), "body_size": .number(Double(e.bodySize)),
+            "source_ip": e.sourceIP.map(JSON.string) ?? .null, "received_at": .string(Timestamp.iso(millis: e.receivedAt)),
+        ]
+    }
+
+    /// The full event. A JSON body is returned as JSON, byte for byte as it arrived; other
+    /// UTF-8 text as a string; anything else base64 with `body_encoding: "base64"`.
+    static func detail(_ stored: StoredEvent, body: [UInt8]) -> [UInt8] {
+        let e = stored.event
+        var w = JSONObjectWriter()
+        w.member("id", .string(e.id))
+        w.member("source_id", .string(e.sourceID))
+        w.member("source_name", stored.sourceName.map(JSON.string) ?? .null)
+        w.member("method", .string(e.method))
+        w.member("headers", .object(e.headers))
+        w.member("query", .object(e.query))
+        let rendered = EventBodyRendering(body)
+        switch rendered {
+        case .empty: w.member("body", .null)
+        case .json: w.member("body", rawJSON: body)
+        case .text(let s): w.member("body", .string(s))
+        case .binary(let b64): w.member("body", .string(b64))
+        }
+        w.member("body_encoding", .string(rendered.encoding))
+        w.member("content_type", e.contentType.map(JSON.string) ?? .null)
+        w.member("source_ip", e.sourceIP.map(JSON.string) ?? .null)
+        w.member("body_size", .number(Double(e.bodySize)))
+        w.member("status", .string(e.status))
+        w.member("dedup_status", .string(e.dedupStatus))
+        w.member("verification_status", e.verificationStatus.map(JSON.string) ?? .null)
+        w.member("delivery_attempts", .array([]))
+        w.member("received_at", .string(Timestamp.iso(millis: e.receivedAt)))
+        return w.finished()
+    }
+}
+
+/// How a stored body is shown in JSON.
+enum EventBodyRendering {
+    case empty
+    case json
+    case text(String)
+    case binary(String)
+
+    init(_ bytes: [UInt8]) {
+        if bytes.isEmpty {
+            self = .empty
+        } else if let text = String(validating: bytes, as: UTF8.self) {
+            self = (try? JSON(parsing: bytes)) != nil ? .json : .text(text)
+        } else {
+            self = .binary(Data(bytes).base64EncodedString())
+        }
+    }
+
+    var encoding: String {
+        if case .binary = self { return "base64" }
+        return "utf8"
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Hummingbird
+import JSONValue
+
+/// `/v1/sources`: create, list, read, update and delete sources, and the template catalogue.
+struct SourcesRoutes {
+    let deps: ServerDependencies
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/v1/sources/templates") { _, _ in
+            JSON.object(["templates": .array(SourceTemplate.all.map(Self.templateJSON))])
+        }
+        router.get("/v1/sources", use: list)
+        router.post("/v1/sources", use: create)
+        router.get("/v1/sources/:id", use: get)
+        router.patch("/v1/sources/:id", use: update)
+        router.delete("/v1/sources/:id", use: delete)
+    }
+
+    static func templateJSON(_ t: SourceTemplate) -> JSON {
+        var o: JSONObject = [
+            "id": .string(t.id), "name": .string(t.name), "verification_type": .string(t.verificationType),
+            "verification_header": t.verificationHeader.map(JSON.string) ?? .null, "description": .string(t.description),
+        ]
+        o["docs_url"] = t.docsURL.map(JSON.string) ?? .null
+        return .object(o)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let paging = try Paging(request.uri.queryParameters, defaultLimit: 20)
+        let status = try QueryValue.oneOf(request.uri.queryParameters, "status", ["active", "paused"])
+        let page = try await deps.store.sources(tenant: identity.tenant, status: status, beforeID: paging.afterID, limit: paging.limit)
+        return .json([
+            "sources": .array(page.items.map(render)),
+            "cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
+            "has_more": .bool(page.hasMore),
+        ])
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let now = Timestamp.millis(Date())
+        let name = try body.requiredString("name", maxLength: 200)
+        var source = Source(
+            id: ResourceID.make(.source), tenant: identity.tenant, name: name,
+            slug: try body.string("slug", maxLength: 100) ?? Slug.make(from: name), createdAt: now, updatedAt: now)
+        try SourceSettings(deps: deps).apply(body, to: &source, creating: true, now: now)
+        do {
+            try await deps.store.createSource(source)
+        } catch StoreError.conflict where !body.has("slug") {
+            // The slug was derived from the name; make it unique instead of refusing.
+            source.slug = Slug.make(from: name) + "-" + source.id.suffix(6)
+            try await deps.store.createSource(source)
+        }
+        return .json(render(source), status: .created)
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let source = try await deps.store.source(id: id, tenant: identity.tenant) else { throw APIError.notFound("Source") }
+        return .json(render(source))
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        guard var source = try await deps.store.source(id: id, tenant: identity.tenant) else { throw APIError.notFound("Source") }
+        let now = Timestamp.millis(Date())
+        if body.has("name") { source.name = try body.requiredString("name", maxLength: 200) }
+        if body.has("slug") { source.slug = try body.requiredString("slug", maxLength: 100) }
+        try SourceSettings(deps: deps).apply(body, to: &source, creating: false, now: now)
+        source.updatedAt = now
+        try await deps.store.updateSource(source)
+        deps.sources.invalidate(source.id)
+        return .json(render(source))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        do {
+            try await deps.store.deleteSource(id: id, tenant: identity.tenant, at: Timestamp.millis(Date()))
+        } catch StoreError.notFound {
+            throw APIError.notFound("Source")
+        }
+        deps.sources.invalidate(id)
+        return .json(["success": true])
+    }
+
+    func render(_ s: Source) -> JSON {
+        let secret = s.sealedSecret.flatMap { try? deps.secrets.open($0) }
+        var o: JSONObject = [:]
+        o["id"] = .string(s.id)
+        o["name"] = .string(s.name)
+        o["slug"] = .string(s.slug)
+        o["status"] = .string(s.status)
+        o["template"] = s.template.map(JSON.string) ?? .null
+        o["url"] = .string(deps.baseURL.string + "/v1/ingest/" + s.id)
+        o["verification_type"] = s.verificationType.map(JSON.string) ?? .null
+        o["verification_header"] = s.verificationHeader.map(JSON.string) ?? .null
+        o["verification_secret"] = secret.map { .string(SecretBox.mask($0)) } ?? .null
+        o["previous_secret_expires_at"] = s.previousSecretExpiresAt.map { .string(Timestamp.iso(millis: $0)) } ?? .null
+        o["dedup_strategy"] = s.dedupStrategy.map(JSON.string) ?? .null
+        o["dedup_field"] = s.dedupField.map(JSON.string) ?? .null
+        o["dedup_window_seconds"] = .number(s.dedupWindowSeconds)
+        o["ip_allowlist"] = s.ipAllowlist.map { .array($0.map(JSON.string)) } ?? .null
+        o["ip_denylist"] = s.ipDenylist.map { .array($0.map(JSON.string)) } ?? .null
+        o["schema_validation_enabled"] = .bool(s.schemaValidationEnabled)
+        o["json_schema"] = s.jsonSchema ?? .null
+        o["schema_action"] = .string(s.schemaAction)
+        o["event_count"] = .number(Double(s.eventCount))
+        o["created_at"] = .string(Timestamp.iso(millis: s.createdAt))
+        o["updated_at"] = .string(Timestamp.iso(millis: s.updatedAt))
+        return .object(o)
+    }
+}
+
+/// URL-safe slugs: lower-case letters, digits and single hyphens.
+enum Slug {
+    static func make(from name: String) -> String {
+        var out = ""
+        for scalar in name.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if !out.isEmpty, !out.hasSuffix("-") {
+                out += "-"
+            }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "source" : String(out.prefix(80))
+    }
+
+    static func isValid(_ slug: String) -> Bool {
+        !slug.isEmpty && slug.count <= 100 && !slug.hasPrefix("-") && !slug.hasSuffix("-")
+            && slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+}

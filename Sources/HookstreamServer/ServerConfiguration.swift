@@ -1,0 +1,39 @@
+import Foundation
+
+/// Everything `hookstream serve` can be told, with the documented defaults. Each field is a
+/// flag (`--circuit-cooldown-seconds`) and an environment variable
+/// (`HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS`); the command line maps them onto this value.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./hookstream-data"
+    /// `nil` = SQLite in the data directory.
+    public var databaseURL: String?
+    /// Used in returned URLs; `nil` = `http://<host>:<bound port>`.
+    public var baseURL: String?
+    /// `nil` = generated into the data directory on first start.
+    public var masterKey: String?
+    public var bootstrapKey: String?
+    public var allowSignup = true
+    public var trustedProxies: [String] = []
+    public var maxBodyBytes = 10_485_760
+    /// Authenticated requests per minute per organization; 0 = off.
+    public var apiRateLimit = 1000
+    /// Unauthenticated requests per minute per client IP; 0 = off.
+    public var publicRateLimit = 60_000
+    public var deliveryConcurrency = 64
+    public var circuitFailureThreshold = 5
+    public var circuitCooldownSeconds = 60.0
+    public var issueAutoResolveSeconds = 1800.0
+    public var alertIntervalSeconds = 300.0
+    public var testSessionTTLSeconds = 1_209_600.0
+    public var retentionDays = 30.0
+    public var logLevel = "info"
+
+    /// Largest JSON body the management API reads (ingest has its own limit).
+    public var maxAPIBodyBytes = 1_048_576
+    /// How long a dashboard session stays valid.
+    public var sessionLifetimeSeconds = 30.0 * 86_400
+
+    public init() {}
+}

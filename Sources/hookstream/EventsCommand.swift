@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import HookstreamClient
+import JSONValue
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List events, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only events of this source.") var source: String?
+        @Option(help: "received, processing, delivered or failed.") var status: String?
+        @Option(help: "Event ID prefix or body text.") var search: String?
+        @Option(help: "Received at or after (ISO 8601).") var after: String?
+        @Option(help: "Received at or before (ISO 8601).") var before: String?
+        @Option(help: "Page size (1-100).") var limit: Int?
+        @Option(help: "Cursor from a previous page.") var cursor: String?
+
+        func run() async throws {
+            try await runClient {
+                let result = try await global.client().get(
+                    "/v1/events",
+                    query: [
+                        ("source_id", source), ("status", status), ("search", search), ("after", after), ("before", before),
+                        ("limit", limit.map(String.init)), ("cursor", cursor),
+                    ])
+                global.output(result) {
+                    let rows = (result["events"]?.arrayValue ?? []).map { e in
+                        [e["id"]?.cell ?? "", e["source_name"]?.cell ?? "-", e["method"]?.cell ?? "", e["status"]?.cell ?? "", e["body_size"]?.cell ?? "", e["received_at"]?.cell ?? ""]
+                    }
+                    var text = TableFormatter.render(headers: ["ID", "SOURCE", "METHOD", "STATUS", "BYTES", "RECEIVED"], rows: rows)
+                    let pagination = result["pagination"]
+                    text += "\n\(pagination?["total"]?.cell ?? "0") total"
+                    if pagination?["has_more"] == .bool(true), let next = pagination?["next_cursor"]?.stringValue { text += " · more: --cursor \(next)" }
+                    return text
+                }
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an event with its headers and body.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Event ID.") var id: String
+
+        func run() async throws {
+            try await runClient {
+                let e = try await global.client().get("/v1/events/" + APIClient.escape(id))
+                global.output(e) {
+                    var lines = [
+                        "ID:          \(e["id"]?.cell ?? "-")", "Source:      \(e["source_name"]?.cell ?? "-") (\(e["source_id"]?.cell ?? "-"))",
+                        "Method:      \(e["method"]?.cell ?? "-")", "Status:      \(e["status"]?.cell ?? "-")",
+                        "Received:    \(e["received_at"]?.cell ?? "-")", "Source IP:   \(e["source_ip"]?.cell ?? "-")",
+                        "Type:        \(e["content_type"]?.cell ?? "-")", "Size:        \(e["body_size"]?.cell ?? "-") bytes", "", "Headers:",
+                    ]
+                    for (name, value) in e["headers"]?.objectValue ?? [:] { lines.append("  \(name): \(value.cell)") }
+                    if let query = e["query"]?.objectValue, !query.isEmpty {
+                        lines.append("")
+                        lines.append("Query:")
+                        for (name, value) in query { lines.append("  \(name)=\(value.cell)") }
+                    }
+                    lines.append("")
+                    lines.append("Body (\(e["body_encoding"]?.cell ?? "utf8")):")
+                    switch e["body"] {
+                    case .string(let s)?: lines.append(s)
+                    case nil, .null?: lines.append("(empty)")
+                    case let value?: lines.append(value.serialized(options: .prettyPrinted))
+                    }
+                    return lines.joined(separator: "\n")
+                }
+            }
+        }
+    }
+}

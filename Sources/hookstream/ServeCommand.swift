@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import HookstreamServer
+import Logging
+
+/// `hookstream serve`: every setting is a flag and a `HOOKSTREAM_<NAME>` environment variable
+/// (flag wins), with the defaults of the configuration table in the docs.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the hookstream server.")
+
+    @Option(help: "Listen address (HOOKSTREAM_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Listen port; 0 picks a free port (HOOKSTREAM_PORT, default 8080).") var port: Int?
+    @Option(help: "Data directory (HOOKSTREAM_DATA_DIR, default ./hookstream-data).") var dataDir: String?
+    @Option(help: "Database URL; default SQLite in the data directory (HOOKSTREAM_DATABASE_URL).") var databaseURL: String?
+    @Option(help: "Public base URL used in returned URLs (HOOKSTREAM_BASE_URL).") var baseURL: String?
+    @Option(help: "AES-GCM master key, 64 hex or base64 (HOOKSTREAM_MASTER_KEY).") var masterKey: String?
+    @Option(help: "Admin API key registered for the default org on first start (HOOKSTREAM_BOOTSTRAP_KEY).") var bootstrapKey: String?
+    @Option(help: "Whether POST /v1/auth/signup creates accounts (HOOKSTREAM_ALLOW_SIGNUP, default true).") var allowSignup: Bool?
+    @Option(help: "Comma-separated CIDRs whose X-Forwarded-For is trusted (HOOKSTREAM_TRUSTED_PROXIES).") var trustedProxies: String?
+    @Option(help: "Ingest body limit in bytes (HOOKSTREAM_MAX_BODY_BYTES, default 10485760).") var maxBodyBytes: Int?
+    @Option(help: "Authenticated requests per minute per org, 0 = off (HOOKSTREAM_API_RATE_LIMIT, default 1000).") var apiRateLimit: Int?
+    @Option(help: "Unauthenticated requests per minute per IP, 0 = off (HOOKSTREAM_PUBLIC_RATE_LIMIT, default 60000).") var publicRateLimit: Int?
+    @Option(help: "In-flight deliveries overall (HOOKSTREAM_DELIVERY_CONCURRENCY, default 64).") var deliveryConcurrency: Int?
+    @Option(help: "Consecutive failures that open a circuit (HOOKSTREAM_CIRCUIT_FAILURE_THRESHOLD, default 5).") var circuitFailureThreshold: Int?
+    @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
+    @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
+    @Option(help: "Alert evaluation period in seconds (HOOKSTREAM_ALERT_INTERVAL_SECONDS, default 300).") var alertIntervalSeconds: Double?
+    @Option(help: "Test session lifetime in seconds (HOOKSTREAM_TEST_SESSION_TTL_SECONDS, default 1209600).") var testSessionTTLSeconds: Double?
+    @Option(help: "Days before events are archived (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
+
+    func run() async throws {
+        var c = ServerConfiguration()
+        let env = ProcessInfo.processInfo.environment
+        func pick<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
+            if let flag { return flag }
+            guard let text = env["HOOKSTREAM_" + name], !text.isEmpty else { return nil }
+            guard let value = parse(text) else { throw ValidationError("HOOKSTREAM_\(name): invalid value '\(text)'") }
+            return value
+        }
+        let bool: (String) -> Bool? = { ["true": true, "1": true, "yes": true, "false": false, "0": false, "no": false][$0.lowercased()] }
+        c.host = try pick(host, "HOST", { $0 }) ?? c.host
+        c.port = try pick(port, "PORT", Int.init) ?? c.port
+        c.dataDirectory = try pick(dataDir, "DATA_DIR", { $0 }) ?? c.dataDirectory
+        c.databaseURL = try pick(databaseURL, "DATABASE_URL", { $0 })
+        c.baseURL = try pick(baseURL, "BASE_URL", { $0 }).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        c.masterKey = try pick(masterKey, "MASTER_KEY", { $0 })
+        c.bootstrapKey = try pick(bootstrapKey, "BOOTSTRAP_KEY", { $0 })
+        c.allowSignup = try pick(allowSignup, "ALLOW_SIGNUP", bool) ?? c.allowSignup
+        c.trustedProxies = (try pick(trustedProxies, "TRUSTED_PROXIES", { $0 }))
+            .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        c.maxBodyBytes = try pick(maxBodyBytes, "MAX_BODY_BYTES", Int.init) ?? c.maxBodyBytes
+        c.apiRateLimit = try pick(apiRateLimit, "API_RATE_LIMIT", Int.init) ?? c.apiRateLimit
+        c.publicRateLimit = try pick(publicRateLimit, "PUBLIC_RATE_LIMIT", Int.init) ?? c.publicRateLimit
+        c.deliveryConcurrency = try pick(deliveryConcurrency, "DELIVERY_CONCURRENCY", Int.init) ?? c.deliveryConcurrency
+        c.circuitFailureThreshold = try pick(circuitFailureThreshold, "CIRCUIT_FAILURE_THRESHOLD", Int.init) ?? c.circuitFailureThreshold
+        c.circuitCooldownSeconds = try pick(circuitCooldownSeconds, "CIRCUIT_COOLDOWN_SECONDS", Double.init) ?? c.circuitCooldownSeconds
+        c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
+        c.alertIntervalSeconds = try pick(alertIntervalSeconds, "ALERT_INTERVAL_SECONDS", Double.init) ?? c.alertIntervalSeconds
+        c.testSessionTTLSeconds = try pick(testSessionTTLSeconds, "TEST_SESSION_TTL_SECONDS", Double.init) ?? c.testSessionTTLSeconds
+        c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
+        c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
+        guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
+        guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard c.maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
+            return handler
+        }
+        let server = HookstreamServer(configuration: c)
+        let dataDirectory = c.dataDirectory
+        try await server.run { port, generatedKey, baseURL in
+            var lines = ["hookstream \(HookstreamVersion.current) listening on \(baseURL) (port \(port))", "data directory: \(dataDirectory)"]
+            if let generatedKey {
+                lines.append("")
+                lines.append("Admin API key (shown once, store it now):")
+                lines.append("  \(generatedKey)")
+                lines.append("Use it as the X-API-Key header, or: hookstream login --api-key \(generatedKey) --base-url \(baseURL)")
+            } else {
+                lines.append("authenticate with your API key in the X-API-Key header (or sign up: POST \(baseURL)/v1/auth/signup)")
+            }
+            print(lines.joined(separator: "\n"))
+            flushStandardOutput()
+        }
+    }
+}
