@@ -16,12 +16,19 @@ enum HostnameFormat {
         }
         guard !text.isEmpty, text.utf8.count <= 253 else { return false }
         var decoded: [[Unicode.Scalar]] = []
+        var needsBidiRule = false
         for label in labels {
-            if label.unicodeScalars.allSatisfy(\.isASCII) {
+            if label.utf8.allSatisfy({ $0 < 0x80 }) {
                 guard isASCIILabel(label, international: international) else { return false }
                 let lower = label.lowercased()
-                decoded.append(lower.hasPrefix("xn--") ? Punycode.decode(Array(lower.utf8.dropFirst(4))) ?? [] : Array(lower.unicodeScalars))
+                if lower.hasPrefix("xn--") {
+                    decoded.append(Punycode.decode(Array(lower.utf8.dropFirst(4))) ?? [])
+                    needsBidiRule = true
+                } else {
+                    decoded.append(Array(lower.unicodeScalars))
+                }
             } else {
+                needsBidiRule = true
                 let scalars = Array(label.unicodeScalars)
                 guard international, isULabel(scalars), let encoded = Punycode.encode(scalars), encoded.count + 4 <= 63 else {
                     return false
@@ -29,7 +36,8 @@ enum HostnameFormat {
                 decoded.append(scalars)
             }
         }
-        return BidiRule.accepts(decoded)
+        // Only a label with non-ASCII characters can make the name a Bidi domain name.
+        return !needsBidiRule || BidiRule.accepts(decoded)
     }
 
     private static func isASCIILabel(_ label: Substring, international: Bool) -> Bool {

@@ -58,7 +58,11 @@ enum EmailFormat {
         return HostnameFormat.isHostname(String(domain), international: international)
     }
 
-    private static let atext = Set("!#$%&'*+-/=?^_`{|}~".unicodeScalars)
+    /// RFC 5322 atext (letters, digits and ``!#$%&'*+-/=?^_`{|}~``) plus the dot, by ASCII code.
+    private static let isAtext: [Bool] = (0..<128).map { code in
+        let c = Character(Unicode.Scalar(UInt8(code)))
+        return c.isLetter || c.isNumber || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+    }
 
     private static func isLocalPart(_ local: Substring, international: Bool) -> Bool {
         if local.count >= 2 && local.hasPrefix("\"") && local.hasSuffix("\"") {
@@ -71,13 +75,17 @@ enum EmailFormat {
             }
             return !escaped
         }
-        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
-        return local.unicodeScalars.allSatisfy { scalar in
-            if scalar == "." { return true }
-            if scalar.isASCII {
-                return scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || atext.contains(scalar)
-            }
-            return international && scalar.value >= 0x80
+        guard !local.hasPrefix("."), !local.hasSuffix(".") else { return false }
+        var previousWasDot = false
+        for byte in local.utf8 {
+            let isDot = byte == UInt8(ascii: ".")
+            if isDot && previousWasDot { return false }
+            previousWasDot = isDot
+        }
+        // Byte-wise: UTF-8 bytes >= 0x80 belong to non-ASCII characters, allowed by RFC 6531.
+        return local.utf8.allSatisfy { byte in
+            if byte >= 0x80 { return international }
+            return isAtext[Int(byte)]
         }
     }
 }
