@@ -10,8 +10,9 @@ import Foundation
 /// nested set) and braces that are not quantifiers. Matching is by code point, as with the `u`
 /// flag, and escapes follow the `u` flag's rules: an escaped letter that ECMA does not define
 /// (`\a`, `\z`, `\Q`, …) is an error, as are ICU-only groups such as `(?>…)`, `(?i)` or `(?#…)`.
-/// Not supported: lookbehind of unbounded length (ICU needs a bounded one; such patterns are
-/// rejected at compile time).
+/// Approximated: ICU needs a bounded lookbehind, so inside one `*`, `+` and `{n,}` are capped at
+/// `lookbehindRepetitionCap` repetitions — `(?<=a+)b` works, but `(?<=^a+)b` fails after more
+/// than 255 a's. Not supported: the `i`, `m`, `s` flags (JSON Schema patterns have none).
 struct ECMARegex: @unchecked Sendable {
     // NSRegularExpression is immutable after creation and documented as safe to use from
     // several threads at once; the unchecked conformance only states that.
@@ -38,18 +39,21 @@ struct ECMARegex: @unchecked Sendable {
     private static let ecmaSpace =
         "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 
+    /// Repetitions an unbounded quantifier inside a lookbehind is capped at (ICU needs a bound).
+    static let lookbehindRepetitionCap = 255
+
     static func translate(_ pattern: String) throws(RegexSyntaxError) -> String {
         let s = Array(pattern.unicodeScalars)
         var out = ""
         var i = 0
         var inClass = false
-        var classStart = false
+        // One entry per open group: whether it is (or is inside) a lookbehind.
+        var groups: [Bool] = []
         func fail(_ why: String) -> RegexSyntaxError { RegexSyntaxError(message: why) }
+        func append(_ scalars: ArraySlice<Unicode.Scalar>) { out.unicodeScalars.append(contentsOf: scalars) }
 
         while i < s.count {
             let c = s[i]
-            let atClassStart = classStart
-            classStart = false
             if c == "\\" {
                 guard i + 1 < s.count else { throw fail("pattern ends with a lone backslash") }
                 let (text, length) = try translateEscape(s, at: i + 1, inClass: inClass)
@@ -59,57 +63,69 @@ struct ECMARegex: @unchecked Sendable {
             }
             if inClass {
                 switch c {
-                case "]":
-                    inClass = false
-                    out += "]"
-                case "[": out += "\\["
-                case "&": out += "\\&"
-                case "^" where atClassStart: out += "^"; classStart = false
+                case "]": inClass = false; out += "]"
+                case "[": out += "\\["  // ICU would open a nested set
+                case "&": out += "\\&"  // ICU reads "&&" as intersection
                 default: out.unicodeScalars.append(c)
-                }
-                if c == "^" && atClassStart {
-                    // `[^]` (any character) must be caught after the caret too.
-                    if i + 1 < s.count && s[i + 1] == "]" {
-                        out.removeLast(2)
-                        out += "(?s:.)"
-                        i += 2
-                        inClass = false
-                        continue
-                    }
                 }
                 i += 1
                 continue
             }
+            let inLookbehind = groups.last ?? false
             switch c {
             case "[":
-                if i + 1 < s.count && s[i + 1] == "]" {
-                    out += "(?!)"
+                if s[(i + 1)...].starts(with: ["]"]) {
+                    out += "(?!)"  // `[]` matches nothing
                     i += 2
                     continue
                 }
-                inClass = true
-                classStart = true
-                out += "["
-            case ".": out += "[^\\n\\r\\x{2028}\\x{2029}]"
-            case "$": out += "(?!(?s:.))"
-            case "{":
-                if let length = quantifierLength(s, at: i) {
-                    out += String(String.UnicodeScalarView(s[i..<(i + length)]))
-                    i += length
+                if s[(i + 1)...].starts(with: ["^", "]"]) {
+                    out += "(?s:.)"  // `[^]` matches anything
+                    i += 3
                     continue
                 }
-                out += "\\{"
+                inClass = true
+                out += "["
+                if s[(i + 1)...].starts(with: ["^"]) {
+                    out += "^"
+                    i += 1
+                }
+            case ".": out += "[^\\n\\r\\x{2028}\\x{2029}]"
+            case "$": out += "(?!(?s:.))"
+            case "*" where inLookbehind: out += "{0,\(lookbehindRepetitionCap)}"
+            case "+" where inLookbehind: out += "{1,\(lookbehindRepetitionCap)}"
+            case "{":
+                guard let (length, lower, upper) = quantifier(s, at: i) else {
+                    out += "\\{"
+                    break
+                }
+                if inLookbehind, upper == nil {
+                    out += "{\(lower),\(max(lower, lookbehindRepetitionCap))}"
+                } else {
+                    append(s[i..<(i + length)])
+                }
+                i += length
+                continue
             case "}": out += "\\}"
             case "]": out += "\\]"
             case "(":
-                if i + 1 < s.count && s[i + 1] == "?" {
-                    let rest = String(String.UnicodeScalarView(s[(i + 2)...].prefix(3)))
-                    let allowed = rest.hasPrefix(":") || rest.hasPrefix("=") || rest.hasPrefix("!")
-                        || rest.hasPrefix("<=") || rest.hasPrefix("<!")
-                        || (rest.hasPrefix("<") && rest.count > 1)
-                    guard allowed else { throw fail("unsupported group syntax '(?\(rest.prefix(1))'") }
+                var lookbehind = inLookbehind
+                if s[(i + 1)...].starts(with: ["?"]) {
+                    let rest = s[(i + 2)...]
+                    if rest.starts(with: ["<", "="]) || rest.starts(with: ["<", "!"]) {
+                        lookbehind = true
+                    } else if !(rest.starts(with: [":"]) || rest.starts(with: ["="]) || rest.starts(with: ["!"])
+                        || (rest.starts(with: ["<"]) && rest.dropFirst().first.map { $0.properties.isAlphabetic } == true))
+                    {
+                        throw fail("unsupported group syntax '(?\(rest.first.map { String($0) } ?? "")'")
+                    }
                 }
+                groups.append(lookbehind)
                 out += "("
+            case ")":
+                guard !groups.isEmpty else { throw fail("unbalanced parenthesis") }
+                groups.removeLast()
+                out += ")"
             default:
                 out.unicodeScalars.append(c)
             }
@@ -119,18 +135,27 @@ struct ECMARegex: @unchecked Sendable {
         return out
     }
 
-    /// The length of a `{n}`, `{n,}` or `{n,m}` quantifier at `start`, or nil for a literal brace.
-    private static func quantifierLength(_ s: [Unicode.Scalar], at start: Int) -> Int? {
-        var i = start + 1
-        var digits = 0
-        while i < s.count, s[i].properties.numericType != nil, s[i].isASCII { i += 1; digits += 1 }
-        guard digits > 0, i < s.count else { return nil }
-        if s[i] == "," {
-            i += 1
-            while i < s.count, s[i].isASCII, ("0"..."9").contains(s[i]) { i += 1 }
+    /// A `{n}`, `{n,}` or `{n,m}` quantifier at `start`: its length and bounds; nil for a
+    /// literal brace.
+    private static func quantifier(_ s: [Unicode.Scalar], at start: Int) -> (Int, Int, Int?)? {
+        func digits(from index: Int) -> (Int, Int)? {
+            var j = index
+            var value = 0
+            while j < s.count, s[j].isASCII, ("0"..."9").contains(s[j]) {
+                value = min(value * 10 + Int(s[j].value - 48), 1_000_000)
+                j += 1
+            }
+            return j > index ? (value, j) : nil
         }
-        guard i < s.count, s[i] == "}" else { return nil }
-        return i - start + 1
+        guard let (lower, afterLower) = digits(from: start + 1), afterLower < s.count else { return nil }
+        if s[afterLower] == "}" { return (afterLower - start + 1, lower, lower) }
+        guard s[afterLower] == "," else { return nil }
+        if let (upper, afterUpper) = digits(from: afterLower + 1) {
+            guard afterUpper < s.count, s[afterUpper] == "}" else { return nil }
+            return (afterUpper - start + 1, lower, upper)
+        }
+        guard afterLower + 1 < s.count, s[afterLower + 1] == "}" else { return nil }
+        return (afterLower - start + 2, lower, nil)
     }
 
     /// Translates the escape whose letter is at `at` (just after the backslash); returns the ICU

@@ -103,6 +103,14 @@ import Testing
         #expect(try JSONSchema(["pattern": "^\\p{Lu}{2}$"]).isValid("ÀB"))
         #expect(try JSONSchema(["pattern": "a{"]).isValid("a{"), "a brace that is no quantifier is literal")
         #expect(try JSONSchema(["pattern": "ab"]).isValid("xaby"), "patterns are not anchored")
+        #expect(try JSONSchema(["pattern": "^[[]$"]).isValid("["), "[ inside a class is literal")
+        #expect(try JSONSchema(["pattern": "(?<=a+)b"]).isValid("caab"), "variable-width lookbehind")
+        #expect(try !JSONSchema(["pattern": "(?<=a+)b"]).isValid("cb"))
+        #expect(try JSONSchema(["pattern": "^\\uD83D\\uDE00$"]).isValid("😀"), "a surrogate pair is one code point")
+        #expect(try JSONSchema(["pattern": "^\\u{1F600}$"]).isValid("😀"))
+        #expect(try JSONSchema(["pattern": "^.$"]).isValid("😀"))
+        #expect(try !JSONSchema(["pattern": "^\\w$"]).isValid("é"), "\\w is ASCII only")
+        #expect(throws: JSONSchemaError.self) { try JSONSchema(["pattern": "a)"]) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(["pattern": "\\a"]) }
         #expect(throws: JSONSchemaError.self) { try JSONSchema(["pattern": "(?i)a"]) }
     }
