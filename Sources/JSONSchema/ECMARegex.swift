@@ -13,9 +13,7 @@ import Foundation
 /// Approximated: ICU needs a bounded lookbehind, so inside one `*`, `+` and `{n,}` are capped at
 /// `lookbehindRepetitionCap` repetitions — `(?<=a+)b` works, but `(?<=^a+)b` fails after more
 /// than 255 a's. Not supported: the `i`, `m`, `s` flags (JSON Schema patterns have none).
-struct ECMARegex: @unchecked Sendable {
-    // NSRegularExpression is immutable after creation and documented as safe to use from
-    // several threads at once; the unchecked conformance only states that.
+struct ECMARegex: Sendable {
     let source: String
     private let compiled: NSRegularExpression
 
@@ -66,6 +64,7 @@ struct ECMARegex: @unchecked Sendable {
                 case "]": inClass = false; out += "]"
                 case "[": out += "\\["  // ICU would open a nested set
                 case "&": out += "\\&"  // ICU reads "&&" as intersection
+                case ":": out += "\\:"  // ICU reads "[:alpha:]" as a POSIX class
                 default: out.unicodeScalars.append(c)
                 }
                 i += 1

@@ -107,7 +107,8 @@ struct SchemaCompiler {
         var result: [([String], JSON)] = []
         var single = ["additionalItems", "additionalProperties", "not"]
         var arrays = ["allOf", "anyOf", "oneOf"]
-        var maps = ["definitions", "properties", "patternProperties"]
+        // Array-valued dependencies are property lists, not schemas; skipped below.
+        let maps = ["definitions", "properties", "patternProperties", "dependencies"]
         if draft != .draft4 { single += ["contains", "propertyNames"] }
         if draft == .draft7 { single += ["if", "then", "else"] }
         for key in single {
@@ -120,7 +121,6 @@ struct SchemaCompiler {
             guard case .array(let list)? = object[key] else { continue }
             for (i, value) in list.enumerated() { result.append(([key, String(i)], value)) }
         }
-        maps.append("dependencies")
         for key in maps {
             guard case .object(let members)? = object[key] else { continue }
             for (name, value) in members where key != "dependencies" || value.arrayValue == nil {
