@@ -37,7 +37,7 @@ struct TypeSet: OptionSet, Sendable {
 }
 
 /// A keyword after compilation; indices refer to `SchemaProgram.nodes`.
-enum Keyword: Sendable {
+indirect enum Keyword: Sendable {
     case ref(Int)
     case type(TypeSet)
     case enumeration([JSON])
