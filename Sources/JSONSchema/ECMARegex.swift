@@ -27,11 +27,43 @@ struct ECMARegex: Sendable {
         }
     }
 
-    /// Whether the pattern matches anywhere in `string`.
-    func matches(_ string: String) -> Bool {
-        let range = NSRange(location: 0, length: string.utf16.count)
-        return compiled.firstMatch(in: string, options: [], range: range) != nil
+    /// Whether the pattern matches anywhere in `string`; nil when matching was abandoned.
+    ///
+    /// ICU backtracks, so a pattern like `^(a+)+$` takes exponential time on some inputs. A
+    /// gateway cannot let one user's pattern stall a worker, so matching runs with ICU's
+    /// progress reports and stops when they exceed a budget. ICU reports once per start position
+    /// it tries and once per slice of backtracking work (every few hundred microseconds), so the
+    /// count budget is the subject's length plus a fixed allowance — a scan of any string
+    /// completes, runaway backtracking on a short one stops after about a quarter of a second —
+    /// and a time budget catches backtracking spread over many start positions.
+    func matches(_ string: String) -> Bool? {
+        let length = string.utf16.count
+        let budget = Self.progressBudget + length
+        let clock = ContinuousClock()
+        let started = clock.now
+        var found = false
+        var abandoned = false
+        var reports = 0
+        compiled.enumerateMatches(in: string, options: [.reportProgress], range: NSRange(location: 0, length: length)) {
+            result, _, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+                return
+            }
+            reports += 1
+            if reports > budget || (reports & 255 == 0 && clock.now - started > Self.timeBudget) {
+                abandoned = true
+                stop.pointee = true
+            }
+        }
+        return abandoned ? nil : found
     }
+
+    /// Progress reports allowed on top of one per character of the subject.
+    static let progressBudget = 1000
+    /// The longest one match may run; a linear scan of megabytes takes a few dozen milliseconds.
+    static let timeBudget = Duration.seconds(1)
 
     private static let asciiWord = "a-zA-Z0-9_"
     private static let ecmaSpace =

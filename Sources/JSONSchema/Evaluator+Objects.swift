@@ -66,7 +66,14 @@ extension Evaluator {
                     if !collecting { return false }
                 }
             }
-            for (regex, schema) in applicator.patterns where regex.matches(name) {
+            for (regex, schema) in applicator.patterns {
+                guard let matches = regex.matches(name) else {
+                    report("property name '\(name)' could not be checked against the pattern '\(regex.source)': matching takes too long")
+                    valid = false
+                    if !collecting { return false }
+                    continue
+                }
+                guard matches else { continue }
                 matched = true
                 if !check(schema, value, member: name) {
                     valid = false

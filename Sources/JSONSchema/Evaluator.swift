@@ -208,8 +208,14 @@ struct Evaluator {
                 return false
             }
         case .pattern(let regex):
-            guard regex.matches(text) else {
+            switch regex.matches(text) {
+            case true?:
+                break
+            case false?:
                 report("must match the pattern '\(regex.source)'")
+                return false
+            case nil:
+                report("could not be checked against the pattern '\(regex.source)': matching takes too long")
                 return false
             }
         case .format(let format):
