@@ -64,6 +64,28 @@ struct Evaluator {
         return out
     }
 
+    /// Why each of `schemas` rejects `instance`: the first error of each, for a message that
+    /// says more than "matches none". Only computed when reporting, so valid instances and
+    /// `isValid` never pay for it.
+    private mutating func branchReasons(_ schemas: [Int], _ instance: JSON) -> String {
+        let here = pathString
+        var reasons: [String] = []
+        for (i, schema) in schemas.prefix(Self.reasonLimit).enumerated() {
+            let saved = errors
+            errors = []
+            _ = check(schema, instance)
+            if let first = errors.first {
+                let location = first.path == here ? "" : "at \(first.path) "
+                reasons.append("\(i): \(location)\(first.message)")
+            }
+            errors = saved
+        }
+        if schemas.count > Self.reasonLimit { reasons.append("…") }
+        return reasons.isEmpty ? "" : " (" + reasons.joined(separator: "; ") + ")"
+    }
+
+    private static let reasonLimit = 5
+
     /// `check` on a member or item, with the path extended while it runs.
     mutating func check(_ index: Int, _ instance: JSON, member: String) -> Bool {
         path.append(.key(member))
@@ -124,7 +146,9 @@ struct Evaluator {
             return valid
         case .anyOf(let schemas):
             guard schemas.contains(where: { test($0, instance) }) else {
-                report("must match at least one of the anyOf schemas")
+                if collecting {
+                    report("must match at least one of the anyOf schemas" + branchReasons(schemas, instance))
+                }
                 return false
             }
             return true
@@ -136,7 +160,9 @@ struct Evaluator {
             }
             if matched.count == 1 { return true }
             if matched.isEmpty {
-                report("must match exactly one of the oneOf schemas, but matches none")
+                if collecting {
+                    report("must match exactly one of the oneOf schemas, but matches none" + branchReasons(schemas, instance))
+                }
             } else {
                 let list = matched.map(String.init).joined(separator: ", ")
                 report("must match exactly one of the oneOf schemas, but matches those at \(list)")
