@@ -12,6 +12,17 @@ public import JSONValue
 /// ```
 ///
 /// Error paths are JSON Pointers (RFC 6901) into the instance; the root is `""`.
+///
+/// Scope and choices:
+/// - The draft is the one the root's `$schema` names (draft 4, 6 or 7, `http` or `https`, with
+///   or without `#`); any other `$schema` (2019-09, 2020-12, …) gets `Options.defaultDraft`.
+/// - `$ref` siblings are ignored, as drafts 4–7 say; refs resolve against `$id`/`id` base URIs,
+///   `Options.remoteSchemas` and the built-in meta-schemas, never the network.
+/// - Patterns are ECMA-262 (see `ECMARegex` for the translation and its limits); a match that
+///   backtracks without end is abandoned and reported as an error.
+/// - `contentMediaType`/`contentEncoding` are annotations (draft 7 makes asserting them optional).
+/// - Numbers are doubles, so draft 4 cannot tell `1.0` from `1`, and integers beyond 2^53 lose
+///   precision; boolean subschemas are accepted in draft 4 too.
 public struct JSONSchema: Sendable {
     let program: SchemaProgram
 

@@ -37,14 +37,16 @@ struct SchemaCompiler {
     static func compile(root: JSON, options: JSONSchema.Options) throws(JSONSchemaError) -> SchemaProgram {
         var compiler = SchemaCompiler(options: options)
         let rootDraft = declaredDraft(of: root) ?? options.defaultDraft
+        // The first document to claim a URI keeps it: the user's schema, then the remote
+        // documents, then the built-in meta-schemas.
         compiler.addDocument(root, draft: rootDraft, uri: "")
+        try compiler.walk(document: 0)
         for (uri, schema) in options.remoteSchemas.sorted(by: { $0.key < $1.key }) {
             compiler.addDocument(schema, draft: declaredDraft(of: schema) ?? options.defaultDraft, uri: uri)
         }
         for meta in MetaSchemas.documents where compiler.identifiers[meta.uri] == nil {
             compiler.addDocument(meta.schema, draft: meta.draft, uri: meta.uri)
         }
-        try compiler.walk(document: 0)
         let root = try compiler.compile(Location(document: 0, pointer: []))
         let nodes = compiler.nodes.map { $0 ?? .always }
         try LoopCheck.rejectLoops(nodes)
