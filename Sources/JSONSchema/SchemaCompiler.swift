@@ -64,6 +64,13 @@ struct SchemaCompiler {
         documents.append(Document(json: json, draft: draft, retrievalURI: key))
     }
 
+    /// Where an error is in the schemas: a JSON Pointer for the user's document, the document's
+    /// URI and a pointer fragment for a remote one.
+    func errorPath(_ location: Location, _ tokens: [String] = []) -> String {
+        let pointer = JSONPointer.string(location.pointer + tokens)
+        return location.document == 0 ? pointer : documents[location.document].retrievalURI + "#" + pointer
+    }
+
     // MARK: - Identification
 
     private mutating func walk(document: Int) throws(JSONSchemaError) {
@@ -85,8 +92,7 @@ struct SchemaCompiler {
         if object["$ref"] == nil, let idValue = object[draft.idKeyword] {
             guard case .string(let id) = idValue else {
                 throw JSONSchemaError(
-                    message: "\(draft.idKeyword) must be a string",
-                    path: JSONPointer.string(location.pointer + [draft.idKeyword]))
+                    message: "\(draft.idKeyword) must be a string", path: errorPath(location, [draft.idKeyword]))
             }
             let resolved = URIReference(base).resolving(URIReference(id))
             let resource = resolved.withoutFragment.text
@@ -135,11 +141,11 @@ struct SchemaCompiler {
     // MARK: - References
 
     /// The location `reference` names when written where `base` is the base URI.
-    mutating func resolve(reference: String, base: String, at path: [String]) throws(JSONSchemaError) -> Location {
+    mutating func resolve(reference: String, base: String, at location: Location) throws(JSONSchemaError) -> Location {
         let target = URIReference(base).resolving(URIReference(reference))
         let fragment = target.fragment ?? ""
         let failure = JSONSchemaError(
-            message: "$ref '\(reference)' cannot be resolved", path: JSONPointer.string(path))
+            message: "$ref '\(reference)' cannot be resolved", path: errorPath(location, ["$ref"]))
         if fragment.isEmpty || fragment.hasPrefix("/") {
             guard let resource = try lookUp(target.withoutFragment.text),
                 let tokens = JSONPointer.tokens(fragment.percentDecoded)
@@ -186,10 +192,11 @@ struct SchemaCompiler {
         nodes.append(nil)
         nodeIndex[location] = index
         guard let schema = JSONPointer.resolve(location.pointer, in: documents[location.document].json) else {
-            throw JSONSchemaError(message: "no schema at this location", path: JSONPointer.string(location.pointer))
+            throw JSONSchemaError(message: "no schema at this location", path: errorPath(location))
         }
         let context = KeywordContext(
-            location: location, base: baseURI(at: location), draft: documents[location.document].draft)
+            location: location, base: baseURI(at: location), draft: documents[location.document].draft,
+            documentPrefix: location.document == 0 ? "" : documents[location.document].retrievalURI + "#")
         nodes[index] = try compileNode(schema, context)
         return index
     }
@@ -203,14 +210,14 @@ struct SchemaCompiler {
                 guard case .string(let reference) = refValue else {
                     throw context.error("$ref", "must be a string")
                 }
-                let target = try resolve(reference: reference, base: context.base, at: context.path("$ref"))
+                let target = try resolve(reference: reference, base: context.base, at: context.location)
                 return .keywords([.ref(try compile(target))])
             }
             return .keywords(try compileKeywords(object, context))
         default:
             throw JSONSchemaError(
                 message: "a schema must be an object or a boolean, not \(schema.typeName)",
-                path: JSONPointer.string(context.location.pointer))
+                path: errorPath(context.location))
         }
     }
 }
@@ -220,13 +227,13 @@ struct KeywordContext {
     var location: SchemaCompiler.Location
     var base: String
     var draft: JSONSchema.Draft
-
-    func path(_ tokens: String...) -> [String] { location.pointer + tokens }
+    /// Empty for the user's document; `uri#` for a remote one, before the pointer.
+    var documentPrefix: String
 
     func child(_ tokens: String...) -> SchemaCompiler.Location { location.appending(tokens) }
 
     func error(_ keyword: String, _ message: String) -> JSONSchemaError {
-        JSONSchemaError(message: "\(keyword) \(message)", path: JSONPointer.string(location.pointer + [keyword]))
+        JSONSchemaError(message: "\(keyword) \(message)", path: documentPrefix + JSONPointer.string(location.pointer + [keyword]))
     }
 }
 

@@ -53,6 +53,18 @@ import Testing
         }
     }
 
+    @Test func errorsInRemoteDocumentsNameTheDocument() {
+        let options = JSONSchema.Options(remoteSchemas: ["https://ex.com/s.json": ["definitions": ["a": ["minimum": "0"]]]])
+        do {
+            _ = try JSONSchema(["$ref": "https://ex.com/s.json#/definitions/a"], options: options)
+            Issue.record("accepted")
+        } catch let error as JSONSchemaError {
+            #expect(error.path == "https://ex.com/s.json#/definitions/a/minimum")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test func rejectsReferenceLoopsThatNeverReachAKeyword() {
         let loops: [JSON] = [
             ["allOf": [["$ref": "#"]]],
