@@ -57,6 +57,16 @@ extension Evaluator {
 
     private mutating func applyProperties(_ applicator: PropertyApplicator, _ members: JSONObject) -> Bool {
         var valid = true
+        // With only `properties`, the schema's few names are looked up in a possibly large
+        // payload rather than every member in the schema.
+        if applicator.patterns.isEmpty && applicator.additional == nil && applicator.named.count < members.count {
+            for (name, schema) in applicator.ordered {
+                guard let value = members[name], !check(schema, value, member: name) else { continue }
+                valid = false
+                if !collecting { return false }
+            }
+            return valid
+        }
         for (name, value) in members {
             var matched = false
             if let schema = applicator.named[name] {

@@ -165,10 +165,14 @@ extension SchemaCompiler {
             if !names.isEmpty { keywords.append(.required(names)) }
         }
 
-        var applicator = PropertyApplicator(named: [:], patterns: [], additional: nil)
+        var applicator = PropertyApplicator(named: [:], ordered: [], patterns: [], additional: nil)
         if let value = object["properties"] {
             guard case .object(let members) = value else { throw c.error("properties", "must be an object") }
-            for name in members.keys { applicator.named[name] = try compile(c.child("properties", name)) }
+            for name in members.keys {
+                let schema = try compile(c.child("properties", name))
+                applicator.named[name] = schema
+                applicator.ordered.append((name, schema))
+            }
         }
         if let value = object["patternProperties"] {
             guard case .object(let members) = value else { throw c.error("patternProperties", "must be an object") }

@@ -73,6 +73,8 @@ indirect enum Keyword: Sendable {
 /// member is "additional" depends on the other two.
 struct PropertyApplicator: Sendable {
     var named: [String: Int]
+    /// `named` in schema order, for iterating it deterministically.
+    var ordered: [(name: String, schema: Int)]
     var patterns: [(regex: ECMARegex, schema: Int)]
     var additional: Int?
 }
