@@ -33,6 +33,7 @@ struct SchemaCompiler {
     var baseURIs: [Location: String] = [:]
     var nodes: [SchemaNode?] = []
     var nodeIndex: [Location: Int] = [:]
+    var nodeLocations: [Location] = []
 
     static func compile(root: JSON, options: JSONSchema.Options) throws(JSONSchemaError) -> SchemaProgram {
         var compiler = SchemaCompiler(options: options)
@@ -49,7 +50,7 @@ struct SchemaCompiler {
         }
         let root = try compiler.compile(Location(document: 0, pointer: []))
         let nodes = compiler.nodes.map { $0 ?? .always }
-        try LoopCheck.rejectLoops(nodes)
+        try LoopCheck.rejectLoops(nodes, locations: compiler.nodeLocations.map { compiler.errorPath($0) })
         return SchemaProgram(nodes: nodes, root: root)
     }
 
@@ -190,6 +191,7 @@ struct SchemaCompiler {
         try walk(document: location.document)
         let index = nodes.count
         nodes.append(nil)
+        nodeLocations.append(location)
         nodeIndex[location] = index
         guard let schema = JSONPointer.resolve(location.pointer, in: documents[location.document].json) else {
             throw JSONSchemaError(message: "no schema at this location", path: errorPath(location))

@@ -74,6 +74,15 @@ import Testing
         for schema in loops {
             #expect(throws: JSONSchemaError.self, "\(schema)") { try JSONSchema(schema) }
         }
+        do {
+            _ = try JSONSchema(["properties": ["a": ["allOf": [["$ref": "#/properties/a"]]]]])
+            Issue.record("accepted a loop")
+        } catch let error as JSONSchemaError {
+            #expect(error.path == "/properties/a")
+            #expect(error.message.contains("reference cycle"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
     }
 
     @Test func acceptsRecursionThroughTheInstance() throws {
