@@ -5,8 +5,8 @@
 /// `oneOf`, `not`, `if`/`then`/`else`, schema `dependencies` — does not: `{"allOf": [{"$ref": "#"}]}`
 /// would evaluate itself forever. Such a cycle is reported when the schema is compiled.
 enum LoopCheck {
-    /// - Parameter locations: each node's place in the schemas, for the error's path.
-    static func rejectLoops(_ nodes: [SchemaNode], locations: [String]) throws(JSONSchemaError) {
+    /// - Parameter location: a node's place in the schemas, for the error's path.
+    static func rejectLoops(_ nodes: [SchemaNode], location: (Int) -> String) throws(JSONSchemaError) {
         // 0 = unvisited, 1 = on the current path, 2 = done.
         var state = [UInt8](repeating: 0, count: nodes.count)
         for start in nodes.indices where state[start] == 0 {
@@ -25,7 +25,7 @@ enum LoopCheck {
                 case 1:
                     throw JSONSchemaError(
                         message: "reference cycle: this schema applies itself to the same value without end",
-                        path: locations[child])
+                        path: location(child))
                 case 0:
                     state[child] = 1
                     stack.append((child, inPlaceChildren(nodes[child]), 0))

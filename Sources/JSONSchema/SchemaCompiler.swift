@@ -48,10 +48,10 @@ struct SchemaCompiler {
         for meta in MetaSchemas.documents where compiler.identifiers[meta.uri] == nil {
             compiler.addDocument(meta.schema, draft: meta.draft, uri: meta.uri)
         }
-        let root = try compiler.compile(Location(document: 0, pointer: []))
+        let rootIndex = try compiler.compile(Location(document: 0, pointer: []))
         let nodes = compiler.nodes.map { $0 ?? .always }
-        try LoopCheck.rejectLoops(nodes, locations: compiler.nodeLocations.map { compiler.errorPath($0) })
-        return SchemaProgram(nodes: nodes, root: root)
+        try LoopCheck.rejectLoops(nodes) { compiler.errorPath(compiler.nodeLocations[$0]) }
+        return SchemaProgram(nodes: nodes, root: rootIndex)
     }
 
     private static func declaredDraft(of schema: JSON) -> JSONSchema.Draft? {
