@@ -22,7 +22,9 @@ public import JSONValue
 ///   backtracks without end is abandoned and reported as an error.
 /// - `contentMediaType`/`contentEncoding` are annotations (draft 7 makes asserting them optional).
 /// - Numbers are doubles, so draft 4 cannot tell `1.0` from `1`, and integers beyond 2^53 lose
-///   precision; boolean subschemas are accepted in draft 4 too.
+///   precision.
+/// - A schema is refused exactly when its draft's meta-schema would reject it, plus unresolvable
+///   refs, invalid patterns and reference cycles.
 public struct JSONSchema: Sendable {
     let program: SchemaProgram
 

@@ -139,7 +139,7 @@ extension SchemaCompiler {
         let additional = object["additionalItems"] == nil ? nil : try compile(c.child("additionalItems"))
         if let items = object["items"] {
             if case .array = items {
-                keywords.append(.tupleItems(try schemaArray(items, "items", c, allowEmpty: true), additional: additional))
+                keywords.append(.tupleItems(try schemaArray(items, "items", c), additional: additional))
             } else {
                 keywords.append(.items(try compile(c.child("items"))))
             }
@@ -228,11 +228,9 @@ extension SchemaCompiler {
         return names
     }
 
-    private mutating func schemaArray(_ value: JSON, _ key: String, _ c: KeywordContext, allowEmpty: Bool = false)
-        throws(JSONSchemaError) -> [Int]
-    {
+    private mutating func schemaArray(_ value: JSON, _ key: String, _ c: KeywordContext) throws(JSONSchemaError) -> [Int] {
         guard case .array(let list) = value else { throw c.error(key, "must be an array of schemas") }
-        if list.isEmpty && !allowEmpty { throw c.error(key, "must not be empty") }
+        if list.isEmpty { throw c.error(key, "must not be empty") }
         var result: [Int] = []
         for i in list.indices { result.append(try compile(c.child(key, String(i)))) }
         return result

@@ -206,6 +206,14 @@ struct SchemaCompiler {
     private mutating func compileNode(_ schema: JSON, _ context: KeywordContext) throws(JSONSchemaError) -> SchemaNode {
         switch schema {
         case .bool(let value):
+            // Draft 4 allows booleans only as additionalProperties/additionalItems.
+            if context.draft == .draft4,
+                !["additionalProperties", "additionalItems"].contains(context.location.pointer.last ?? "")
+            {
+                throw JSONSchemaError(
+                    message: "a schema must be an object in draft 4 (boolean schemas need draft 6 or later)",
+                    path: errorPath(context.location))
+            }
             return value ? .always : .never
         case .object(let object):
             if let refValue = object["$ref"] {
@@ -213,6 +221,9 @@ struct SchemaCompiler {
                     throw context.error("$ref", "must be a string")
                 }
                 let target = try resolve(reference: reference, base: context.base, at: context.location)
+                // The siblings are never applied, but the meta-schema still constrains them, so
+                // they are compiled for their checks and dropped.
+                _ = try compileKeywords(object, context)
                 return .keywords([.ref(try compile(target))])
             }
             return .keywords(try compileKeywords(object, context))
