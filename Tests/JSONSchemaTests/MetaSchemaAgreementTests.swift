@@ -92,3 +92,31 @@ enum JSONPathToken {
         }
     }
 }
+
+/// `isValid` (stops at the first failure) and `validate` (collects every error) must reach the
+/// same verdict: every draft-7 suite schema is applied to instances drawn from the whole suite.
+@Suite struct EvaluationModeAgreementTests {
+    @Test func stoppingAndCollectingAgree() throws {
+        let directory = ConformanceTests.suiteDirectory.appendingPathComponent("tests/draft7")
+        var schemas: [JSON] = []
+        var instances: [JSON] = []
+        for file in try ConformanceTests.files(under: directory, recursive: false) {
+            guard case .array(let cases) = try JSON(parsing: Data(contentsOf: file)) else { continue }
+            for testCase in cases {
+                schemas.append(testCase["schema"] ?? true)
+                instances += (testCase["tests"]?.arrayValue ?? []).map { $0["data"] ?? .null }
+            }
+        }
+        let sample = Array(Set(instances.map { $0.serialized() })).sorted().compactMap { try? JSON(parsing: $0) }
+        let options = JSONSchema.Options(remoteSchemas: try ConformanceTests.remotes())
+        var disagreements: [String] = []
+        for schema in schemas {
+            let compiled = try JSONSchema(schema, options: options)
+            for instance in sample where compiled.isValid(instance) != compiled.validate(instance).isEmpty {
+                disagreements.append("\(schema) on \(instance)")
+            }
+        }
+        #expect(sample.count > 250)
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+    }
+}
