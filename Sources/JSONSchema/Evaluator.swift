@@ -5,7 +5,8 @@ import JSONValue
 /// In collecting mode every failure is recorded with its instance path; otherwise evaluation
 /// stops at the first failure. Keywords that only need a yes/no answer from a subschema
 /// (`anyOf`, `oneOf`, `not`, `if`, `contains`, `propertyNames`) evaluate it in the stopping mode
-/// and report one error of their own, which keeps messages short and the work bounded.
+/// and report one error of their own, which keeps messages short and the work bounded; a failed
+/// `anyOf`/`oneOf` then names the first reason of each branch.
 struct Evaluator {
     private enum PathToken {
         case key(String)
