@@ -85,6 +85,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Test support shared by every integration test: an in-process server on a free port,
+        // the real executable as a child process, and a plain HTTP client.
+        .target(
+            name: "HookstreamTesting",
+            dependencies: [
+                "HookstreamServer", "HookstreamCore", "JSONValue",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
         // `bench/run transforms`: evaluations per second of the compiled benchmark expressions.
         .executableTarget(
             name: "JSONataBenchmark",
@@ -95,6 +105,10 @@ let package = Package(
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "JSONataTests", dependencies: ["JSONata", "JSONValue"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"]),
+        .testTarget(
+            name: "HookstreamServerTests",
+            dependencies: ["HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue"]
+        ),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

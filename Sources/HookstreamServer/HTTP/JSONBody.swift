@@ -1,5 +1,6 @@
 import Hummingbird
 import JSONValue
+import NIOCore
 
 /// A management API request body: a JSON object with typed, validating accessors. Every
 /// failure is an `APIError` 400 naming the field, raised before anything is written.
@@ -13,7 +14,7 @@ struct JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "Request body exceeds \(limit) bytes")
         }
         if buffer.readableBytes == 0 {

@@ -4,6 +4,7 @@ import HookstreamStore
 import Hummingbird
 import HummingbirdCore
 import JSONValue
+import NIOCore
 import NIOPosix
 import Prometheus
 
@@ -33,7 +34,7 @@ struct IngestRoutes {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: deps.configuration.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "Body exceeds the \(deps.configuration.maxBodyBytes)-byte limit")
         }
         let bytes = [UInt8](buffer.readableBytesView)

@@ -2,14 +2,12 @@ import Foundation
 import HookstreamCore
 import JSONValue
 
-/// Reads a source's verification, dedup, IP and schema settings from a create or update body,
-/// validating everything before the source is touched: a bad field leaves it unchanged.
+/// Reads a source's verification, dedup, IP and schema settings from a create or update body.
+/// Each group is merged over what the source already has and validated whole by the policy
+/// code in `HookstreamCore`, before anything is changed: a bad field leaves the source as it was.
 struct SourceSettings {
     let deps: ServerDependencies
 
-    static let verificationTypes = ["hmac_sha256", "hmac_sha1", "standard_webhooks"]
-    static let verificationAliases = ["hmac-sha256": "hmac_sha256", "hmac-sha1": "hmac_sha1", "standard-webhooks": "standard_webhooks"]
-    static let dedupStrategies = ["payload_hash", "header_field", "body_field"]
     static let schemaActions = ["reject", "warn"]
 
     func apply(_ body: JSONBody, to source: inout Source, creating: Bool, now: Int64) throws {
@@ -17,71 +15,66 @@ struct SourceSettings {
         guard Slug.isValid(updated.slug) else {
             throw APIError.badRequest("'slug' may contain only lower-case letters, digits and hyphens")
         }
-        if body.has("status") {
-            updated.status = try body.oneOf("status", ["active", "paused"]) ?? "active"
+        if body.has("status") { updated.status = try body.oneOf("status", ["active", "paused"]) ?? "active" }
+        do {
+            try applyVerification(body, to: &updated, creating: creating, now: now)
+            try applyDedup(body, to: &updated)
+            for key in ["ip_allowlist", "ip_denylist"] where body.has(key) {
+                let list = try IPRangeList.parse(body.members[key], field: key)
+                let entries: [String]? = body.isNull(key) ? nil : list.entries
+                if key == "ip_allowlist" { updated.ipAllowlist = entries } else { updated.ipDenylist = entries }
+            }
+        } catch let error as PolicyValidationError {
+            throw APIError.badRequest(error.message)
         }
-        try applyVerification(body, to: &updated, creating: creating, now: now)
-        try applyDedup(body, to: &updated)
-        if body.has("ip_allowlist") { updated.ipAllowlist = try ipList(body, "ip_allowlist") }
-        if body.has("ip_denylist") { updated.ipDenylist = try ipList(body, "ip_denylist") }
         try applySchema(body, to: &updated)
         source = updated
     }
 
     private func applyVerification(_ body: JSONBody, to s: inout Source, creating: Bool, now: Int64) throws {
-        if body.has("template") {
-            if let id = try body.string("template") {
-                guard let template = SourceTemplate.named(id) else {
-                    throw APIError.badRequest("'template' must be one of: \(SourceTemplate.all.map(\.id).joined(separator: ", "))")
-                }
-                s.template = template.id
-                s.verificationType = template.verificationType
-                s.verificationHeader = template.verificationHeader
-            } else {
-                s.template = nil
-            }
-        }
-        if body.has("verification_type") {
-            let type = try body.oneOf("verification_type", Self.verificationTypes, aliases: Self.verificationAliases)
-            if s.template != nil, type != nil, !body.has("template") {
-                // An explicit generic type replaces the template's provider-specific scheme.
-                s.template = nil
-            }
-            if s.template == nil { s.verificationType = type }
-            if type == nil, s.template == nil { s.verificationHeader = nil }
-        }
-        if body.has("verification_header") { s.verificationHeader = try body.string("verification_header", maxLength: 100) }
+        let keys = ["verification_type", "template", "verification_header", "verification_secret", "previous_secret_expires_at"]
+        guard creating || keys.contains(where: body.has) else { return }
+        let schemeChanged = body.has("verification_type") || body.has("template")
+        let template = body.has("template") ? try body.string("template") : s.template
+        var type = body.has("verification_type") ? try body.string("verification_type") : (s.template == nil ? s.verificationType : nil)
+        if body.has("template"), !body.has("verification_type") { type = nil }
+        let header = body.has("verification_header") ? try body.string("verification_header", maxLength: 100) : (schemeChanged ? nil : s.verificationHeader)
+        let newSecret = body.has("verification_secret") ? try body.string("verification_secret", maxLength: 4000) : nil
+        let secret = body.has("verification_secret") ? newSecret : try s.sealedSecret.map { try deps.secrets.open($0) }
+        let settings = try VerificationSettings.validate(verificationType: type, template: template, header: header, secret: secret)
+        s.template = settings.template
+        s.verificationType = settings.verificationType
+        s.verificationHeader = settings.header
         if body.has("verification_secret") {
-            let secret = try body.string("verification_secret", maxLength: 1000)
-            let previousExpiry = try body.string("previous_secret_expires_at").map { text -> Int64 in
+            // Rotation: with an expiry in the future the old secret keeps verifying until then.
+            let expiry = try body.string("previous_secret_expires_at").map { text -> Int64 in
                 guard let date = Timestamp.parse(text) else {
                     throw APIError.badRequest("'previous_secret_expires_at' must be an ISO 8601 date-time")
                 }
                 return Timestamp.millis(date)
             }
-            if let previousExpiry, previousExpiry > now, let old = s.sealedSecret {
+            if let expiry, expiry > now, let old = s.sealedSecret {
                 s.sealedPreviousSecret = old
-                s.previousSecretExpiresAt = previousExpiry
+                s.previousSecretExpiresAt = expiry
             } else {
                 s.sealedPreviousSecret = nil
                 s.previousSecretExpiresAt = nil
             }
-            s.sealedSecret = try secret.map { try deps.secrets.seal($0) }
+            s.sealedSecret = try newSecret.map { try deps.secrets.seal($0) }
         } else if body.has("previous_secret_expires_at") {
             throw APIError.badRequest("'previous_secret_expires_at' is only meaningful with a new 'verification_secret'")
-        }
-        if s.verificationType != nil, s.sealedSecret == nil, creating || body.has("verification_type") || body.has("template") {
-            throw APIError.badRequest("'verification_secret' is required when verification is enabled")
         }
     }
 
     private func applyDedup(_ body: JSONBody, to s: inout Source) throws {
-        if body.has("dedup_strategy") { s.dedupStrategy = try body.oneOf("dedup_strategy", Self.dedupStrategies) }
-        if body.has("dedup_field") { s.dedupField = try body.string("dedup_field", maxLength: 200) }
-        if let window = try body.number("dedup_window_seconds", in: 0.001...2_592_000) { s.dedupWindowSeconds = window }
-        if let strategy = s.dedupStrategy, strategy != "payload_hash", s.dedupField == nil {
-            throw APIError.badRequest("'dedup_field' is required with dedup_strategy '\(strategy)'")
-        }
+        guard ["dedup_strategy", "dedup_field", "dedup_window_seconds"].contains(where: body.has) else { return }
+        let strategy = body.has("dedup_strategy") ? try body.string("dedup_strategy") : s.dedupStrategy
+        let field = body.has("dedup_field") ? try body.string("dedup_field", maxLength: 200) : s.dedupField
+        let window = try body.number("dedup_window_seconds", in: 0.001...2_592_000) ?? s.dedupWindowSeconds
+        let settings = try DedupSettings.validate(strategy: strategy, field: field, windowSeconds: window)
+        s.dedupStrategy = settings?.strategy.rawValue
+        s.dedupField = settings?.field
+        s.dedupWindowSeconds = settings?.windowSeconds ?? window
     }
 
     private func applySchema(_ body: JSONBody, to s: inout Source) throws {
@@ -91,13 +84,5 @@ struct SourceSettings {
         if s.schemaValidationEnabled, s.jsonSchema == nil {
             throw APIError.badRequest("'json_schema' is required when schema validation is enabled")
         }
-    }
-
-    private func ipList(_ body: JSONBody, _ key: String) throws -> [String]? {
-        guard let entries = try body.stringList(key) else { return nil }
-        for entry in entries where !IPEntry.isValid(entry) {
-            throw APIError.badRequest("'\(key)' has an invalid IP address or CIDR range: '\(entry)'")
-        }
-        return entries
     }
 }

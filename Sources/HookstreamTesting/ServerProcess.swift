@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+
+/// The real `hookstream` executable run as a child process — for what an in-process server
+/// cannot show: SIGKILL and SIGTERM, start-up output, the CLI.
+public final class ServerProcess: @unchecked Sendable {
+    public let process: Process
+    public let port: Int
+    public let baseURL: String
+    public let output: String
+    public let dataDirectory: String
+
+    /// The built executable: `$HOOKSTREAM_BIN`, else `.build/debug/hookstream` in the package.
+    public static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["HOOKSTREAM_BIN"], !path.isEmpty { return path }
+        return packageRoot + "/.build/debug/hookstream"
+    }
+
+    public static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    private init(process: Process, port: Int, baseURL: String, output: String, dataDirectory: String) {
+        self.process = process
+        self.port = port
+        self.baseURL = baseURL
+        self.output = output
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Starts `hookstream serve --port <port>` on `dataDirectory` and waits until it listens.
+    public static func start(dataDirectory: String, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
+        try await offload { try startBlocking(dataDirectory: dataDirectory, port: port, arguments: arguments, environment: environment) }
+    }
+
+    static func startBlocking(dataDirectory: String, port: Int, arguments: [String], environment: [String: String]) throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", "--port", String(port), "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Read the banner line by line until the listening line appears.
+        var collected = Data()
+        let deadline = Date().addingTimeInterval(30)
+        let handle = stdout.fileHandleForReading
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            collected.append(chunk)
+            let text = String(decoding: collected, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on") }),
+                let range = line.range(of: "(port "), let end = line[range.upperBound...].firstIndex(of: ")"),
+                let port = Int(line[range.upperBound..<end]), text.contains("\n")
+            {
+                let baseURL = String(line.split(separator: " ")[4])
+                // Keep draining stdout so the child never blocks on a full pipe.
+                Thread.detachNewThread { while !handle.availableData.isEmpty {} }
+                return ServerProcess(process: process, port: port, baseURL: baseURL, output: String(decoding: collected, as: UTF8.self), dataDirectory: dataDirectory)
+            }
+        }
+        process.terminate()
+        throw TestServerError("hookstream serve did not start: \(String(decoding: collected, as: UTF8.self))")
+    }
+
+    public func kill(signal: Int32 = SIGKILL) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    @discardableResult
+    public func waitForExit(timeout: TimeInterval = 30) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}
+
+/// Runs the `hookstream` CLI to completion and captures what it printed.
+public struct CLIRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) async throws -> CLIRun {
+        try await offload { try runBlocking(arguments, environment: environment, input: input) }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> CLIRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "HOOKSTREAM_API_KEY")
+        env.removeValue(forKey: "HOOKSTREAM_BASE_URL")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        try process.run()
+        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// Runs blocking work (waiting on a child process, reading its pipes) on a thread of its own,
+/// never on the cooperative pool: blocking those few threads would stall the in-process
+/// server the child is talking to.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HookstreamTesting
+import JSONValue
+import Testing
+
+@Suite struct APIConventionsTests {
+    @Test func healthIsPublicAndEveryAnswerHasARequestID() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let health = try await server.anonymous.get("/v1/health")
+        #expect(health.status == 200)
+        #expect(health.json["status"] == "ok")
+        #expect(health.header("X-Request-Id")?.hasPrefix("req_") == true)
+    }
+
+    @Test func unknownRoutesAndWrongMethodsGetTheStandardErrorBody() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let missing = try await server.client.get("/v1/nothing-here")
+        #expect(missing.status == 404)
+        #expect(missing.json["status"] == 404)
+        #expect(missing.json["error"]?.stringValue?.isEmpty == false)
+        #expect(missing.json["request_id"]?.stringValue == missing.header("X-Request-Id"))
+
+        let wrongMethod = try await server.client.request("PUT", "/v1/sources")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.json["status"] == 405)
+        #expect(wrongMethod.header("Allow") == "GET, POST")
+    }
+
+    @Test func managementEndpointsRequireCredentials() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let anonymous = try await server.anonymous.get("/v1/sources")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.json["status"] == 401)
+        let badKey = try await server.client.with(apiKey: "hs_live_" + String(repeating: "0", count: 64)).get("/v1/sources")
+        #expect(badKey.status == 401)
+        let malformed = try await server.client.with(apiKey: "nonsense").get("/v1/sources")
+        #expect(malformed.status == 401)
+    }
+
+    @Test func rateLimitHeadersAndTooManyRequests() async throws {
+        let server = try await TestServer.start { $0.apiRateLimit = 3; $0.publicRateLimit = 2 }
+        defer { server.stop() }
+        var statuses: [Int] = []
+        for _ in 0..<4 {
+            let response = try await server.client.get("/v1/sources")
+            statuses.append(response.status)
+            #expect(response.header("X-RateLimit-Limit") == "3")
+            #expect(response.header("X-RateLimit-Reset").flatMap(Int.init) != nil)
+        }
+        #expect(statuses == [200, 200, 200, 429])
+        let limited = try await server.client.get("/v1/sources")
+        #expect(limited.json["status"] == 429)
+        #expect(limited.header("X-RateLimit-Remaining") == "0")
+
+        // Unauthenticated callers are limited per IP.
+        let first = try await server.anonymous.get("/v1/health")
+        _ = try await server.anonymous.get("/v1/health")
+        let third = try await server.anonymous.get("/v1/health")
+        #expect(first.status == 200)
+        #expect(first.header("X-RateLimit-Limit") == "2")
+        #expect(third.status == 429)
+    }
+
+    @Test func openAPIDocumentDescribesTheAPI() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let response = try await server.anonymous.get("/v1/openapi.json")
+        #expect(response.status == 200)
+        let document = response.json
+        #expect(document["openapi"]?.stringValue?.hasPrefix("3.1") == true)
+        let paths = document["paths"]?.objectValue ?? [:]
+        for path in ["/v1/sources", "/v1/sources/{id}", "/v1/sources/templates", "/v1/events", "/v1/events/{id}", "/v1/auth/api-keys", "/v1/health"] {
+            #expect(paths[path] != nil, "missing \(path)")
+        }
+    }
+
+    @Test func metricsArePrometheusText() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let source = try await server.client.post("/v1/sources", ["name": "metrics"])
+        let id = try #require(source.json["id"]?.stringValue)
+        _ = try await server.anonymous.request("POST", "/v1/ingest/\(id)", json: ["a": 1])
+        let metrics = try await server.anonymous.get("/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("hookstream_http_requests_total{route=\"/v1/sources\",method=\"POST\",status=\"201\"} 1"))
+        #expect(metrics.text.contains("hookstream_events_stored_total 1"))
+        #expect(metrics.text.contains("hookstream_ingest_duration_seconds_bucket"))
+    }
+}
