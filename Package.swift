@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "HookstreamServer",
             dependencies: [
-                "HookstreamCore", "HookstreamStore",
+                "HookstreamCore", "HookstreamStore", "JSONSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "JSONataTests", dependencies: ["JSONata", "JSONValue"]),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"], exclude: ["optional-floor.json"]),
         .testTarget(
             name: "HookstreamServerTests",
             dependencies: ["HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue"]

@@ -135,3 +135,20 @@ import Testing
         #expect(try await server.client.get("/v1/sources/\(id)").json["name"] == "private")
     }
 }
+
+@Suite struct SourceSchemaSettingsTests {
+    @Test func invalidJSONSchemaIsRefused() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let bad = try await server.client.post(
+            "/v1/sources", ["name": "x", "schema_validation_enabled": true, "json_schema": ["type": 5]])
+        #expect(bad.status == 400)
+        #expect(bad.json["error"]?.stringValue?.contains("json_schema") == true)
+        let good = try await server.client.post(
+            "/v1/sources",
+            ["name": "y", "schema_validation_enabled": true, "schema_action": "warn", "json_schema": ["type": "object", "required": ["id"]]])
+        #expect(good.status == 201)
+        #expect(good.json["json_schema"]?["required"] == ["id"])
+        #expect(good.json["schema_action"] == "warn")
+    }
+}

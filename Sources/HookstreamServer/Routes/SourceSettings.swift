@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import JSONSchema
 import JSONValue
 
 /// Reads a source's verification, dedup, IP and schema settings from a create or update body.
@@ -80,7 +81,17 @@ struct SourceSettings {
     private func applySchema(_ body: JSONBody, to s: inout Source) throws {
         if let enabled = try body.bool("schema_validation_enabled") { s.schemaValidationEnabled = enabled }
         if body.has("schema_action") { s.schemaAction = try body.oneOf("schema_action", Self.schemaActions) ?? "reject" }
-        if body.has("json_schema") { s.jsonSchema = try body.object("json_schema") }
+        if body.has("json_schema") {
+            let schema = try body.object("json_schema")
+            if let schema {
+                do {
+                    _ = try JSONSchema(schema)
+                } catch let error as JSONSchemaError {
+                    throw APIError.badRequest("'json_schema' is not a valid JSON Schema: \(error)")
+                }
+            }
+            s.jsonSchema = schema
+        }
         if s.schemaValidationEnabled, s.jsonSchema == nil {
             throw APIError.badRequest("'json_schema' is required when schema validation is enabled")
         }
