@@ -107,7 +107,10 @@ let package = Package(
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"], exclude: ["optional-floor.json"]),
         .testTarget(
             name: "HookstreamServerTests",
-            dependencies: ["HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue"]
+            dependencies: [
+                "HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]

@@ -43,7 +43,8 @@ public struct HookstreamServer {
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: try BlobStore(root: dataDirectory + "/blobs"), ingestWriter: writer,
-            secrets: secrets, sources: SourceCache(store: store), usage: usage, metrics: registry, baseURL: baseURL, logger: logger)
+            secrets: secrets, sources: SourceCache(store: store, secrets: secrets),
+            clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger)
 
         let router = buildRouter(deps)
         let configured = configuration
@@ -60,10 +61,18 @@ public struct HookstreamServer {
         // first and the writer drains only after every in-flight ingest has been answered.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: usage), .init(service: writer), .init(service: app)],
+                services: [.init(service: usage), .init(service: Maintenance(store: store, logger: logger)), .init(service: writer), .init(service: app)],
                 gracefulShutdownSignals: signals, logger: logger))
         try await group.run()
         if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
+    }
+
+    private func trustedProxies() throws -> IPRangeList {
+        do {
+            return try IPRangeList.parse(configuration.trustedProxies, field: "--trusted-proxies")
+        } catch {
+            throw ServerStartError(error.message)
+        }
     }
 
     private func openStore(dataDirectory: String) throws -> any Store {

@@ -18,7 +18,7 @@ public final class IngestWriter: Service, Sendable {
     public struct ShutDown: Error {}
 
     private struct State {
-        var pending: [(Event, CheckedContinuation<Void, any Error>)] = []
+        var pending: [(IncomingEvent, CheckedContinuation<IngestOutcome, any Error>)] = []
         var flushing = false
         var closed = false
     }
@@ -37,9 +37,9 @@ public final class IngestWriter: Service, Sendable {
         self.logger = logger
     }
 
-    /// Returns once `event` is durably committed.
-    public func submit(_ event: Event) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    /// Returns once `event` is durably committed, with the event the request is answered with.
+    public func submit(_ event: IncomingEvent) async throws -> IngestOutcome {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<IngestOutcome, any Error>) in
             enum Decision { case startFlush, queued, overloaded, closed }
             let decision = state.withLock { s -> Decision in
                 if s.closed { return .closed }
@@ -60,7 +60,7 @@ public final class IngestWriter: Service, Sendable {
 
     private func flushLoop() async {
         while true {
-            let batch = state.withLock { s -> [(Event, CheckedContinuation<Void, any Error>)]? in
+            let batch = state.withLock { s -> [(IncomingEvent, CheckedContinuation<IngestOutcome, any Error>)]? in
                 if s.pending.isEmpty {
                     s.flushing = false
                     return nil
@@ -71,8 +71,8 @@ public final class IngestWriter: Service, Sendable {
             }
             guard let batch else { break }
             do {
-                try await store.insertEvents(batch.map(\.0))
-                for (_, continuation) in batch { continuation.resume() }
+                let outcomes = try await store.insertEvents(batch.map(\.0))
+                for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
             } catch {
                 logger.error("ingest commit failed", metadata: ["error": "\(error)", "events": "\(batch.count)"])
                 for (_, continuation) in batch { continuation.resume(throwing: error) }

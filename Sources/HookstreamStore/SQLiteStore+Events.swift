@@ -4,9 +4,9 @@ public import HookstreamCore
 import JSONValue
 
 extension SQLiteStore {
-    public func insertEvents(_ events: [Event]) async throws {
-        guard !events.isEmpty else { return }
-        try await pool.write { db in
+    public func insertEvents(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
+        guard !incoming.isEmpty else { return [] }
+        return try await pool.write { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
@@ -14,7 +14,21 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             var perSource: [String: Int] = [:]
-            for event in events {
+            var outcomes: [IngestOutcome] = []
+            outcomes.reserveCapacity(incoming.count)
+            for item in incoming {
+                var event = item.event
+                var outcome = IngestOutcome(eventID: event.id, duplicate: false)
+                if let keyHash = item.dedupKeyHash {
+                    // The writer is the only one deciding, one transaction at a time, so two
+                    // identical requests can never both be taken as the first.
+                    if let original = try Self.openDedupWindow(db, source: event.sourceID, keyHash: keyHash, now: event.receivedAt) {
+                        event.dedupStatus = "duplicate"
+                        outcome = IngestOutcome(eventID: original, duplicate: true)
+                    } else {
+                        try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
+                    }
+                }
                 var inline: Data?
                 var blobKey: String?
                 switch event.body {
@@ -28,10 +42,32 @@ extension SQLiteStore {
                     event.verificationStatus, event.receivedAt,
                 ])
                 perSource[event.sourceID, default: 0] += 1
+                outcomes.append(outcome)
             }
             let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
             for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
+            return outcomes
         }
+    }
+
+    /// The event that opened a still-open dedup window for this key, if any.
+    private static func openDedupWindow(_ db: Database, source: String, keyHash: String, now: Int64) throws -> String? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT event_id FROM dedup_keys WHERE source_id = ? AND key_hash = ? AND expires_at > ?"),
+            arguments: [source, keyHash, now])
+    }
+
+    private static func recordDedupKey(_ db: Database, source: String, keyHash: String, eventID: String, expiresAt: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at
+                """
+        ).execute(arguments: [source, keyHash, eventID, expiresAt])
+    }
+
+    public func purgeExpiredDedupKeys(now: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM dedup_keys WHERE expires_at <= ?", arguments: [now]) }
     }
 
     public func event(id: String, tenant: Tenant) async throws -> StoredEvent? {

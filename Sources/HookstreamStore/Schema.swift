@@ -6,6 +6,7 @@
 enum Schema {
     static let migrations: [(name: String, sql: String)] = [
         ("001_accounts_sources_events", v1),
+        ("002_dedup_keys", v2),
     ]
 
     static let v1 = """
@@ -98,5 +99,19 @@ enum Schema {
         CREATE INDEX events_by_env ON events(env_id, id);
         CREATE INDEX events_by_source ON events(source_id, id);
         CREATE INDEX events_by_status ON events(env_id, status, id);
+        """
+
+    /// Dedup keys live in the database, not in memory, so a duplicate is recognised across
+    /// restarts and, with a shared database, across nodes. One row per source and key: the
+    /// event that first used the key and when the window closes.
+    static let v2 = """
+        CREATE TABLE dedup_keys (
+            source_id TEXT NOT NULL,
+            key_hash TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (source_id, key_hash)
+        );
+        CREATE INDEX dedup_keys_expiry ON dedup_keys(expires_at);
         """
 }

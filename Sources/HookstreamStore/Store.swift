@@ -36,8 +36,12 @@ public protocol Store: Sendable {
 
     // MARK: Events
 
-    /// Stores a batch of accepted events in one transaction (the group commit).
-    func insertEvents(_ events: [Event]) async throws
+    /// Stores a batch of accepted events in one transaction (the group commit). Events with a
+    /// dedup key whose window is still open are stored as duplicates; the outcomes say which
+    /// event each request should be answered with, in the order given.
+    func insertEvents(_ events: [IncomingEvent]) async throws -> [IngestOutcome]
+    /// Forgets dedup keys whose window closed before `now`.
+    func purgeExpiredDedupKeys(now: Int64) async throws
     func event(id: String, tenant: Tenant) async throws -> StoredEvent?
     func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent>
 }
@@ -56,5 +60,33 @@ public struct APIKeyUsage: Sendable {
     public init(requests: Int64, lastUsedAt: Int64) {
         self.requests = requests
         self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// An event on its way into the store, with what deduplication needs to know.
+public struct IncomingEvent: Sendable {
+    public var event: Event
+    /// SHA-256 of the request's dedup key, or `nil` when the source does not deduplicate or
+    /// the request has no key.
+    public var dedupKeyHash: String?
+    /// When the dedup window of this key closes (Unix milliseconds).
+    public var dedupExpiresAt: Int64
+
+    public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0) {
+        self.event = event
+        self.dedupKeyHash = dedupKeyHash
+        self.dedupExpiresAt = dedupExpiresAt
+    }
+}
+
+/// What an ingest request is answered with.
+public struct IngestOutcome: Sendable, Equatable {
+    /// The stored event, or for a duplicate the original event it repeats.
+    public var eventID: String
+    public var duplicate: Bool
+
+    public init(eventID: String, duplicate: Bool) {
+        self.eventID = eventID
+        self.duplicate = duplicate
     }
 }

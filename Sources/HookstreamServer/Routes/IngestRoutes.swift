@@ -3,6 +3,7 @@ import HookstreamCore
 import HookstreamStore
 import Hummingbird
 import HummingbirdCore
+import JSONSchema
 import JSONValue
 import NIOCore
 import NIOPosix
@@ -24,21 +25,60 @@ struct IngestRoutes {
         }
     }
 
+    /// Checks run in the documented order — denylist and allowlist (403), signature (401),
+    /// schema in reject mode (422) — before anything is stored; then deduplication and the
+    /// durable write. A refused request is not an event, but it is counted per source and
+    /// reason in `/metrics`.
     @Sendable func ingest(_ request: Request, context: AppRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let sourceID = try context.parameters.require("source_id")
-        guard ResourceID.isWellFormed(sourceID, .source), let source = try await deps.sources.source(id: sourceID) else {
+        guard ResourceID.isWellFormed(sourceID, .source), let cached = try await deps.sources.entry(id: sourceID) else {
             throw APIError.notFound("Source")
+        }
+        let source = cached.source
+        let policy = cached.policy
+        let headerPairs = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        let clientIP = deps.clientAddresses.resolve(peer: context.peerAddress, headers: headerPairs)
+
+        if let filter = policy.ipFilter, case .denied(let reason) = filter.evaluate(clientIP) {
+            throw refused(source, "ip_denied", APIError(.forbidden, "Forbidden: \(reason)"))
         }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: deps.configuration.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "Body exceeds the \(deps.configuration.maxBodyBytes)-byte limit")
+            throw refused(source, "too_large", APIError(.contentTooLarge, "Body exceeds the \(deps.configuration.maxBodyBytes)-byte limit"))
         }
         let bytes = [UInt8](buffer.readableBytesView)
         let now = Date()
+
+        var verificationStatus = "unverified"
+        if let verification = policy.verification {
+            let signed = SignedRequest(method: request.method.rawValue, url: publicURL(request.uri), headers: headerPairs, body: bytes, now: now)
+            if case .failed(let reason) = SignatureVerifier.verify(signed, config: verification) {
+                throw refused(source, "signature", APIError(.unauthorized, "Signature verification failed: \(reason)"))
+            }
+            verificationStatus = "verified"
+        }
+        if let schema = policy.schema {
+            let errors: [JSONSchema.ValidationError]
+            if let payload = try? JSON(parsing: bytes) {
+                errors = schema.validate(payload)
+            } else {
+                errors = [JSONSchema.ValidationError(path: "", message: "body is not valid JSON")]
+            }
+            if !errors.isEmpty {
+                if policy.rejectsInvalidPayloads {
+                    let listed = errors.prefix(50).map { JSON.object(["path": .string($0.path), "message": .string($0.message)]) }
+                    throw refused(
+                        source, "schema",
+                        APIError(.unprocessableContent, "Payload does not match the source's JSON Schema", extra: ["validation_errors": .array(Array(listed))]))
+                }
+                verificationStatus = "schema_invalid"
+            }
+        }
+
         let receivedAt = Timestamp.millis(now)
         let eventID = ResourceID.make(.event, now: now)
         let body: EventBody
@@ -54,9 +94,16 @@ struct IngestRoutes {
         let event = Event(
             id: eventID, tenant: source.tenant, sourceID: source.id, method: request.method.rawValue,
             headers: Self.headers(request.headers), query: Self.query(request.uri), contentType: request.headers[.contentType],
-            sourceIP: context.peerAddress, bodySize: bytes.count, body: body, receivedAt: receivedAt)
+            sourceIP: clientIP?.description ?? context.peerAddress, bodySize: bytes.count, body: body,
+            verificationStatus: verificationStatus, receivedAt: receivedAt)
+        var incoming = IncomingEvent(event: event)
+        if let dedup = policy.dedup, let key = dedup.key(headers: headerPairs, body: bytes) {
+            incoming.dedupKeyHash = sha256Hex(key)
+            incoming.dedupExpiresAt = receivedAt + Int64(dedup.windowSeconds * 1000)
+        }
+        let outcome: IngestOutcome
         do {
-            try await deps.ingestWriter.submit(event)
+            outcome = try await deps.ingestWriter.submit(incoming)
         } catch is IngestWriter.Overloaded {
             throw APIError(.serviceUnavailable, "Ingest is overloaded; retry shortly", headers: [.retryAfter: "1"])
         } catch is IngestWriter.ShutDown {
@@ -65,7 +112,23 @@ struct IngestRoutes {
         deps.metrics.makeCounter(name: "hookstream_events_stored_total").increment()
         deps.metrics.makeDurationHistogram(name: "hookstream_ingest_duration_seconds", buckets: Self.latencyBuckets)
             .record(ContinuousClock.now - started)
-        return .json(["event_id": .string(eventID), "source_id": .string(source.id)])
+        if outcome.duplicate {
+            deps.metrics.makeCounter(name: "hookstream_ingest_duplicates_total", labels: [("source_id", source.id)]).increment()
+            return .json(["event_id": .string(outcome.eventID), "source_id": .string(source.id), "duplicate": true])
+        }
+        return .json(["event_id": .string(outcome.eventID), "source_id": .string(source.id)])
+    }
+
+    /// Counts a refused request for its source and reason, and returns the error to answer.
+    private func refused(_ source: Source, _ reason: String, _ error: APIError) -> APIError {
+        deps.metrics.makeCounter(name: "hookstream_ingest_rejected_total", labels: [("source_id", source.id), ("reason", reason)]).increment()
+        return error
+    }
+
+    /// The URL the sender called, as it would have seen it (Twilio signs it): the public base
+    /// URL with the raw path and query of this request.
+    private func publicURL(_ uri: URI) -> String {
+        deps.baseURL.string + uri.description
     }
 
     static let latencyBuckets: [Duration] = [

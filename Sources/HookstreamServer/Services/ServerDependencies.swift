@@ -13,6 +13,7 @@ struct ServerDependencies: Sendable {
     let ingestWriter: IngestWriter
     let secrets: SecretBox
     let sources: SourceCache
+    let clientAddresses: ClientAddressResolver
     let usage: APIKeyUsageRecorder
     let metrics: PrometheusCollectorRegistry
     let baseURL: BaseURL
@@ -31,39 +32,47 @@ final class BaseURL: Sendable {
     func set(_ url: String) { value.withLock { $0 = url } }
 }
 
-/// Live sources by ID for the ingest path, which must not pay a database read per request.
-/// Entries expire after a few seconds, and this node drops an entry the moment the source is
-/// changed or deleted through its API, so a deleted source stops accepting at once.
+/// Live sources by ID for the ingest path, which must not pay a database read (or a schema
+/// compile) per request. Entries expire after a few seconds, and this node drops an entry the
+/// moment the source is changed or deleted through its API, so a deleted source stops
+/// accepting at once and a new secret applies to the next request.
 final class SourceCache: Sendable {
-    private struct Entry {
-        var source: Source?
+    struct Entry: Sendable {
+        var source: Source
+        var policy: SourcePolicy
+    }
+
+    private struct Slot {
+        var entry: Entry?
         var fetchedAt: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let slots = Mutex<[String: Slot]>([:])
     private let store: any Store
+    private let secrets: SecretBox
     private let lifetime: Duration
     private let capacity = 10_000
 
-    init(store: any Store, lifetime: Duration = .seconds(5)) {
+    init(store: any Store, secrets: SecretBox, lifetime: Duration = .seconds(5)) {
         self.store = store
+        self.secrets = secrets
         self.lifetime = lifetime
     }
 
-    func source(id: String) async throws -> Source? {
+    func entry(id: String) async throws -> Entry? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[id] }), now - entry.fetchedAt < lifetime {
-            return entry.source
+        if let slot = slots.withLock({ $0[id] }), now - slot.fetchedAt < lifetime {
+            return slot.entry
         }
-        let source = try await store.source(id: id)
-        entries.withLock { e in
-            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[id] = Entry(source: source, fetchedAt: now)
+        let entry = try await store.source(id: id).map { Entry(source: $0, policy: try SourcePolicy($0, secrets: secrets)) }
+        slots.withLock { s in
+            if s.count >= capacity { s.removeAll(keepingCapacity: true) }
+            s[id] = Slot(entry: entry, fetchedAt: now)
         }
-        return source
+        return entry
     }
 
     func invalidate(_ id: String) {
-        _ = entries.withLock { $0.removeValue(forKey: id) }
+        _ = slots.withLock { $0.removeValue(forKey: id) }
     }
 }
