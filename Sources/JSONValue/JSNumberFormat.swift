@@ -8,7 +8,8 @@ public enum JSNumberFormat {
         if value == 0 { return "0" }
         if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
         if value < 0 { return "-" + string(-value) }
-        if value < 1e15, value == value.rounded(.towardZero) {
+        // Integer test without libm: this module links into executables that import nothing else.
+        if value < 1e15, value == Double(Int64(value)) {
             return String(Int64(value))
         }
         let (digits, n) = shortestDigits(value)
