@@ -150,3 +150,25 @@ import Testing
         #expect(later["event_id"]?.stringValue.map { !originals.contains($0) } == true)
     }
 }
+
+@Suite struct DedupRestartTests {
+    @Test func theDedupWindowOutlivesARestart() async throws {
+        let directory = TemporaryDirectory.make(prefix: "hookstream-dedup")
+        let key = "hs_live_" + String(repeating: "7", count: 64)
+        let first = try await TestServer.start { $0.dataDirectory = directory; $0.bootstrapKey = key }
+        let source = try #require(try await first.client.post(
+            "/v1/sources", ["name": "dedup", "dedup_strategy": "header_field", "dedup_field": "Idempotency-Key"]
+        ).json["id"]?.stringValue)
+        let original = try await first.anonymous.request("POST", "/v1/ingest/\(source)", json: ["n": 1], headers: [("Idempotency-Key", "abc")])
+        let originalID = try #require(original.json["event_id"]?.stringValue)
+        first.stop()
+        try await Task.sleep(for: .milliseconds(300))
+
+        let second = try await TestServer.start { $0.dataDirectory = directory; $0.bootstrapKey = key }
+        defer { second.stop() }
+        let repeated = try await second.anonymous.request("POST", "/v1/ingest/\(source)", json: ["n": 1], headers: [("idempotency-key", "abc")])
+        #expect(repeated.status == 200)
+        #expect(repeated.json["duplicate"] == true)
+        #expect(repeated.json["event_id"]?.stringValue == originalID)
+    }
+}
