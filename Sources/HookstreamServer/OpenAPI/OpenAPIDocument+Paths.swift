@@ -197,11 +197,16 @@ extension OpenAPIDocument {
 
     static let ingestResponses = #"""
     {
-      "200": {"description": "Stored durably before this answer was sent.", "content": {"application/json": {"schema": {
+      "200": {"description": "Stored durably before this answer was sent. A duplicate (dedup window still open) answers with the original event and `duplicate: true`.", "content": {"application/json": {"schema": {
         "type": "object", "required": ["event_id", "source_id"],
-        "properties": {"event_id": {"type": "string", "pattern": "^evt_[0-9a-f]{32}$"}, "source_id": {"type": "string"}}}}}},
+        "properties": {"event_id": {"type": "string", "pattern": "^evt_[0-9a-f]{32}$"}, "source_id": {"type": "string"}, "duplicate": {"const": true}}}}}},
+      "401": {"$ref": "#/components/responses/Unauthorized"},
+      "403": {"$ref": "#/components/responses/Forbidden"},
       "404": {"$ref": "#/components/responses/NotFound"},
       "413": {"$ref": "#/components/responses/TooLarge"},
+      "422": {"description": "The payload does not match the source's JSON Schema (reject mode).", "content": {"application/json": {"schema": {
+        "allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "required": ["validation_errors"], "properties": {"validation_errors": {
+          "type": "array", "items": {"type": "object", "required": ["path", "message"], "properties": {"path": {"type": "string"}, "message": {"type": "string"}}}}}}]}}}},
       "429": {"$ref": "#/components/responses/TooManyRequests"},
       "503": {"$ref": "#/components/responses/Unavailable"}
     }
@@ -210,7 +215,7 @@ extension OpenAPIDocument {
     static var ingestPaths: String {
         let operations = ["get", "post", "put", "patch", "delete", "options"].map { method in
             let body = ["get", "options"].contains(method) ? "" : #""requestBody": {"required": false, "content": {"*/*": {"schema": {}}}},"#
-            return #""\#(method)": {"operationId": "ingest\#(method.capitalized)", "summary": "Receive a webhook: any method, any body.", "security": [], \#(body) "responses": \#(ingestResponses)}"#
+            return #""\#(method)": {"operationId": "ingest\#(method.capitalized)", "summary": "Receive a webhook: any method, any body. Checks: IP lists (403), signature (401), schema (422), then dedup.", "security": [], \#(body) "responses": \#(ingestResponses)}"#
         }
         return #"{"/v1/ingest/{source_id}": {"parameters": [{"name": "source_id", "in": "path", "required": true, "schema": {"type": "string"}}], "#
             + operations.joined(separator: ", ") + "}}"
