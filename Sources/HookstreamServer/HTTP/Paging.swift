@@ -53,7 +53,8 @@ enum QueryValue {
         return Timestamp.millis(date)
     }
 
-    static func id(_ query: Parameters, _ key: String, _ prefix: IDPrefix) throws -> String? {
+    /// An ID filter. An ID of the wrong shape simply matches nothing, like an unknown one.
+    static func id(_ query: Parameters, _ key: String) throws -> String? {
         guard let value = query.get(key) else { return nil }
         guard value.count <= 80 else { throw APIError.badRequest("'\(key)' is not a valid ID") }
         return value

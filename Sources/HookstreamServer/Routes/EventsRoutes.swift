@@ -22,7 +22,7 @@ struct EventsRoutes {
         if let s = search, s.count > 200 { throw APIError.badRequest("'search' must be at most 200 characters") }
         if search?.isEmpty == true { search = nil }
         let query = EventQuery(
-            sourceID: try QueryValue.id(q, "source_id", .source), status: try QueryValue.oneOf(q, "status", Event.statuses),
+            sourceID: try QueryValue.id(q, "source_id"), status: try QueryValue.oneOf(q, "status", Event.statuses),
             receivedAfter: try QueryValue.timestamp(q, "after"), receivedBefore: try QueryValue.timestamp(q, "before"),
             search: search, beforeID: paging.afterID, limit: paging.limit)
         let page = try await deps.store.events(tenant: identity.tenant, query: query)
