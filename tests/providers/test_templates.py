@@ -7,15 +7,27 @@ old timestamp must each give 401 with the standard error body.
 """
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from provider_schemes import ALL_SCHEMES, TEMPLATE_SCHEMES, Key, Outgoing, Scheme
 
 TEMPLATE_IDS = [
-    "stripe", "github", "shopify", "slack", "twilio", "sendgrid", "intercom", "linear",
-    "clerk", "svix", "paddle", "resend", "postmark", "typeform", "custom",
+    "stripe",
+    "github",
+    "shopify",
+    "slack",
+    "twilio",
+    "sendgrid",
+    "intercom",
+    "linear",
+    "clerk",
+    "svix",
+    "paddle",
+    "resend",
+    "postmark",
+    "typeform",
+    "custom",
 ]
 
 # Far outside every tolerance (the widest is 300 s), so the result cannot depend on timing.
@@ -41,7 +53,9 @@ def _self_check(scheme: Scheme, key: Key, out: Outgoing) -> None:
 
 def _assert_verified(api, scheme: Scheme, source: dict, out: Outgoing) -> str:
     response = api.send(out)
-    assert response.status_code == 200, "expected 200 for a correctly signed request\n" + _describe(scheme, out, response)
+    assert response.status_code == 200, "expected 200 for a correctly signed request\n" + _describe(
+        scheme, out, response
+    )
     body = response.json()
     event_id = body.get("event_id")
     assert isinstance(event_id, str) and event_id, f"no event_id in {body}"
@@ -62,7 +76,9 @@ def _assert_rejected(api, scheme: Scheme, out: Outgoing, secrets_in_play: list, 
         body = response.json()
     except ValueError:
         pytest.fail(f"[{scheme.id}] 401 body is not JSON: {response.text!r}")
-    assert isinstance(body, dict) and {"error", "status", "request_id"} <= set(body), f"not the standard error body: {body}"
+    assert isinstance(body, dict) and {"error", "status", "request_id"} <= set(body), (
+        f"not the standard error body: {body}"
+    )
     assert isinstance(body["error"], str) and body["error"], body
     assert body["status"] == 401, body
     assert isinstance(body["request_id"], str) and body["request_id"], body
@@ -144,8 +160,28 @@ def test_stripe_accepts_a_future_timestamp_like_its_sdk(api, make_source):
     _assert_verified(api, scheme, source, out)
 
 
+def _within_tolerance():
+    for scheme in ALL_SCHEMES:
+        if scheme.has_timestamp:
+            yield pytest.param(scheme, -1, id=f"{scheme.id}-past")
+            if scheme.rejects_future:
+                yield pytest.param(scheme, 1, id=f"{scheme.id}-future")
+
+
+@pytest.mark.parametrize("scheme,direction", list(_within_tolerance()))
+def test_timestamp_inside_tolerance_is_verified(api, make_source, scheme, direction):
+    # Close to, but safely inside, the provider's window: a second of test latency cannot cross it.
+    assert scheme.tolerance > 0, f"[{scheme.id}] has a timestamp but no tolerance"
+    offset = scheme.tolerance - max(2, scheme.tolerance // 10)
+    key = scheme.new_key()
+    source = _create(make_source, scheme, key)
+    out = scheme.sign(key, source["url"], _now() + direction * offset)
+    _self_check(scheme, key, out)
+    _assert_verified(api, scheme, source, out)
+
+
 def _iso_in(seconds: int) -> str:
-    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
