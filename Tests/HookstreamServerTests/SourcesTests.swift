@@ -106,6 +106,16 @@ import Testing
         #expect(try await server.client.get("/v1/sources").json["sources"] == [], "\(why) wrote something")
     }
 
+    @Test func oversizeManagementBodyIsRefused() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let huge = "{\"name\": \"" + String(repeating: "x", count: 2_000_000) + "\"}"
+        let response = try await server.client.request("POST", "/v1/sources", body: Array(huge.utf8), headers: [("Content-Type", "application/json")])
+        #expect(response.status == 413)
+        #expect(response.json["status"] == 413)
+        #expect(try await server.client.get("/v1/sources").json["sources"] == [])
+    }
+
     @Test func badUpdateLeavesTheSourceUnchanged() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }
