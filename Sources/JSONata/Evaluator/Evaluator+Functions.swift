@@ -114,10 +114,9 @@ extension Evaluator {
             }
             return .function(Fn(.lambda(node: lnode, env: frame, input: finput, params: unbound)))
         }
-        // A native function: unbound parameters beyond those written stay placeholders too,
-        // as the reference derives the wrapper's parameters from the full declaration.
+        // Parameters beyond those written are bound to undefined, not left open.
         while holes.count < f.arity {
-            holes.append(true)
+            holes.append(false)
             bound.append(nil)
         }
         return .function(Fn(.partial(f, bound, holes)))

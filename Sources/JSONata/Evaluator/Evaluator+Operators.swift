@@ -61,10 +61,12 @@ extension Evaluator {
         var l = 0.0, r = 0.0
         if let lhs {
             guard case .number(let n) = lhs else { throw EvalError("T2001", value: lhs) }
+            if n.isInfinite { throw EvalError("D1001", value: lhs) }
             l = n
         }
         if let rhs {
             guard case .number(let n) = rhs else { throw EvalError("T2002", value: rhs) }
+            if n.isInfinite { throw EvalError("D1001", value: rhs) }
             r = n
         }
         guard lhs != nil, rhs != nil else { return nil }
@@ -75,9 +77,6 @@ extension Evaluator {
         case "*": result = l * r
         case "/": result = l / r
         default: result = l.truncatingRemainder(dividingBy: r)
-        }
-        if !result.isFinite && !result.isNaN {
-            throw EvalError("D1001", value: .number(result))
         }
         return .number(result)
     }

@@ -1,20 +1,20 @@
 /// A lexical scope: variables bound by `:=`, lambda parameters, tuple bindings.
 final class Frame {
-    private var bindings: [String: Value] = [:]
+    /// `undefined` is stored too: binding a name to undefined hides an outer binding, as
+    /// `( $x := 1; ( $x := nothing; $x ) )` shows in the reference.
+    private var bindings: [String: Value?] = [:]
     let parent: Frame?
 
     init(parent: Frame?) { self.parent = parent }
 
-    /// Binding `undefined` leaves the name unbound here, so an outer binding stays visible, as
-    /// in the reference.
     @inline(__always) func bind(_ name: String, _ value: Value?) {
-        if let value { bindings[name] = value } else { bindings.removeValue(forKey: name) }
+        bindings[name] = .some(value)
     }
 
     func lookup(_ name: String) -> Value? {
         var frame: Frame? = self
         while let f = frame {
-            if let v = f.bindings[name] { return v }
+            if let entry = f.bindings[name] { return entry }
             frame = f.parent
         }
         return Builtins.table[name].map { .function($0) }

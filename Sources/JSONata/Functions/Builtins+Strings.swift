@@ -43,7 +43,9 @@ extension Builtins {
     }
 
     static let stringFunctions: [Definition] = [
-        ("string", "<x-b?:s>", 2, { _, a, _, _ in
+        // Arity 1: the reference declares `prettify` with a default, which JavaScript does not
+        // count, so callbacks such as `$map(a, $string)` receive only the value.
+        ("string", "<x-b?:s>", 1, { _, a, _, _ in
             guard let v = a[0] else { return nil }
             return .string(try stringify(v, pretty: boolean(arg(a, 1)) == true))
         }),
@@ -58,6 +60,7 @@ extension Builtins {
         ("substringBefore", "<s-s:s>", 2, { _, a, _, _ in
             guard let s = str(a[0]) else { return nil }
             guard let chars = str(a[1]) else { return .string(s) }
+            if chars.isEmpty { return .string("") }
             if let r = s.range(of: chars, options: .literal) { return .string(String(s[..<r.lowerBound])) }
             return .string(s)
         }),

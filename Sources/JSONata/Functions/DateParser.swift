@@ -108,7 +108,7 @@ struct DateParser {
     private func fieldMatcher(_ m: DatePicture.Marker, adjacent: Bool) throws -> (String, (String) -> Int?) {
         if m.component == "Z" || m.component == "z" {
             let format = m.integerFormat!
-            let separator = format.regular ? nil : format.separators.first?.character
+            let separator = format.regular ? format.separators.first?.character : nil
             var regex = m.component == "z" ? "GMT" : ""
             regex += "[-+][0-9]+"
             if let separator { regex += NSRegularExpression.escapedPattern(for: separator) + "[0-9]+" }
@@ -127,6 +127,9 @@ struct DateParser {
                 }
                 return hours * 60 + (hours < 0 || value.hasPrefix("-") ? -minutes : minutes)
             })
+        }
+        if m.component == "f" {
+            return ("[0-9]+", { Int(((Double("0." + $0) ?? 0) * 1000).rounded(.down)) })
         }
         if let format = m.integerFormat {
             let upper = format.letterCase == .upper

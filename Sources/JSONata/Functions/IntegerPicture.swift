@@ -83,7 +83,14 @@ struct IntegerPicture {
     }
 
     static func format(_ value: Double, picture: String) throws -> String {
-        try IntegerPicture(picture).format(clampInt(value.rounded(.down)))
+        let spec = try IntegerPicture(picture)
+        let whole = value.rounded(.down)
+        if spec.primary == .words, abs(whole) >= 1e15 {
+            var text = NumberWords.words(abs(whole), ordinal: spec.ordinal)
+            if spec.letterCase == .upper { text = text.uppercased() } else if spec.letterCase == .lower { text = text.lowercased() }
+            return whole < 0 ? "-" + text : text
+        }
+        return try spec.format(clampInt(whole))
     }
 
     func format(_ input: Int) throws -> String {
@@ -97,7 +104,7 @@ struct IntegerPicture {
             text = Self.roman(value)
             if letterCase == .upper { text = text.uppercased() }
         case .words:
-            text = NumberWords.words(value, ordinal: ordinal)
+            text = NumberWords.words(Double(value), ordinal: ordinal)
             if letterCase == .upper { text = text.uppercased() } else if letterCase == .lower { text = text.lowercased() }
         case .sequence:
             throw EvalError("D3130", value: .string(token))
@@ -166,6 +173,7 @@ struct IntegerPicture {
 
     static func parse(_ text: String, picture: String) throws -> Double? {
         let spec = try IntegerPicture(picture)
+        if spec.primary == .sequence { throw EvalError("D3130", value: .string(spec.token)) }
         return spec.parse(text)
     }
 
@@ -218,14 +226,16 @@ enum NumberWords {
     static let decades = ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"]
     static let magnitudes = ["Thousand", "Million", "Billion", "Trillion"]
 
-    static func words(_ value: Int, ordinal: Bool) -> String { lookup(value, prev: false, ord: ordinal) }
+    static func words(_ value: Double, ordinal: Bool) -> String { lookup(value, prev: false, ord: ordinal) }
 
-    private static func lookup(_ num: Int, prev: Bool, ord: Bool) -> String {
+    /// Works in doubles, as the reference does, so magnitudes beyond trillions repeat
+    /// ("ten billion trillion trillion").
+    private static func lookup(_ num: Double, prev: Bool, ord: Bool) -> String {
         var words: String
         if num <= 19 {
-            words = (prev ? " and " : "") + (ord ? ordinals[num] : few[num])
+            words = (prev ? " and " : "") + (ord ? ordinals[Int(num)] : few[Int(num)])
         } else if num < 100 {
-            let tens = num / 10, remainder = num % 10
+            let tens = Int(num / 10), remainder = num.truncatingRemainder(dividingBy: 10)
             words = (prev ? " and " : "") + decades[tens - 2]
             if remainder > 0 {
                 words += "-" + lookup(remainder, prev: false, ord: ord)
@@ -233,14 +243,14 @@ enum NumberWords {
                 words = String(words.dropLast()) + "ieth"
             }
         } else if num < 1000 {
-            let hundreds = num / 100, remainder = num % 100
+            let hundreds = Int(num / 100), remainder = num.truncatingRemainder(dividingBy: 100)
             words = (prev ? ", " : "") + few[hundreds] + " Hundred"
             if remainder > 0 { words += lookup(remainder, prev: true, ord: ord) } else if ord { words += "th" }
         } else {
-            var mag = Int((log10(Double(num)) / 3).rounded(.down))
+            var mag = Int((log10(num) / 3).rounded(.down))
             if mag > magnitudes.count { mag = magnitudes.count }
-            let factor = Int(pow(10, Double(mag * 3)))
-            let mant = num / factor
+            let factor = pow(10, Double(mag * 3))
+            let mant = (num / factor).rounded(.down)
             let remainder = num - mant * factor
             words = (prev ? ", " : "") + lookup(mant, prev: false, ord: false) + " " + magnitudes[mag - 1]
             if remainder > 0 { words += lookup(remainder, prev: true, ord: ord) } else if ord { words += "th" }

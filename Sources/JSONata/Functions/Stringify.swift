@@ -14,7 +14,7 @@ func stringify(_ value: Value, pretty: Bool = false) throws -> String {
         var out = ""
         var v = value
         if case .array(let s) = value, s.outerWrapper, let first = s.items.first { v = first }
-        writeJSON(v, into: &out, pretty: pretty, indent: 0)
+        try writeJSON(v, into: &out, pretty: pretty, indent: 0)
         return out
     }
 }
@@ -26,11 +26,13 @@ func roundTo15(_ n: Double) -> Double {
 
 func formatNumber15(_ n: Double) -> String { JSNumberFormat.string(roundTo15(n)) }
 
-private func writeJSON(_ value: Value, into out: inout String, pretty: Bool, indent: Int) {
+private func writeJSON(_ value: Value, into out: inout String, pretty: Bool, indent: Int) throws {
     switch value {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
-    case .number(let n): out += n.isFinite ? formatNumber15(n) : "null"
+    case .number(let n):
+        if n.isInfinite { throw EvalError("D1001", value: value) }
+        out += n.isFinite ? formatNumber15(n) : "null"
     case .string(let s): writeString(s, into: &out)
     case .function: out += "\"\""
     case .jarray, .array:
@@ -40,7 +42,7 @@ private func writeJSON(_ value: Value, into out: inout String, pretty: Bool, ind
         for (i, item) in items.enumerated() {
             if i > 0 { out += "," }
             if pretty { out += "\n" + String(repeating: " ", count: indent + 2) }
-            writeJSON(item, into: &out, pretty: pretty, indent: indent + 2)
+            try writeJSON(item, into: &out, pretty: pretty, indent: indent + 2)
         }
         if pretty { out += "\n" + String(repeating: " ", count: indent) }
         out += "]"
@@ -53,7 +55,7 @@ private func writeJSON(_ value: Value, into out: inout String, pretty: Bool, ind
             if pretty { out += "\n" + String(repeating: " ", count: indent + 2) }
             writeString(k, into: &out)
             out += pretty ? ": " : ":"
-            writeJSON(v, into: &out, pretty: pretty, indent: indent + 2)
+            try writeJSON(v, into: &out, pretty: pretty, indent: indent + 2)
         }
         if pretty { out += "\n" + String(repeating: " ", count: indent) }
         out += "}"

@@ -26,7 +26,8 @@ extension Parser {
             } else {
                 let operand = try process(expr.expression!)
                 if expr.value == "-", operand.kind == .number, case .number(let n)? = operand.literal {
-                    result = operand
+                    // A new node: the raw tree may share this operand (`?:` reuses its left side).
+                    result = Node(.number, operand.value, position: operand.position)
                     result.literal = .number(-n)
                 } else {
                     result.expression = operand

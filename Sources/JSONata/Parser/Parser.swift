@@ -66,6 +66,9 @@ struct Parser {
             throw EvalError(current.kind == .end ? "S0203" : "S0202", position: current.position, token: current.text, value: .string(id))
         }
         if let token = try lexer.next(infix: infix) {
+            if token.kind == .op, token.text == "!" || token.text == "~" {
+                throw EvalError("S0204", position: token.position, token: token.text)
+            }
             current = token
         } else {
             current = Token(kind: .end, text: "(end)", position: length)
