@@ -37,8 +37,12 @@ struct SourceSettings {
         guard creating || keys.contains(where: body.has) else { return }
         let schemeChanged = body.has("verification_type") || body.has("template")
         let template = body.has("template") ? try body.string("template") : s.template
-        var type = body.has("verification_type") ? try body.string("verification_type") : (s.template == nil ? s.verificationType : nil)
-        if body.has("template"), !body.has("verification_type") { type = nil }
+        var type = body.has("verification_type") ? try body.string("verification_type") : s.verificationType
+        if body.has("template"), !body.has("verification_type") {
+            // A provider template brings its own scheme; `custom` is generic HMAC unless a
+            // type is given, as the template catalogue advertises.
+            type = template.flatMap(SourceTemplate.named).map(\.verificationType)
+        }
         let header = body.has("verification_header") ? try body.string("verification_header", maxLength: 100) : (schemeChanged ? nil : s.verificationHeader)
         let newSecret = body.has("verification_secret") ? try body.string("verification_secret", maxLength: 4000) : nil
         let secret = body.has("verification_secret") ? newSecret : try s.sealedSecret.map { try deps.secrets.open($0) }

@@ -20,7 +20,7 @@ struct SourcePolicy: Sendable {
 
         if let sealed = source.sealedSecret,
             let scheme = try VerificationScheme.resolve(
-                verificationType: source.template == nil ? source.verificationType : nil, template: source.template,
+                verificationType: source.verificationType, template: source.template,
                 header: source.verificationHeader)
         {
             verification = VerificationConfig(
