@@ -2,16 +2,13 @@ import OrderedCollections
 
 extension Evaluator {
     func evalBinary(_ node: Node, _ input: Value?, _ env: Frame) throws -> Value? {
-        let op = node.value
-        switch op {
-        case "[", "{", "^", "@", "#", ".":
-            throw EvalError("S0206", position: node.position, token: op)
-        default: break
+        guard let op = node.binaryOp else {
+            throw EvalError("S0206", position: node.position, token: node.value)
         }
         let lhs = try eval(node.lhs!, input, env)
-        if op == "and" || op == "or" {
+        if op == .and || op == .or {
             let l = boolean(lhs) ?? false
-            if op == "and" {
+            if op == .and {
                 guard l else { return .bool(false) }
                 return .bool(boolean(try eval(node.rhs!, input, env)) ?? false)
             }
@@ -21,25 +18,25 @@ extension Evaluator {
         let rhs = try eval(node.rhs!, input, env)
         do {
             switch op {
-            case "+", "-", "*", "/", "%": return try arithmetic(lhs, rhs, op)
-            case "=": return (lhs == nil || rhs == nil) ? .bool(false) : .bool(deepEqual(lhs!, rhs!))
-            case "!=": return (lhs == nil || rhs == nil) ? .bool(false) : .bool(!deepEqual(lhs!, rhs!))
-            case "<", "<=", ">", ">=": return try compare(lhs, rhs, op)
-            case "&":
+            case .add, .subtract, .multiply, .divide, .modulo: return try arithmetic(lhs, rhs, op)
+            case .equal: return (lhs == nil || rhs == nil) ? .bool(false) : .bool(deepEqual(lhs!, rhs!))
+            case .notEqual: return (lhs == nil || rhs == nil) ? .bool(false) : .bool(!deepEqual(lhs!, rhs!))
+            case .less, .lessEqual, .greater, .greaterEqual: return try compare(lhs, rhs, op)
+            case .concat:
                 let l = try lhs.map { try stringify($0) } ?? ""
                 let r = try rhs.map { try stringify($0) } ?? ""
                 return .string(l + r)
-            case "..": return try range(lhs, rhs)
-            case "in":
+            case .range: return try range(lhs, rhs)
+            case .isIn:
                 guard let lhs, let rhs else { return .bool(false) }
                 let items = rhs.arrayItems ?? [rhs]
                 return .bool(items.contains { strictEqual(lhs, $0) })
-            default:
-                throw EvalError("S0201", position: node.position, token: op)
+            case .and, .or:
+                return nil
             }
         } catch var error as EvalError {
             if error.position == nil { error.position = node.position }
-            if error.token == nil { error.token = op }
+            if error.token == nil { error.token = op.rawValue }
             throw error
         }
     }
@@ -57,7 +54,7 @@ extension Evaluator {
         }
     }
 
-    private func arithmetic(_ lhs: Value?, _ rhs: Value?, _ op: String) throws -> Value? {
+    private func arithmetic(_ lhs: Value?, _ rhs: Value?, _ op: BinaryOp) throws -> Value? {
         var l = 0.0, r = 0.0
         if let lhs {
             guard case .number(let n) = lhs else { throw EvalError("T2001", value: lhs) }
@@ -72,16 +69,16 @@ extension Evaluator {
         guard lhs != nil, rhs != nil else { return nil }
         let result: Double
         switch op {
-        case "+": result = l + r
-        case "-": result = l - r
-        case "*": result = l * r
-        case "/": result = l / r
+        case .add: result = l + r
+        case .subtract: result = l - r
+        case .multiply: result = l * r
+        case .divide: result = l / r
         default: result = l.truncatingRemainder(dividingBy: r)
         }
         return .number(result)
     }
 
-    private func compare(_ lhs: Value?, _ rhs: Value?, _ op: String) throws -> Value? {
+    private func compare(_ lhs: Value?, _ rhs: Value?, _ op: BinaryOp) throws -> Value? {
         func comparable(_ v: Value?) -> Bool {
             guard let v else { return true }
             switch v {
@@ -100,17 +97,17 @@ extension Evaluator {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)):
             switch op {
-            case "<": return .bool(a < b)
-            case "<=": return .bool(a <= b)
-            case ">": return .bool(a > b)
+            case .less: return .bool(a < b)
+            case .lessEqual: return .bool(a <= b)
+            case .greater: return .bool(a > b)
             default: return .bool(a >= b)
             }
         case (.string(let a), .string(let b)):
             let c = compareUTF16(a, b)
             switch op {
-            case "<": return .bool(c < 0)
-            case "<=": return .bool(c <= 0)
-            case ">": return .bool(c > 0)
+            case .less: return .bool(c < 0)
+            case .lessEqual: return .bool(c <= 0)
+            case .greater: return .bool(c > 0)
             default: return .bool(c >= 0)
             }
         default:
@@ -148,6 +145,11 @@ extension Evaluator {
             }
             return .number(-n)
         case "[":
+            if let constant = node.constantItems {
+                let s = Seq(constant, sequence: false)
+                if node.consarray { s.cons = true }
+                return .array(s)
+            }
             var items: [Value] = []
             for item in node.expressions {
                 guard let value = try eval(item, input, env) else { continue }
@@ -163,6 +165,7 @@ extension Evaluator {
             if node.consarray { s.cons = true }
             return .array(s)
         case "{":
+            if let single = try constructObject(node, input, env) { return single }
             return try evalGroup(Group(pairs: node.pairs, position: node.position), input, env)
         default:
             throw EvalError("S0206", position: node.position, token: node.value)
@@ -170,6 +173,37 @@ extension Evaluator {
     }
 
     // MARK: - Object construction and grouping
+
+    /// The common case of an object constructor: one context value (not a sequence), so there
+    /// is nothing to group and each pair is evaluated once, straight into the result. Returns
+    /// `nil` to fall back to the general grouping algorithm.
+    private func constructObject(_ node: Node, _ input: Value?, _ env: Frame) throws -> Value? {
+        if case .array = input { return nil }
+        if case .jarray = input { return nil }
+        var keys: [String?] = []
+        keys.reserveCapacity(node.pairs.count)
+        for pair in node.pairs {
+            guard let key = try eval(pair.0, input, env) else {
+                keys.append(nil)
+                continue
+            }
+            guard case .string(let k) = key else {
+                throw EvalError("T1003", position: node.position, value: key)
+            }
+            keys.append(k)
+        }
+        let result = Obj()
+        result.members.reserveCapacity(node.pairs.count)
+        for (i, pair) in node.pairs.enumerated() {
+            guard let k = keys[i] else { continue }
+            // Constructors are small: a linear scan beats hashing every key into a set.
+            for j in 0..<i where keys[j] == k {
+                throw EvalError("D1009", position: node.position, value: .string(k))
+            }
+            if let value = try eval(pair.1, input, env) { result.members[k] = value }
+        }
+        return .object(result)
+    }
 
     func evalGroup(_ group: Group, _ inputIn: Value?, _ env: Frame) throws -> Value? {
         var reduce = false

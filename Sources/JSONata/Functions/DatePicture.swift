@@ -191,6 +191,7 @@ struct DatePicture {
     }
 
     static func format(_ millis: Double, picture: String?, timezone: String?) throws -> String {
+        if picture == nil, timezone == nil, let text = isoUTC(millis) { return text }
         var offsetHours = 0, offsetMinutes = 0
         if let timezone, let offset = Int(timezone.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "+", with: "")) {
             offsetHours = Int((Double(offset) / 100).rounded(.down))
@@ -206,6 +207,30 @@ struct DatePicture {
             }
         }
         return out
+    }
+
+    /// The default `$fromMillis` output written directly: the same text the ISO picture
+    /// produces, without interpreting it on every call.
+    private static func isoUTC(_ millis: Double) -> String? {
+        guard millis.isFinite else { return nil }
+        let p = Civil.parts(millis)
+        guard (0...9999).contains(p.year) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, _ at: Int, _ width: Int) {
+            var v = value
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                bytes[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(p.year, 0, 4); bytes[4] = 45
+        put(p.month, 5, 2); bytes[7] = 45
+        put(p.day, 8, 2); bytes[10] = 84
+        put(p.hour, 11, 2); bytes[13] = 58
+        put(p.minute, 14, 2); bytes[16] = 58
+        put(p.second, 17, 2); bytes[19] = 46
+        put(p.ms, 20, 3); bytes[23] = 90
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func startOfFirstWeek(_ year: Int, _ month: Int) -> Double {

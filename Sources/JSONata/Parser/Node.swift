@@ -42,6 +42,11 @@ final class Node: @unchecked Sendable {
     var stages: [Stage]?
     var group: Group?
 
+    /// The operator of a `.binary` node, decoded once at parse time.
+    var binaryOp: BinaryOp?
+    /// An array constructor whose members are all literals: its items, built once.
+    var constantItems: [Value]?
+
     var keepArray = false
     var keepSingletonArray = false
     var consarray = false
@@ -57,6 +62,12 @@ final class Node: @unchecked Sendable {
         self.value = value
         self.position = position
     }
+}
+
+enum BinaryOp: String {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+    case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case concat = "&", range = "..", isIn = "in", and, or
 }
 
 struct SortTerm {

@@ -15,6 +15,13 @@ extension Parser {
                     pushAncestry(result, value)
                     result.expressions.append(value)
                 }
+                let literals = result.expressions.compactMap { e -> Value? in
+                    switch e.kind {
+                    case .string, .number, .value: return e.keepArray || e.predicate != nil || e.group != nil ? nil : e.literal
+                    default: return nil
+                    }
+                }
+                if literals.count == result.expressions.count && !expr.keepArray { result.constantItems = literals }
             } else if expr.value == "{" {
                 for (k, v) in expr.pairs {
                     let key = try process(k)
@@ -232,6 +239,7 @@ extension Parser {
             return result
         default:
             let result = Node(.binary, expr.value, position: expr.position)
+            result.binaryOp = BinaryOp(rawValue: expr.value)
             result.lhs = try process(expr.lhs!)
             result.rhs = try process(expr.rhs!)
             pushAncestry(result, result.lhs!)
