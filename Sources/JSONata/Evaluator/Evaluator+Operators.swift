@@ -180,6 +180,14 @@ extension Evaluator {
     private func constructObject(_ node: Node, _ input: Value?, _ env: Frame) throws -> Value? {
         if case .array = input { return nil }
         if case .jarray = input { return nil }
+        if let constantKeys = node.constantKeys {
+            let result = Obj()
+            result.members.reserveCapacity(constantKeys.count)
+            for (i, pair) in node.pairs.enumerated() {
+                if let value = try eval(pair.1, input, env) { result.members[constantKeys[i]] = value }
+            }
+            return .object(result)
+        }
         var keys: [String?] = []
         keys.reserveCapacity(node.pairs.count)
         for pair in node.pairs {
@@ -207,7 +215,7 @@ extension Evaluator {
 
     func evalGroup(_ group: Group, _ inputIn: Value?, _ env: Frame) throws -> Value? {
         var reduce = false
-        var items: [Value?]
+        var items: [Value]
         switch inputIn {
         case .array(let s)?:
             reduce = s.tupleStream
@@ -216,10 +224,23 @@ extension Evaluator {
         case let v?: items = [v]
         case nil: items = []
         }
-        if items.isEmpty { items = [nil] }
-        struct Entry { var data: Value?; var exprIndex: Int }
+        // An empty input still evaluates the pairs once (against undefined), so that a
+        // constructor of literals yields its object.
+        let count = max(items.count, 1)
+        /// Members of one group. Appending element by element (the reference's `$append`)
+        /// would copy the array each time; the items are collected and wrapped once.
+        struct Entry {
+            var first: Value?
+            var rest: [Value]?
+            var exprIndex: Int
+            var data: Value? {
+                guard let rest else { return first }
+                return .array(Seq(rest, sequence: false))
+            }
+        }
         var groups: OrderedDictionary<String, Entry> = [:]
-        for item in items {
+        for itemIndex in 0..<count {
+            let item: Value? = items.isEmpty ? nil : items[itemIndex]
             var env2 = env
             var context = item
             if reduce, case .object(let t)? = item {
@@ -233,14 +254,25 @@ extension Evaluator {
                 guard case .string(let k) = key else {
                     throw EvalError("T1003", position: group.position, value: key)
                 }
-                if var existing = groups[k] {
-                    if existing.exprIndex != pairIndex {
+                if let index = groups.index(forKey: k) {
+                    if groups.values[index].exprIndex != pairIndex {
                         throw EvalError("D1009", position: group.position, value: key)
                     }
-                    existing.data = append(existing.data, item)
-                    groups[k] = existing
+                    guard let item else { continue }
+                    if groups.values[index].rest == nil {
+                        if let first = groups.values[index].first {
+                            groups.values[index].rest = first.arrayItems ?? [first]
+                        } else {
+                            groups.values[index].rest = []
+                        }
+                    }
+                    if let more = item.arrayItems {
+                        groups.values[index].rest!.append(contentsOf: more)
+                    } else {
+                        groups.values[index].rest!.append(item)
+                    }
                 } else {
-                    groups[k] = Entry(data: item, exprIndex: pairIndex)
+                    groups[k] = Entry(first: item, rest: nil, exprIndex: pairIndex)
                 }
             }
         }

@@ -109,7 +109,7 @@ final class Evaluator {
                 result = try eval(otherwise, input, env)
             }
         case .block:
-            let frame = Frame(parent: env)
+            let frame = node.blockNeedsFrame ? Frame(parent: env) : env
             for expression in node.expressions { result = try eval(expression, input, frame) }
         case .bind:
             result = try eval(node.rhs!, input, env)
@@ -180,11 +180,17 @@ final class Evaluator {
             // Each step of the slow path would have entered the guard once.
             return fast
         }
-        var inputSequence: [Value?]
+        // `[Value]` throughout: converting to `[Value?]` costs a dynamic cast per element.
+        // An undefined input is a one-element sequence holding undefined, as in the reference.
+        var inputSequence: [Value]
+        var undefinedContext = false
         if let input, input.isArray, node.steps[0].kind != .variable {
             inputSequence = input.arrayItems!
-        } else {
+        } else if let input {
             inputSequence = [input]
+        } else {
+            inputSequence = []
+            undefinedContext = true
         }
         var resultSequence: Seq? = nil
         var isTupleStream = false
@@ -192,18 +198,19 @@ final class Evaluator {
         for (i, step) in node.steps.enumerated() {
             if step.tuple { isTupleStream = true }
             if i == 0 && step.consarray {
-                let context: Value? = (input?.isArray ?? false) && node.steps[0].kind != .variable ? input : .array(Seq(inputSequence.compactMap { $0 }, sequence: true))
+                let context: Value? = (input?.isArray ?? false) && node.steps[0].kind != .variable ? input : .array(Seq(inputSequence, sequence: true))
                 let r = try eval(step, context, env)
                 resultSequence = asSequence(r)
             } else if isTupleStream {
-                tupleBindings = try tupleStep(step, inputSequence, tupleBindings, env)
+                tupleBindings = try tupleStep(step, inputSequence, undefinedContext, tupleBindings, env)
             } else {
-                resultSequence = try evalStep(step, inputSequence, env, lastStep: i == node.steps.count - 1)
+                resultSequence = try evalStep(step, inputSequence, undefinedContext, env, lastStep: i == node.steps.count - 1)
             }
+            undefinedContext = false
             if !isTupleStream, resultSequence == nil || resultSequence!.items.isEmpty { break }
             if step.focus == nil {
                 if isTupleStream {
-                    inputSequence = (tupleBindings ?? []).map { $0.members["@"] }
+                    inputSequence = (tupleBindings ?? []).compactMap { $0.members["@"] }
                 } else {
                     inputSequence = resultSequence!.items
                 }
@@ -255,16 +262,16 @@ final class Evaluator {
         return Seq([value], sequence: true)
     }
 
-    private func evalStep(_ step: Node, _ input: [Value?], _ env: Frame, lastStep: Bool) throws -> Seq? {
+    private func evalStep(_ step: Node, _ input: [Value], _ undefinedContext: Bool, _ env: Frame, lastStep: Bool) throws -> Seq? {
         if step.kind == .sort {
-            var result = try sort(step, input.compactMap { $0 }, tuples: nil, env)
+            var result = try sort(step, input, tuples: nil, env)
             if let stages = step.stages { result = try applyStages(stages, result, env) }
             return result
         }
         var results: [Value] = []
         results.reserveCapacity(input.count)
-        for item in input {
-            var res = try eval(step, item, env)
+        for index in 0..<(undefinedContext ? 1 : input.count) {
+            var res = try eval(step, undefinedContext ? nil : input[index], env)
             if let stages = step.stages {
                 for case .filter(let p, _) in stages { res = try filter(p, res, env) }
             }
@@ -300,13 +307,13 @@ final class Evaluator {
         return frame
     }
 
-    private func tupleStep(_ step: Node, _ input: [Value?], _ bindings: [Obj]?, _ env: Frame) throws -> [Obj] {
+    private func tupleStep(_ step: Node, _ input: [Value], _ undefinedContext: Bool, _ bindings: [Obj]?, _ env: Frame) throws -> [Obj] {
         if step.kind == .sort {
             var result: Seq
             if let bindings {
                 result = try sort(step, [], tuples: bindings, env)
             } else {
-                let sorted = try sort(step, input.compactMap { $0 }, tuples: nil, env)
+                let sorted = try sort(step, input, tuples: nil, env)
                 result = Seq.sequence()
                 result.tupleStream = true
                 for (i, v) in sorted.items.enumerated() {
@@ -318,7 +325,7 @@ final class Evaluator {
             if let stages = step.stages { result = try applyStages(stages, result, env) }
             return result.items.compactMap { if case .object(let o) = $0 { return o }; return nil }
         }
-        let tuples = bindings ?? input.map { Obj($0.map { ["@": $0] } ?? [:]) }
+        let tuples = bindings ?? (undefinedContext ? [Obj()] : input.map { Obj(["@": $0]) })
         var result: [Obj] = []
         for tuple in tuples {
             let stepEnv = frame(from: tuple, env)

@@ -46,6 +46,11 @@ final class Node: @unchecked Sendable {
     var binaryOp: BinaryOp?
     /// An array constructor whose members are all literals: its items, built once.
     var constantItems: [Value]?
+    /// An object constructor whose keys are distinct string literals.
+    var constantKeys: [String]?
+
+    /// A block that binds no variable does not need a scope of its own.
+    var blockNeedsFrame = true
 
     var keepArray = false
     var keepSingletonArray = false

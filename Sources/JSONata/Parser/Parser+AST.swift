@@ -30,6 +30,12 @@ extension Parser {
                     pushAncestry(result, value)
                     result.pairs.append((key, value))
                 }
+                let keys = result.pairs.compactMap { pair -> String? in
+                    guard pair.0.kind == .string, pair.0.predicate == nil, pair.0.group == nil, !pair.0.keepArray,
+                          case .string(let k)? = pair.0.literal else { return nil }
+                    return k
+                }
+                if keys.count == result.pairs.count, Set(keys).count == keys.count { result.constantKeys = keys }
             } else {
                 let operand = try process(expr.expression!)
                 if expr.value == "-", operand.kind == .number, case .number(let n)? = operand.literal {
@@ -77,6 +83,7 @@ extension Parser {
                 if part.consarray || (part.kind == .path && part.steps[0].consarray) { result.consarray = true }
                 result.expressions.append(part)
             }
+            result.blockNeedsFrame = result.expressions.contains { Self.containsBind($0) }
         case .name:
             result = Node(.path, "", position: expr.position)
             result.steps = [expr]
@@ -246,6 +253,21 @@ extension Parser {
             pushAncestry(result, result.rhs!)
             return result
         }
+    }
+
+    /// Whether a `:=` appears anywhere below `node` (conservatively, including nested scopes).
+    static func containsBind(_ node: Node) -> Bool {
+        if node.kind == .bind { return true }
+        var children: [Node] = node.steps + node.expressions + node.arguments
+        children += node.pairs.flatMap { [$0.0, $0.1] }
+        children += node.terms.map(\.expression)
+        children += [node.lhs, node.rhs, node.expression, node.procedure, node.body, node.condition, node.then,
+                     node.otherwise, node.pattern, node.update, node.delete].compactMap { $0 }
+        for stage in (node.predicate ?? []) + (node.stages ?? []) {
+            if case .filter(let p, _) = stage { children.append(p) }
+        }
+        if let group = node.group { children += group.pairs.flatMap { [$0.0, $0.1] } }
+        return children.contains { containsBind($0) }
     }
 
     private func tailCallOptimize(_ expr: Node) -> Node {
