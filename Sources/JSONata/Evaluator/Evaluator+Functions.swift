@@ -12,6 +12,10 @@ extension Evaluator {
         if proc == nil, procedure.kind == .path, env.lookup(procedure.steps[0].value) != nil {
             throw EvalError("T1005", position: node.position, token: procedure.steps[0].value)
         }
+        if let picture = node.numberPicture, applyTo == nil, case .function(let f)? = proc, f === Builtins.formatNumber,
+           case .number(let n)? = try eval(node.arguments[0], input, env) {
+            return .string(picture.format(n))
+        }
         var args: [Value?] = []
         args.reserveCapacity(node.arguments.count + 1)
         if let applyTo { args.append(applyTo) }

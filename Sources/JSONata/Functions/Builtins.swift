@@ -14,5 +14,7 @@ enum Builtins {
         return table
     }()
 
+    static let formatNumber = table["formatNumber"]!
+
     typealias Definition = (String, String, Int, Builtin.Implementation)
 }

@@ -1,15 +1,16 @@
 import Foundation
+import JSONValue
 
 /// XPath `format-number` (F&O 3.1 §4.7) as `$formatNumber` implements it: picture validation
 /// (`D3080`–`D3093`), grouping, exponent and percent/per-mille handling, custom symbols.
 enum NumberPicture {
-    private struct Parts {
+    fileprivate struct Parts {
         var prefix = "", suffix = "", active = "", mantissa = "", integer = "", fraction = ""
         var exponent: String?
         var picture = ""
     }
 
-    private struct Analysis {
+    fileprivate struct Analysis {
         var integerGrouping: [Int] = []
         var regularGrouping = 0
         var minimumInteger = 0
@@ -22,7 +23,23 @@ enum NumberPicture {
         var picture = ""
     }
 
+    /// A picture analysed once; formatting a number with it does no parsing.
+    struct Compiled: @unchecked Sendable {
+        fileprivate let variables: [Analysis]
+        fileprivate let family: [Character]
+        fileprivate let decimalSep: Character
+        fileprivate let groupSep: Character
+        fileprivate let expSep: Character
+        fileprivate let minusSign: String
+        fileprivate let percent: String
+        fileprivate let perMille: String
+    }
+
     static func format(_ value: Double, picture: String, options: Value?) throws -> String {
+        try compile(picture: picture, options: options).format(value)
+    }
+
+    static func compile(picture: String, options: Value?) throws -> Compiled {
         var props: [String: String] = [
             "decimal-separator": ".", "grouping-separator": ",", "exponent-separator": "e", "infinity": "Infinity",
             "minus-sign": "-", "NaN": "NaN", "percent": "%", "per-mille": "\u{2030}", "zero-digit": "0", "digit": "#",
@@ -151,6 +168,13 @@ enum NumberPicture {
             negative.prefix = props["minus-sign"]! + negative.prefix
             variables.append(negative)
         }
+        return Compiled(variables: variables, family: family, decimalSep: decimalSep, groupSep: groupSep, expSep: expSep,
+                        minusSign: props["minus-sign"]!, percent: percent, perMille: perMille)
+    }
+}
+
+extension NumberPicture.Compiled {
+    func format(_ value: Double) -> String {
         let pic = value >= 0 ? variables[0] : variables[1]
         var adjusted = value
         if pic.picture.contains(percent) { adjusted = value * 100 } else if pic.picture.contains(perMille) { adjusted = value * 1000 }
@@ -171,7 +195,20 @@ enum NumberPicture {
         }
         let rounded = Builtins.roundHalfEven(mantissa, Double(pic.maximumFraction))
         func makeString(_ v: Double, _ dp: Int) -> [Character] {
-            let text = String(format: "%.\(dp)f", abs(v))
+            // `v` already has at most `dp` decimals, so JavaScript's `toFixed(dp)` equals its
+            // shortest representation padded with zeros; printf is the fallback for exponents.
+            var text = JSNumberFormat.string(abs(v))
+            let fractionDigits = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) } ?? 0
+            if text.contains("e") || fractionDigits > dp {
+                text = String(format: "%.\(dp)f", abs(v))
+            } else if dp > 0 {
+                let decimals = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) }
+                if let decimals {
+                    if decimals < dp { text += String(repeating: "0", count: dp - decimals) }
+                } else {
+                    text += "." + String(repeating: "0", count: dp)
+                }
+            }
             return text.map { c in
                 if let d = c.wholeNumberValue, c.isASCII { return family[d] }
                 return c
@@ -208,7 +245,7 @@ enum NumberPicture {
             var expString = makeString(Double(exponent), 0)
             let pad = pic.minimumExponent - expString.count
             if pad > 0 { expString.insert(contentsOf: Array(repeating: zeroChar, count: pad), at: 0) }
-            out += String(expSep) + (exponent < 0 ? props["minus-sign"]! : "") + String(expString)
+            out += String(expSep) + (exponent < 0 ? minusSign : "") + String(expString)
         }
         return pic.prefix + out + pic.suffix
     }

@@ -48,6 +48,8 @@ final class Node: @unchecked Sendable {
     var constantItems: [Value]?
     /// An object constructor whose keys are distinct string literals.
     var constantKeys: [String]?
+    /// `$formatNumber(x, '<literal picture>')`: the picture analysed at compile time.
+    var numberPicture: NumberPicture.Compiled?
 
     /// A block that binds no variable does not need a scope of its own.
     var blockNeedsFrame = true

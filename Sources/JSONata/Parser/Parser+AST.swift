@@ -55,6 +55,11 @@ extension Parser {
                 result.arguments.append(a)
             }
             result.procedure = try process(expr.procedure!)
+            if let procedure = result.procedure, procedure.kind == .variable, procedure.value == "formatNumber",
+               result.arguments.count == 2, result.arguments[1].kind == .string, case .string(let picture)? = result.arguments[1].literal {
+                // An invalid picture is left for evaluation to report, with its code.
+                result.numberPicture = try? NumberPicture.compile(picture: picture, options: nil)
+            }
         case .lambda:
             result = Node(.lambda, expr.value, position: expr.position)
             result.params = expr.params
