@@ -7,6 +7,7 @@ enum Schema {
     static let migrations: [(name: String, sql: String)] = [
         ("001_accounts_sources_events", v1),
         ("002_dedup_keys", v2),
+        ("003_destinations", v3),
     ]
 
     static let v1 = """
@@ -113,5 +114,34 @@ enum Schema {
             PRIMARY KEY (source_id, key_hash)
         );
         CREATE INDEX dedup_keys_expiry ON dedup_keys(expires_at);
+        """
+
+    /// Destinations. `headers` and `signing_config` are sealed text (they carry credentials);
+    /// `retry_policy` and `circuit` are JSON documents of the policy types.
+    static let v3 = """
+        CREATE TABLE destinations (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            type TEXT NOT NULL,
+            url TEXT,
+            method TEXT NOT NULL,
+            headers TEXT,
+            timeout_seconds REAL NOT NULL,
+            signing_config TEXT,
+            provider_config TEXT,
+            retry_policy TEXT NOT NULL,
+            status TEXT NOT NULL,
+            max_concurrency INTEGER,
+            circuit TEXT NOT NULL,
+            delivery_count INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX destinations_by_env ON destinations(env_id, id);
+        CREATE UNIQUE INDEX destinations_slug ON destinations(env_id, slug) WHERE deleted_at IS NULL;
         """
 }

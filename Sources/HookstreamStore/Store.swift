@@ -34,6 +34,15 @@ public protocol Store: Sendable {
     func updateSource(_ source: Source) async throws
     func deleteSource(id: String, tenant: Tenant, at: Int64) async throws
 
+    // MARK: Destinations
+
+    func createDestination(_ destination: Destination) async throws
+    func destination(id: String, tenant: Tenant) async throws -> Destination?
+    func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination>
+    func updateDestination(_ destination: Destination) async throws
+    func updateCircuit(destinationID: String, tenant: Tenant, circuit: CircuitBreaker) async throws
+    func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws
+
     // MARK: Events
 
     /// Stores a batch of accepted events in one transaction (the group commit). Events with a

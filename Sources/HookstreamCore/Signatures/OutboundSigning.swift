@@ -126,7 +126,8 @@ public struct OutboundSigningConfig: Sendable, Equatable {
     }
 
     /// RFC 9110 token characters, so a header name cannot smuggle a line break.
-    static func isToken(_ name: String) -> Bool {
+    /// Whether `name` is an HTTP field-name token (RFC 9110 §5.1).
+    public static func isToken(_ name: String) -> Bool {
         let extra = Set("!#$%&'*+-.^_`|~".utf8)
         return !name.isEmpty && name.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)

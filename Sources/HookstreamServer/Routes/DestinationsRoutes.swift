@@ -1,0 +1,166 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Hummingbird
+import JSONValue
+
+/// `/v1/destinations`: create, list, read, update and delete destinations, the template
+/// catalogue, and each destination's circuit breaker.
+struct DestinationsRoutes {
+    let deps: ServerDependencies
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/v1/destinations/templates") { _, _ in JSON.object(["templates": .array(DestinationTemplate.all.map(\.json))]) }
+        router.get("/v1/destinations", use: list)
+        router.post("/v1/destinations", use: create)
+        router.get("/v1/destinations/:id", use: get)
+        router.patch("/v1/destinations/:id", use: update)
+        router.delete("/v1/destinations/:id", use: delete)
+        router.get("/v1/destinations/:id/circuit", use: circuit)
+        router.post("/v1/destinations/:id/circuit/reset", use: resetCircuit)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let q = request.uri.queryParameters
+        let paging = try Paging(q, defaultLimit: 20)
+        let status = try QueryValue.oneOf(q, "status", ["active", "paused"])
+        let type = try QueryValue.oneOf(q, "type", DestinationSettings.knownTypes)
+        let page = try await deps.store.destinations(tenant: identity.tenant, status: status, type: type, beforeID: paging.afterID, limit: paging.limit)
+        return .json([
+            "destinations": .array(page.items.map(render)),
+            "cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
+            "has_more": .bool(page.hasMore),
+        ])
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let name = try body.requiredString("name", maxLength: 200)
+        let now = Timestamp.millis(Date())
+        var destination = Destination(
+            id: ResourceID.make(.destination), tenant: identity.tenant, name: name,
+            slug: try body.string("slug", maxLength: 100) ?? Slug.make(from: name), createdAt: now, updatedAt: now)
+        try DestinationSettings(deps: deps).apply(body, to: &destination, creating: true)
+        do {
+            try await deps.store.createDestination(destination)
+        } catch StoreError.conflict where !body.has("slug") {
+            destination.slug = Slug.make(from: name) + "-" + destination.id.suffix(6)
+            try await deps.store.createDestination(destination)
+        }
+        return .json(render(destination), status: .created)
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        .json(render(try await load(request, context)))
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        var destination = try await load(request, context)
+        if body.has("name") { destination.name = try body.requiredString("name", maxLength: 200) }
+        if body.has("slug") { destination.slug = try body.requiredString("slug", maxLength: 100) }
+        try DestinationSettings(deps: deps).apply(body, to: &destination, creating: false)
+        destination.updatedAt = Timestamp.millis(Date())
+        try await deps.store.updateDestination(destination)
+        return .json(render(destination))
+    }
+
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        do {
+            try await deps.store.deleteDestination(id: id, tenant: identity.tenant, at: Timestamp.millis(Date()))
+        } catch StoreError.notFound {
+            throw APIError.notFound("Destination")
+        }
+        return .json(["success": true])
+    }
+
+    @Sendable func circuit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let destination = try await load(request, context)
+        return .json(destination.circuit.statusJSON(destinationID: destination.id))
+    }
+
+    @Sendable func resetCircuit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var destination = try await load(request, context)
+        _ = destination.circuit.reset(at: Date())
+        try await deps.store.updateCircuit(destinationID: destination.id, tenant: destination.tenant, circuit: destination.circuit)
+        return .json(destination.circuit.statusJSON(destinationID: destination.id))
+    }
+
+    private func load(_ request: Request, _ context: AppRequestContext) async throws -> Destination {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let destination = try await deps.store.destination(id: id, tenant: identity.tenant) else { throw APIError.notFound("Destination") }
+        return destination
+    }
+
+    /// Header names that usually carry credentials; their values are masked in answers.
+    static let sensitiveHeaderWords = ["authorization", "token", "key", "secret", "cookie", "password", "signature"]
+
+    func render(_ d: Destination) -> JSON {
+        var headers = JSONObject()
+        if let sealed = d.sealedHeaders, let opened = try? deps.secrets.open(sealed), case .object(let plain)? = try? JSON(parsing: opened) {
+            for (name, value) in plain {
+                let sensitive = Self.sensitiveHeaderWords.contains { name.lowercased().contains($0) }
+                headers[name] = sensitive ? .string(SecretBox.mask(value.stringValue ?? "")) : value
+            }
+        }
+        var signing: JSON = .null
+        if let sealed = d.sealedSigningConfig, let opened = try? deps.secrets.open(sealed), case .object(var config)? = try? JSON(parsing: opened) {
+            config["secret"] = .string(SecretBox.mask(config["secret"]?.stringValue ?? ""))
+            signing = .object(config)
+        }
+        let config: JSONObject = [
+            "url": d.url.map(JSON.string) ?? .null, "method": .string(d.method), "headers": .object(headers),
+            "timeout": .number(d.timeoutSeconds), "signing_config": signing, "provider_config": d.providerConfig ?? .null,
+        ]
+        var o: JSONObject = ["id": .string(d.id), "name": .string(d.name), "slug": .string(d.slug), "type": .string(d.type)]
+        for (key, value) in config { o[key] = value }
+        o["config"] = .object(config)
+        for (key, value) in d.retry.jsonFields { o[key] = value }
+        o["status"] = .string(d.status)
+        o["enabled"] = .bool(d.status == "active")
+        o["max_concurrency"] = d.maxConcurrency.map { .number(Double($0)) } ?? .null
+        o["circuit_state"] = .string(d.circuit.state.rawValue)
+        o["delivery_count"] = .number(Double(d.deliveryCount))
+        o["created_at"] = .string(Timestamp.iso(millis: d.createdAt))
+        o["updated_at"] = .string(Timestamp.iso(millis: d.updatedAt))
+        return .object(o)
+    }
+}
+
+/// Pre-filled HTTP destinations for common services (`GET /v1/destinations/templates`).
+struct DestinationTemplate: Sendable {
+    let id: String
+    let name: String
+    let description: String
+    let configTemplate: JSON
+
+    var json: JSON {
+        ["id": .string(id), "name": .string(name), "type": "http", "description": .string(description), "config_template": configTemplate]
+    }
+
+    static let all: [DestinationTemplate] = [
+        DestinationTemplate(
+            id: "slack", name: "Slack", description: "Send webhook events to a Slack channel via an Incoming Webhook URL.",
+            configTemplate: ["url": "", "method": "POST", "headers": ["Content-Type": "application/json"]]),
+        DestinationTemplate(
+            id: "discord", name: "Discord", description: "Post webhook events to a Discord channel webhook.",
+            configTemplate: ["url": "", "method": "POST", "headers": ["Content-Type": "application/json"]]),
+        DestinationTemplate(
+            id: "pagerduty", name: "PagerDuty", description: "Trigger PagerDuty incidents through the Events API v2.",
+            configTemplate: ["url": "https://events.pagerduty.com/v2/enqueue", "method": "POST", "headers": ["Content-Type": "application/json"]]),
+        DestinationTemplate(
+            id: "datadog", name: "Datadog", description: "Send events to Datadog's Events API (set your DD-API-KEY header).",
+            configTemplate: ["url": "https://api.datadoghq.com/api/v1/events", "method": "POST", "headers": ["DD-API-KEY": ""]]),
+        DestinationTemplate(
+            id: "zapier", name: "Zapier", description: "Trigger a Zap through its Catch Hook URL.",
+            configTemplate: ["url": "", "method": "POST", "headers": [:]]),
+        DestinationTemplate(
+            id: "linear", name: "Linear", description: "Create Linear issues through the GraphQL API (set your Authorization header).",
+            configTemplate: ["url": "https://api.linear.app/graphql", "method": "POST", "headers": ["Authorization": ""]]),
+    ]
+}

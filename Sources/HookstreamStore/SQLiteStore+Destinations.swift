@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+extension SQLiteStore {
+    public func createDestination(_ d: Destination) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO destinations (id, org_id, env_id, name, slug, type, url, method, headers, timeout_seconds,
+                            signing_config, provider_config, retry_policy, status, max_concurrency, circuit, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: StatementArguments([d.id, d.tenant.organizationID, d.tenant.environmentID] + (try Self.columns(d)))
+                        + [Self.encode(d.circuit), d.createdAt, d.updatedAt])
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict("A destination with the slug '\(d.slug)' already exists")
+        }
+    }
+
+    public func destination(id: String, tenant: Tenant) async throws -> Destination? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM destinations WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [id, tenant.organizationID, tenant.environmentID]
+            ).map(Self.destination)
+        }
+    }
+
+    public func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination> {
+        try await pool.read { db in
+            var sql = "SELECT * FROM destinations WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
+            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            for (column, value) in [("status", status), ("type", type)] {
+                if let value {
+                    sql += " AND \(column) = ?"
+                    arguments += [value]
+                }
+            }
+            if let beforeID {
+                sql += " AND id < ?"
+                arguments += [beforeID]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit + 1]
+            return Self.page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.destination), limit: limit, id: \.id)
+        }
+    }
+
+    public func updateDestination(_ d: Destination) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE destinations SET name = ?, slug = ?, type = ?, url = ?, method = ?, headers = ?, timeout_seconds = ?,
+                            signing_config = ?, provider_config = ?, retry_policy = ?, status = ?, max_concurrency = ?, updated_at = ?
+                        WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
+                        """,
+                    arguments: StatementArguments(try Self.columns(d)) + [d.updatedAt, d.id, d.tenant.organizationID, d.tenant.environmentID])
+                if db.changesCount == 0 { throw StoreError.notFound }
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict("A destination with the slug '\(d.slug)' already exists")
+        }
+    }
+
+    public func updateCircuit(destinationID: String, tenant: Tenant, circuit: CircuitBreaker) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE destinations SET circuit = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [try Self.encode(circuit), destinationID, tenant.organizationID, tenant.environmentID])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    public func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE destinations SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [at, id, tenant.organizationID, tenant.environmentID])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    /// The mutable columns, in the order both INSERT and UPDATE name them.
+    private static func columns(_ d: Destination) throws -> [(any DatabaseValueConvertible)?] {
+        [
+            d.name, d.slug, d.type, d.url, d.method, d.sealedHeaders, d.timeoutSeconds, d.sealedSigningConfig,
+            d.providerConfig.map { $0.serialized() }, try encode(d.retry), d.status, d.maxConcurrency,
+        ]
+    }
+
+    private static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+
+    static func destination(_ row: Row) -> Destination {
+        Destination(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
+            slug: row["slug"], type: row["type"], url: row["url"], method: row["method"], sealedHeaders: row["headers"],
+            timeoutSeconds: row["timeout_seconds"], sealedSigningConfig: row["signing_config"],
+            providerConfig: (row["provider_config"] as String?).flatMap { try? JSON(parsing: $0) },
+            retry: decode(RetryPolicy.self, row["retry_policy"]) ?? .default, status: row["status"],
+            maxConcurrency: row["max_concurrency"], circuit: decode(CircuitBreaker.self, row["circuit"]) ?? CircuitBreaker(),
+            deliveryCount: row["delivery_count"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}
