@@ -45,7 +45,7 @@ final class Evaluator {
     @inline(__always) private func enter(_ node: Node) throws {
         depth += 1
         if depth > maxDepth { throw EvalError("U1001", position: node.position) }
-        if depth > 150 { try checkStack(node) }
+        if depth > 64 { try checkStack(node) }
         ticks &+= 1
         if ticks & 1023 == 0, let deadline, ContinuousClock.now > deadline {
             throw EvalError("U1001", position: node.position, message: "Expression evaluation timeout: Check for infinite loop")
