@@ -1,20 +1,26 @@
 /// A lexical scope: variables bound by `:=`, lambda parameters, tuple bindings.
 final class Frame {
     /// `undefined` is stored too: binding a name to undefined hides an outer binding, as
-    /// `( $x := 1; ( $x := nothing; $x ) )` shows in the reference.
-    private var bindings: [String: Value?] = [:]
+    /// `( $x := 1; ( $x := nothing; $x ) )` shows in the reference. Scopes hold a handful of
+    /// names (lambda parameters, block variables), so a list scanned linearly is cheaper to
+    /// create and search than a hash table.
+    private var bindings: [(name: String, value: Value?)] = []
     let parent: Frame?
 
     init(parent: Frame?) { self.parent = parent }
 
-    @inline(__always) func bind(_ name: String, _ value: Value?) {
-        bindings[name] = .some(value)
+    func bind(_ name: String, _ value: Value?) {
+        for i in bindings.indices where bindings[i].name == name {
+            bindings[i].value = value
+            return
+        }
+        bindings.append((name, value))
     }
 
     func lookup(_ name: String) -> Value? {
         var frame: Frame? = self
         while let f = frame {
-            if let entry = f.bindings[name] { return entry }
+            for entry in f.bindings where entry.name == name { return entry.value }
             frame = f.parent
         }
         return Builtins.table[name].map { .function($0) }
