@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "HookstreamServer",
             dependencies: [
-                "HookstreamCore", "HookstreamStore", "JSONSchema",
+                "HookstreamCore", "HookstreamStore", "JSONSchema", "JSONata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -104,6 +104,8 @@ public struct HookstreamServer {
         APIKeysRoutes(deps: deps).register(on: router)
         SourcesRoutes(deps: deps).register(on: router)
         DestinationsRoutes(deps: deps).register(on: router)
+        ConnectionsRoutes(deps: deps).register(on: router)
+        TransformsRoutes(deps: deps).register(on: router)
         IngestRoutes(deps: deps).register(on: router)
         EventsRoutes(deps: deps).register(on: router)
         table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })

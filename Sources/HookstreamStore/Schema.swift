@@ -8,6 +8,7 @@ enum Schema {
         ("001_accounts_sources_events", v1),
         ("002_dedup_keys", v2),
         ("003_destinations", v3),
+        ("004_connections", v4),
     ]
 
     static let v1 = """
@@ -143,5 +144,25 @@ enum Schema {
         );
         CREATE INDEX destinations_by_env ON destinations(env_id, id);
         CREATE UNIQUE INDEX destinations_slug ON destinations(env_id, slug) WHERE deleted_at IS NULL;
+        """
+
+    /// Connections. `filter_rules` is the JSON array of rules as the API shows it.
+    static let v4 = """
+        CREATE TABLE connections (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT,
+            source_id TEXT NOT NULL,
+            destination_id TEXT NOT NULL,
+            filter_rules TEXT NOT NULL,
+            transform_expression TEXT,
+            transform_enabled INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX connections_by_env ON connections(env_id, id);
+        CREATE INDEX connections_by_source ON connections(source_id) WHERE deleted_at IS NULL;
         """
 }

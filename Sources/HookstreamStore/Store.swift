@@ -43,6 +43,14 @@ public protocol Store: Sendable {
     func updateCircuit(destinationID: String, tenant: Tenant, circuit: CircuitBreaker) async throws
     func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws
 
+    // MARK: Connections
+
+    func createConnection(_ connection: Connection) async throws
+    func connection(id: String, tenant: Tenant) async throws -> StoredConnection?
+    func connections(tenant: Tenant, sourceID: String?, destinationID: String?, beforeID: String?, limit: Int) async throws -> Page<StoredConnection>
+    func updateConnection(_ connection: Connection) async throws
+    func deleteConnection(id: String, tenant: Tenant, at: Int64) async throws
+
     // MARK: Events
 
     /// Stores a batch of accepted events in one transaction (the group commit). Events with a
@@ -97,5 +105,18 @@ public struct IngestOutcome: Sendable, Equatable {
     public init(eventID: String, duplicate: Bool) {
         self.eventID = eventID
         self.duplicate = duplicate
+    }
+}
+
+/// A connection with the names listings join to it (`nil` once that side was deleted).
+public struct StoredConnection: Sendable {
+    public var connection: Connection
+    public var sourceName: String?
+    public var destinationName: String?
+
+    public init(connection: Connection, sourceName: String?, destinationName: String?) {
+        self.connection = connection
+        self.sourceName = sourceName
+        self.destinationName = destinationName
     }
 }

@@ -9,13 +9,15 @@ import JSONValue
 enum OpenAPIDocument {
     static let bytes: [UInt8] = {
         var paths = JSONObject()
-        for part in [systemPaths, authPaths, sourcePaths, destinationPaths, ingestPaths, eventPaths] {
+        for part in [systemPaths, authPaths, sourcePaths, destinationPaths, connectionPaths, ingestPaths, eventPaths] {
             for (path, item) in parse(part).objectValue ?? [:] { paths[path] = item }
         }
         var document = parse(skeleton).objectValue ?? [:]
         document["paths"] = .object(paths)
         if case .object(var components)? = document["components"], case .object(var schemas)? = components["schemas"] {
-            for (name, schema) in parse(destinationSchemas).objectValue ?? [:] { schemas[name] = schema }
+            for part in [destinationSchemas, connectionSchemas] {
+                for (name, schema) in parse(part).objectValue ?? [:] { schemas[name] = schema }
+            }
             components["schemas"] = .object(schemas)
             document["components"] = .object(components)
         }
