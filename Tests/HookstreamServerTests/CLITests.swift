@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HookstreamTesting
 import JSONValue
@@ -38,7 +39,13 @@ import Testing
         let templates = try await CLIRun.run(["sources", "templates"], environment: env)
         #expect(templates.stdout.contains("stripe") && templates.stdout.contains("typeform"))
 
-        let ingest = try await server.anonymous.request("POST", "/v1/ingest/\(id)?x=1", json: ["type": "order.created"])
+        // The Stripe template verifies: sign the way Stripe does (t=…,v1=HMAC(secret, "t.body")).
+        let payload = #"{"type":"order.created"}"#
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data((timestamp + "." + payload).utf8), using: SymmetricKey(data: Data("whsec_test".utf8)))
+        let signature = "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        let ingest = try await server.anonymous.request(
+            "POST", "/v1/ingest/\(id)?x=1", body: Array(payload.utf8), headers: [("Content-Type", "application/json"), ("Stripe-Signature", signature)])
         let eventID = try #require(ingest.json["event_id"]?.stringValue)
         let events = try await CLIRun.run(["events", "list", "--source", id], environment: env)
         #expect(events.stdout.contains(eventID))
