@@ -16,6 +16,9 @@ import Synchronization
 public final class IngestWriter: Service, Sendable {
     public struct Overloaded: Error {}
     public struct ShutDown: Error {}
+    /// The store answered a batch with a different number of outcomes than events: answer
+    /// every waiter with an error rather than leave one waiting forever.
+    struct StoreInvariantViolation: Error {}
 
     private struct State {
         var pending: [(IncomingEvent, CheckedContinuation<IngestOutcome, any Error>)] = []
@@ -72,6 +75,7 @@ public final class IngestWriter: Service, Sendable {
             guard let batch else { break }
             do {
                 let outcomes = try await store.insertEvents(batch.map(\.0))
+                guard outcomes.count == batch.count else { throw StoreInvariantViolation() }
                 for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
             } catch {
                 logger.error("ingest commit failed", metadata: ["error": "\(error)", "events": "\(batch.count)"])
