@@ -12,7 +12,7 @@ struct MetricsMiddleware: RouterMiddleware {
         // would make the label set, and memory, unbounded.
         let route = context.coreContext.endpointPath.value ?? "unmatched"
         registry.makeCounter(
-            name: "hookstream_http_requests_total",
+            descriptor: GatewayMetrics.httpRequests,
             labels: [("route", route), ("method", request.method.rawValue), ("status", String(response.status.code))]
         ).increment()
         return response

@@ -109,11 +109,11 @@ struct IngestRoutes {
         } catch is IngestWriter.ShutDown {
             throw APIError(.serviceUnavailable, "Server is shutting down; retry shortly", headers: [.retryAfter: "1"])
         }
-        deps.metrics.makeCounter(name: "hookstream_events_stored_total").increment()
-        deps.metrics.makeDurationHistogram(name: "hookstream_ingest_duration_seconds", buckets: Self.latencyBuckets)
+        deps.metrics.makeCounter(descriptor: GatewayMetrics.eventsStored).increment()
+        deps.metrics.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: Self.latencyBuckets)
             .record(ContinuousClock.now - started)
         if outcome.duplicate {
-            deps.metrics.makeCounter(name: "hookstream_ingest_duplicates_total", labels: [("source_id", source.id)]).increment()
+            deps.metrics.makeCounter(descriptor: GatewayMetrics.ingestDuplicates, labels: [("source_id", source.id)]).increment()
             return .json(["event_id": .string(outcome.eventID), "source_id": .string(source.id), "duplicate": true])
         }
         return .json(["event_id": .string(outcome.eventID), "source_id": .string(source.id)])
@@ -121,7 +121,7 @@ struct IngestRoutes {
 
     /// Counts a refused request for its source and reason, and returns the error to answer.
     private func refused(_ source: Source, _ reason: String, _ error: APIError) -> APIError {
-        deps.metrics.makeCounter(name: "hookstream_ingest_rejected_total", labels: [("source_id", source.id), ("reason", reason)]).increment()
+        deps.metrics.makeCounter(descriptor: GatewayMetrics.ingestRejected, labels: [("source_id", source.id), ("reason", reason)]).increment()
         return error
     }
 
