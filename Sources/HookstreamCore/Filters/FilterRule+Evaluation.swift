@@ -19,32 +19,53 @@ extension FilterRule {
     ///   (`headers.x-attempt gt 2` works on `X-Attempt: 3`).
     public func matches(_ input: FilterInput) -> Bool {
         let found = input.value(at: path)
+        // One small function per operator: besides reading well, this keeps the optimizer away
+        // from a Swift 6.3 release-mode crash (CopyPropagation "ownership error") that the
+        // single large switch over borrowed `FilterFieldValue`s triggered.
         switch op {
-        case .exists:
-            let present: Bool
-            switch found {
-            case nil, .json(.null)?: present = false
-            case .json?, .text?: present = true
-            }
-            return present == (value.boolValue ?? true)
-        case .eq:
-            return found.map { Self.equal($0, value) } ?? false
-        case .neq:
-            return !(found.map { Self.equal($0, value) } ?? false)
-        case .in:
-            guard let found, case .array(let allowed) = value else { return false }
-            return allowed.contains { Self.equal(found, $0) }
-        case .contains:
-            guard case .string(let needle) = value, let haystack = found?.string else { return false }
-            return needle.isEmpty || haystack.contains(needle)
-        case .gt, .gte, .lt, .lte:
-            guard case .number(let bound) = value, let number = found?.number else { return false }
-            switch op {
-            case .gt: return number > bound
-            case .gte: return number >= bound
-            case .lt: return number < bound
-            default: return number <= bound
-            }
+        case .exists: return Self.isPresent(found) == (value.boolValue ?? true)
+        case .eq: return Self.equal(found, value)
+        case .neq: return !Self.equal(found, value)
+        case .in: return Self.isOneOf(found, value)
+        case .contains: return Self.contains(found, value)
+        case .gt, .gte, .lt, .lte: return Self.compare(found, op, value)
+        }
+    }
+
+    @inline(never)
+    private static func isPresent(_ found: FilterFieldValue?) -> Bool {
+        switch found {
+        case nil, .json(.null)?: false
+        case .json?, .text?: true
+        }
+    }
+
+    @inline(never)
+    private static func equal(_ found: FilterFieldValue?, _ expected: JSON) -> Bool {
+        guard let found else { return false }
+        return equal(found, expected)
+    }
+
+    @inline(never)
+    private static func isOneOf(_ found: FilterFieldValue?, _ expected: JSON) -> Bool {
+        guard let found, case .array(let allowed) = expected else { return false }
+        return allowed.contains { equal(found, $0) }
+    }
+
+    @inline(never)
+    private static func contains(_ found: FilterFieldValue?, _ expected: JSON) -> Bool {
+        guard case .string(let needle) = expected, let haystack = found?.string else { return false }
+        return needle.isEmpty || haystack.contains(needle)
+    }
+
+    @inline(never)
+    private static func compare(_ found: FilterFieldValue?, _ op: FilterOperator, _ expected: JSON) -> Bool {
+        guard case .number(let bound) = expected, let number = found?.number else { return false }
+        switch op {
+        case .gt: return number > bound
+        case .gte: return number >= bound
+        case .lt: return number < bound
+        default: return number <= bound
         }
     }
 
