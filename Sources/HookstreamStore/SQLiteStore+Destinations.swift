@@ -32,21 +32,9 @@ extension SQLiteStore {
 
     public func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination> {
         try await pool.read { db in
-            var sql = "SELECT * FROM destinations WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
-            for (column, value) in [("status", status), ("type", type)] {
-                if let value {
-                    sql += " AND \(column) = ?"
-                    arguments += [value]
-                }
-            }
-            if let beforeID {
-                sql += " AND id < ?"
-                arguments += [beforeID]
-            }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [limit + 1]
-            return Self.page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.destination), limit: limit, id: \.id)
+            try Self.livePage(
+                db, table: "destinations", tenant: tenant, equal: [("status", status), ("type", type)], beforeID: beforeID, limit: limit,
+                row: Self.destination)
         }
     }
 

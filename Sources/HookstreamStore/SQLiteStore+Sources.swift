@@ -40,20 +40,7 @@ extension SQLiteStore {
 
     public func sources(tenant: Tenant, status: String?, beforeID: String?, limit: Int) async throws -> Page<Source> {
         try await pool.read { db in
-            var sql = "SELECT * FROM sources WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status]
-            }
-            if let beforeID {
-                sql += " AND id < ?"
-                arguments += [beforeID]
-            }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.source)
-            return Self.page(rows, limit: limit, id: \.id)
+            try Self.livePage(db, table: "sources", tenant: tenant, equal: [("status", status)], beforeID: beforeID, limit: limit, row: Self.source)
         }
     }
 
@@ -117,6 +104,29 @@ extension SQLiteStore {
             eventCount: row["event_count"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
+    /// One newest-first page of a table's live (not deleted) rows in `tenant`, filtered by the
+    /// given columns where a value is set.
+    static func livePage<T>(
+        _ db: Database, table: String, tenant: Tenant, equal filters: [(column: String, value: String?)], beforeID: String?, limit: Int,
+        row: (Row) -> T
+    ) throws -> Page<T> where T: Identified {
+        var sql = "SELECT * FROM \(table) WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
+        var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+        for (column, value) in filters {
+            if let value {
+                sql += " AND \(column) = ?"
+                arguments += [value]
+            }
+        }
+        if let beforeID {
+            sql += " AND id < ?"
+            arguments += [beforeID]
+        }
+        sql += " ORDER BY id DESC LIMIT ?"
+        arguments += [limit + 1]
+        return page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(row), limit: limit, id: \.id)
+    }
+
     /// Turns `limit + 1` fetched rows into a page: the extra row only says there is more.
     static func page<T>(_ rows: [T], limit: Int, id: (T) -> String, total: Int? = nil) -> Page<T> {
         let hasMore = rows.count > limit
@@ -124,3 +134,8 @@ extension SQLiteStore {
         return Page(items: items, hasMore: hasMore, nextAfterID: hasMore ? items.last.map(id) : nil, total: total)
     }
 }
+
+/// Rows listed by `livePage` have a string `id`.
+protocol Identified { var id: String { get } }
+extension Source: Identified {}
+extension Destination: Identified {}

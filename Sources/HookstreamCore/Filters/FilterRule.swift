@@ -104,17 +104,21 @@ extension FilterRule: Codable {
     /// Decodes and validates; a rejected rule becomes `DecodingError.dataCorrupted` whose
     /// debug description is the ``FilterRuleError`` message.
     public init(from decoder: any Decoder) throws {
-        let json = try JSON(from: decoder)
-        do {
-            try self.init(json: json)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error)
-            )
-        }
+        self = try decodeValidated(from: decoder) { json throws(FilterRuleError) in try FilterRule(json: json) }
     }
 
     public func encode(to encoder: any Encoder) throws {
         try json.encode(to: encoder)
+    }
+}
+
+/// Decodes a JSON value and validates it with `make`; a rejection becomes
+/// `DecodingError.dataCorrupted` carrying the ``FilterRuleError`` message.
+func decodeValidated<T>(from decoder: any Decoder, _ make: (JSON) throws(FilterRuleError) -> T) throws -> T {
+    let json = try JSON(from: decoder)
+    do {
+        return try make(json)
+    } catch {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
     }
 }

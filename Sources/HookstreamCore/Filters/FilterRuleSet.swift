@@ -52,14 +52,7 @@ public struct FilterRuleSet: Hashable, Sendable {
 
 extension FilterRuleSet: Codable {
     public init(from decoder: any Decoder) throws {
-        let json = try JSON(from: decoder)
-        do {
-            try self.init(json: json)
-        } catch {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error)
-            )
-        }
+        self = try decodeValidated(from: decoder) { json throws(FilterRuleError) in try FilterRuleSet(json: json) }
     }
 
     public func encode(to encoder: any Encoder) throws {

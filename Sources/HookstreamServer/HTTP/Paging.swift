@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import HookstreamStore
 import Hummingbird
 import JSONValue
 
@@ -38,6 +39,16 @@ struct Paging {
             limit = defaultLimit
         }
     }
+}
+
+extension Page {
+    /// The list body most endpoints answer with: `{<key>: [...], "cursor", "has_more"}`.
+    func listBody(_ key: String, render: (Item) -> JSON) -> JSON {
+        [key: .array(items.map(render)), "cursor": nextCursor, "has_more": .bool(hasMore)]
+    }
+
+    /// The opaque cursor of the next page, or `null` on the last one.
+    var nextCursor: JSON { nextAfterID.map { .string(Cursor.encode($0)) } ?? .null }
 }
 
 enum QueryValue {

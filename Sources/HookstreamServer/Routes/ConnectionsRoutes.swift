@@ -26,11 +26,7 @@ struct ConnectionsRoutes {
         let page = try await deps.store.connections(
             tenant: identity.tenant, sourceID: try QueryValue.id(q, "source_id"), destinationID: try QueryValue.id(q, "destination_id"),
             beforeID: paging.afterID, limit: paging.limit)
-        return .json([
-            "connections": .array(page.items.map(Self.render)),
-            "cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
-            "has_more": .bool(page.hasMore),
-        ])
+        return .json(page.listBody("connections", render: Self.render))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -27,11 +27,7 @@ struct DestinationsRoutes {
         let status = try QueryValue.oneOf(q, "status", ["active", "paused"])
         let type = try QueryValue.oneOf(q, "type", DestinationSettings.knownTypes)
         let page = try await deps.store.destinations(tenant: identity.tenant, status: status, type: type, beforeID: paging.afterID, limit: paging.limit)
-        return .json([
-            "destinations": .array(page.items.map(render)),
-            "cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
-            "has_more": .bool(page.hasMore),
-        ])
+        return .json(page.listBody("destinations", render: render))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -30,7 +30,7 @@ struct EventsRoutes {
             "events": .array(page.items.map(Self.summary)),
             "pagination": [
                 "total": .number(Double(page.total ?? 0)), "limit": .number(Double(paging.limit)),
-                "has_more": .bool(page.hasMore), "next_cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
+                "has_more": .bool(page.hasMore), "next_cursor": page.nextCursor,
             ],
         ])
     }

@@ -93,7 +93,7 @@ struct IngestRoutes {
         }
         let event = Event(
             id: eventID, tenant: source.tenant, sourceID: source.id, method: request.method.rawValue,
-            headers: Self.headers(request.headers), query: Self.query(request.uri), contentType: request.headers[.contentType],
+            headers: Self.headers(headerPairs), query: Self.query(request.uri), contentType: request.headers[.contentType],
             sourceIP: clientIP?.description ?? context.peerAddress, bodySize: bytes.count, body: body,
             verificationStatus: verificationStatus, receivedAt: receivedAt)
         var incoming = IncomingEvent(event: event)
@@ -137,14 +137,13 @@ struct IngestRoutes {
     ]
 
     /// Lower-cased names; repeated fields joined with ", " (RFC 9110 §5.3).
-    static func headers(_ fields: HTTPFields) -> JSONObject {
+    static func headers(_ fields: [(name: String, value: String)]) -> JSONObject {
         var out = JSONObject()
         for field in fields {
-            let name = field.name.canonicalName
-            if case .string(let existing)? = out[name] {
-                out[name] = .string(existing + ", " + field.value)
+            if case .string(let existing)? = out[field.name] {
+                out[field.name] = .string(existing + ", " + field.value)
             } else {
-                out[name] = .string(field.value)
+                out[field.name] = .string(field.value)
             }
         }
         return out

@@ -33,11 +33,7 @@ struct SourcesRoutes {
         let paging = try Paging(request.uri.queryParameters, defaultLimit: 20)
         let status = try QueryValue.oneOf(request.uri.queryParameters, "status", ["active", "paused"])
         let page = try await deps.store.sources(tenant: identity.tenant, status: status, beforeID: paging.afterID, limit: paging.limit)
-        return .json([
-            "sources": .array(page.items.map(render)),
-            "cursor": page.nextAfterID.map { .string(Cursor.encode($0)) } ?? .null,
-            "has_more": .bool(page.hasMore),
-        ])
+        return .json(page.listBody("sources", render: render))
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
