@@ -55,10 +55,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Delivery workers and the destination providers they send through.
+        .target(
+            name: "HookstreamDelivery",
+            dependencies: [
+                "HookstreamCore", "HookstreamStore", "JSONata", "JSONValue",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HookstreamServer",
             dependencies: [
-                "HookstreamCore", "HookstreamStore", "JSONSchema", "JSONata",
+                "HookstreamCore", "HookstreamStore", "HookstreamDelivery", "JSONSchema", "JSONata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -92,6 +106,7 @@ let package = Package(
             dependencies: [
                 "HookstreamServer", "HookstreamCore", "JSONValue",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import HookstreamDelivery
 import HookstreamStore
 import Hummingbird
 import Logging
@@ -40,9 +41,17 @@ public struct HookstreamServer {
         let registry = PrometheusCollectorRegistry()
         let writer = IngestWriter(store: store, logger: logger)
         let usage = APIKeyUsageRecorder(store: store, logger: logger)
+        let blobs = try BlobStore(root: dataDirectory + "/blobs")
+        let delivery = DeliveryEngine(
+            store: store, secrets: secrets, blobs: blobs,
+            providers: ["http": HTTPProvider(connectionsPerHost: configuration.deliveryConcurrency)],
+            configuration: .init(
+                concurrency: configuration.deliveryConcurrency,
+                circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
+            logger: logger)
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let deps = ServerDependencies(
-            configuration: configuration, store: store, blobs: try BlobStore(root: dataDirectory + "/blobs"), ingestWriter: writer,
+            configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: SourceCache(store: store, secrets: secrets),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger)
 
@@ -58,10 +67,15 @@ public struct HookstreamServer {
             },
             logger: logger)
         // Service order matters: shutdown runs in reverse, so the HTTP server (last) stops
-        // first and the writer drains only after every in-flight ingest has been answered.
+        // first, the ingest writer drains only after every in-flight ingest has been answered,
+        // and the delivery engine stops before the writer of its results.
+        let maintenance = Maintenance(store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: usage), .init(service: Maintenance(store: store, logger: logger)), .init(service: writer), .init(service: app)],
+                services: [
+                    .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery),
+                    .init(service: writer), .init(service: app),
+                ],
                 gracefulShutdownSignals: signals, logger: logger))
         try await group.run()
         if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
@@ -104,6 +118,8 @@ public struct HookstreamServer {
         APIKeysRoutes(deps: deps).register(on: router)
         SourcesRoutes(deps: deps).register(on: router)
         DestinationsRoutes(deps: deps).register(on: router)
+        DeliveryAttemptsRoutes(deps: deps).register(on: router)
+        IssuesRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
         TransformsRoutes(deps: deps).register(on: router)
         IngestRoutes(deps: deps).register(on: router)

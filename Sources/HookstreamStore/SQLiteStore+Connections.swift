@@ -75,6 +75,15 @@ extension SQLiteStore {
         }
     }
 
+    public func activeConnections(sourceID: String) async throws -> [Connection] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: Self.connectionSelect + " WHERE connections.source_id = ? AND connections.deleted_at IS NULL ORDER BY connections.id",
+                arguments: [sourceID]
+            ).map { Self.storedConnection($0).connection }
+        }
+    }
+
     static func storedConnection(_ row: Row) -> StoredConnection {
         let rules = (row["filter_rules"] as String?).flatMap { try? JSON(parsing: $0) }.flatMap { try? FilterRuleSet(json: $0) } ?? .matchAll
         let connection = Connection(

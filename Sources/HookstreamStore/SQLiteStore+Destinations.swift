@@ -70,6 +70,7 @@ extension SQLiteStore {
                 sql: "UPDATE destinations SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
                 arguments: [at, id, tenant.organizationID, tenant.environmentID])
             if db.changesCount == 0 { throw StoreError.notFound }
+            try Self.cancelPending(db, destinationID: id, at: at)
         }
     }
 

@@ -13,6 +13,7 @@ extension SQLiteStore {
                         body_size, body, body_blob, status, dedup_status, verification_status, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let liveDestination = try db.cachedStatement(sql: "SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL")
             var perSource: [String: Int] = [:]
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(incoming.count)
@@ -29,6 +30,16 @@ extension SQLiteStore {
                         try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
                     }
                 }
+                // Routing: one pending attempt per connection the event passed, committed with
+                // the event itself. Duplicates are not routed; a destination deleted since the
+                // route was computed gets nothing.
+                var routes: [Route] = []
+                if !outcome.duplicate {
+                    for route in item.routes where try Bool.fetchOne(liveDestination, arguments: [route.destinationID]) == true {
+                        routes.append(route)
+                    }
+                }
+                if !routes.isEmpty { event.status = "processing" }
                 var inline: Data?
                 var blobKey: String?
                 switch event.body {
@@ -41,6 +52,13 @@ extension SQLiteStore {
                     event.sourceIP, event.bodySize, inline, blobKey, event.status, event.dedupStatus,
                     event.verificationStatus, event.receivedAt,
                 ])
+                for route in routes {
+                    try Self.insertAttempt(
+                        db,
+                        DeliveryAttempt(
+                            id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: route.connectionID,
+                            destinationID: route.destinationID, scheduledAt: event.receivedAt, createdAt: event.receivedAt))
+                }
                 perSource[event.sourceID, default: 0] += 1
                 outcomes.append(outcome)
             }

@@ -9,6 +9,7 @@ enum Schema {
         ("002_dedup_keys", v2),
         ("003_destinations", v3),
         ("004_connections", v4),
+        ("005_delivery_attempts_issues", v5),
     ]
 
     static let v1 = """
@@ -164,5 +165,61 @@ enum Schema {
         );
         CREATE INDEX connections_by_env ON connections(env_id, id);
         CREATE INDEX connections_by_source ON connections(source_id) WHERE deleted_at IS NULL;
+        """
+
+    /// The delivery queue and its history in one table: pending rows are scheduled attempts,
+    /// claimed per destination in `scheduled_at` order; finished rows are the attempt log.
+    /// Issues group failures per destination and error type. `circuit_version` orders circuit
+    /// snapshots so a late write never replaces a newer state.
+    static let v5 = """
+        CREATE TABLE delivery_attempts (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            connection_id TEXT,
+            destination_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempt_number INTEGER NOT NULL,
+            scheduled_at INTEGER NOT NULL,
+            attempted_at INTEGER,
+            status_code INTEGER,
+            latency_ms INTEGER,
+            error TEXT,
+            error_type TEXT,
+            request_headers TEXT,
+            response_headers TEXT,
+            response_body TEXT,
+            next_retry_at INTEGER,
+            is_dlq INTEGER NOT NULL DEFAULT 0,
+            dlq_at INTEGER,
+            issue_id TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX delivery_attempts_due ON delivery_attempts(destination_id, scheduled_at, id) WHERE status = 'pending';
+        CREATE INDEX delivery_attempts_by_event ON delivery_attempts(event_id, id);
+        CREATE INDEX delivery_attempts_by_env ON delivery_attempts(env_id, id);
+        CREATE INDEX delivery_attempts_by_destination ON delivery_attempts(destination_id, id);
+        CREATE INDEX delivery_attempts_by_issue ON delivery_attempts(issue_id) WHERE issue_id IS NOT NULL;
+        CREATE TABLE issues (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            destination_id TEXT NOT NULL,
+            error_type TEXT NOT NULL,
+            message TEXT NOT NULL,
+            status TEXT NOT NULL,
+            occurrence_count INTEGER NOT NULL,
+            first_seen_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            recent_attempt_ids TEXT NOT NULL,
+            snoozed_until INTEGER,
+            resolved_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX issues_by_env ON issues(env_id, status, id);
+        CREATE INDEX issues_by_destination ON issues(destination_id, error_type, status);
+        ALTER TABLE destinations ADD COLUMN circuit_version INTEGER NOT NULL DEFAULT 0;
         """
 }

@@ -3,7 +3,7 @@ public import HookstreamCore
 /// Everything the server keeps, behind one interface so the embedded SQLite store and the
 /// PostgreSQL store are interchangeable. Every read and write of tenant data takes the
 /// `Tenant` it is scoped to; a row of another tenant behaves as if it did not exist.
-public protocol Store: Sendable {
+public protocol CoreStore: Sendable {
     // MARK: Accounts
 
     /// Creates the default organization and environment on an empty database, and registers
@@ -50,6 +50,8 @@ public protocol Store: Sendable {
     func connections(tenant: Tenant, sourceID: String?, destinationID: String?, beforeID: String?, limit: Int) async throws -> Page<StoredConnection>
     func updateConnection(_ connection: Connection) async throws
     func deleteConnection(id: String, tenant: Tenant, at: Int64) async throws
+    /// The live connections of a source, whatever its tenant: ingest routes by source ID.
+    func activeConnections(sourceID: String) async throws -> [Connection]
 
     // MARK: Events
 
@@ -62,6 +64,9 @@ public protocol Store: Sendable {
     func event(id: String, tenant: Tenant) async throws -> StoredEvent?
     func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent>
 }
+
+/// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`).
+public protocol Store: CoreStore, DeliveryStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization
@@ -88,11 +93,16 @@ public struct IncomingEvent: Sendable {
     public var dedupKeyHash: String?
     /// When the dedup window of this key closes (Unix milliseconds).
     public var dedupExpiresAt: Int64
+    /// The connections whose filters the event passed: each becomes a pending delivery attempt
+    /// in the same transaction as the event (unless the event is a duplicate or the
+    /// destination was deleted meanwhile).
+    public var routes: [Route]
 
-    public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0) {
+    public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = []) {
         self.event = event
         self.dedupKeyHash = dedupKeyHash
         self.dedupExpiresAt = dedupExpiresAt
+        self.routes = routes
     }
 }
 

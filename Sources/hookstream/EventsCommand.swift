@@ -5,7 +5,7 @@ import JSONValue
 
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self])
+        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self, Retry.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events, newest first.")
@@ -69,6 +69,29 @@ struct EventsCommand: AsyncParsableCommand {
                     case let value?: lines.append(value.serialized(options: .prettyPrinted))
                     }
                     return lines.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deliver an event again to every destination it is routed to.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Event ID.") var id: String
+
+        func run() async throws {
+            try await runClient {
+                // The endpoint takes no body, so none is sent.
+                let result = try await global.client().send("POST", "/v1/events/\(APIClient.escape(id))/retry", body: nil)
+                global.output(result) {
+                    var lines: [String] = []
+                    for r in result["retried"]?.arrayValue ?? [] {
+                        lines.append("✓ Queued \(r["delivery_attempt_id"]?.cell ?? "-") to \(r["destination_id"]?.cell ?? "-") (connection \(r["connection_id"]?.cell ?? "-"))")
+                    }
+                    for e in result["errors"]?.arrayValue ?? [] {
+                        lines.append("✗ \(e["destination_id"]?.cell ?? "-") (connection \(e["connection_id"]?.cell ?? "-")): \(e["error"]?.cell ?? "failed")")
+                    }
+                    return lines.isEmpty ? "Nothing to retry: no connection routes this event" : lines.joined(separator: "\n")
                 }
             }
         }

@@ -71,3 +71,30 @@ enum QueryValue {
         return value
     }
 }
+
+/// `limit` and `offset` of the endpoints the spec pages by offset (delivery attempts, issues).
+struct OffsetPaging {
+    var limit: Int
+    var offset: Int
+
+    init(_ query: Parameters, defaultLimit: Int = 50) throws {
+        limit = try Paging(query, defaultLimit: defaultLimit).limit
+        offset = 0
+        if let text = query.get("offset") {
+            guard let n = Int(text), n >= 0, n <= 1_000_000 else { throw APIError.badRequest("'offset' must be an integer between 0 and 1000000") }
+            offset = n
+        }
+    }
+}
+
+extension OffsetPage {
+    /// `{<key>: [...], "pagination": {total, limit, offset, has_more}}`.
+    func listBody(_ key: String, render: (Item) -> JSON) -> JSON {
+        [
+            key: .array(items.map(render)),
+            "pagination": [
+                "total": .number(Double(total)), "limit": .number(Double(limit)), "offset": .number(Double(offset)), "has_more": .bool(hasMore),
+            ],
+        ]
+    }
+}

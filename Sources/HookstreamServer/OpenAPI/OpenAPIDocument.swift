@@ -9,13 +9,13 @@ import JSONValue
 enum OpenAPIDocument {
     static let bytes: [UInt8] = {
         var paths = JSONObject()
-        for part in [systemPaths, authPaths, sourcePaths, destinationPaths, connectionPaths, ingestPaths, eventPaths] {
+        for part in [systemPaths, authPaths, sourcePaths, destinationPaths, connectionPaths, ingestPaths, eventPaths, deliveryPaths] {
             for (path, item) in parse(part).objectValue ?? [:] { paths[path] = item }
         }
         var document = parse(skeleton).objectValue ?? [:]
         document["paths"] = .object(paths)
         if case .object(var components)? = document["components"], case .object(var schemas)? = components["schemas"] {
-            for part in [destinationSchemas, connectionSchemas] {
+            for part in [destinationSchemas, connectionSchemas, deliverySchemas] {
                 for (name, schema) in parse(part).objectValue ?? [:] { schemas[name] = schema }
             }
             components["schemas"] = .object(schemas)
@@ -251,7 +251,7 @@ enum OpenAPIDocument {
               "status": {"type": "string", "enum": ["received", "processing", "delivered", "failed"]},
               "dedup_status": {"type": "string"},
               "verification_status": {"type": ["string", "null"]},
-              "delivery_attempts": {"type": "array"},
+              "delivery_attempts": {"type": "array", "items": {"$ref": "#/components/schemas/DeliveryAttempt"}},
               "received_at": {"$ref": "#/components/schemas/Timestamp"}
             }
           }

@@ -40,6 +40,7 @@ struct ConnectionsRoutes {
         try apply(body, to: &connection)
         try await checkEnds(connection)
         try await deps.store.createConnection(connection)
+        deps.sources.invalidate(connection.sourceID)
         return .json(try await rendered(connection.id, identity.tenant), status: .created)
     }
 
@@ -55,6 +56,7 @@ struct ConnectionsRoutes {
         guard var connection = try await deps.store.connection(id: id, tenant: identity.tenant)?.connection else {
             throw APIError.notFound("Connection")
         }
+        let previousSource = connection.sourceID
         if body.has("name") { connection.name = try body.string("name", maxLength: 200) }
         if body.has("source_id") { connection.sourceID = try body.requiredString("source_id", maxLength: 80) }
         if body.has("destination_id") { connection.destinationID = try body.requiredString("destination_id", maxLength: 80) }
@@ -62,16 +64,23 @@ struct ConnectionsRoutes {
         try await checkEnds(connection)
         connection.updatedAt = Timestamp.millis(Date())
         try await deps.store.updateConnection(connection)
+        deps.sources.invalidate(previousSource)
+        deps.sources.invalidate(connection.sourceID)
         return .json(try await rendered(id, identity.tenant))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let existing = try await deps.store.connection(id: id, tenant: identity.tenant)?.connection else {
+            throw APIError.notFound("Connection")
+        }
         do {
-            try await deps.store.deleteConnection(id: try context.parameters.require("id"), tenant: identity.tenant, at: Timestamp.millis(Date()))
+            try await deps.store.deleteConnection(id: id, tenant: identity.tenant, at: Timestamp.millis(Date()))
         } catch StoreError.notFound {
             throw APIError.notFound("Connection")
         }
+        deps.sources.invalidate(existing.sourceID)
         return .json(["success": true])
     }
 

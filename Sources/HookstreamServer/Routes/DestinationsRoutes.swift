@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import HookstreamDelivery
 import HookstreamStore
 import Hummingbird
 import JSONValue
@@ -60,6 +61,7 @@ struct DestinationsRoutes {
         try DestinationSettings(deps: deps).apply(body, to: &destination, creating: false)
         destination.updatedAt = Timestamp.millis(Date())
         try await deps.store.updateDestination(destination)
+        deps.delivery.destinationChanged(destination.id)
         return .json(render(destination))
     }
 
@@ -71,19 +73,19 @@ struct DestinationsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Destination")
         }
+        deps.delivery.destinationChanged(id)
         return .json(["success": true])
     }
 
     @Sendable func circuit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let destination = try await load(request, context)
-        return .json(destination.circuit.statusJSON(destinationID: destination.id))
+        return .json(try await deps.delivery.circuit(of: destination).statusJSON(destinationID: destination.id))
     }
 
     @Sendable func resetCircuit(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var destination = try await load(request, context)
-        _ = destination.circuit.reset(at: Date())
-        try await deps.store.updateCircuit(destinationID: destination.id, tenant: destination.tenant, circuit: destination.circuit)
-        return .json(destination.circuit.statusJSON(destinationID: destination.id))
+        let destination = try await load(request, context)
+        let circuit = try await deps.delivery.resetCircuit(destination: destination)
+        return .json(circuit.statusJSON(destinationID: destination.id))
     }
 
     private func load(_ request: Request, _ context: AppRequestContext) async throws -> Destination {
@@ -93,15 +95,11 @@ struct DestinationsRoutes {
         return destination
     }
 
-    /// Header names that usually carry credentials; their values are masked in answers.
-    static let sensitiveHeaderWords = ["authorization", "token", "key", "secret", "cookie", "password", "signature"]
-
     func render(_ d: Destination) -> JSON {
         var headers = JSONObject()
         if let sealed = d.sealedHeaders, let opened = try? deps.secrets.open(sealed), case .object(let plain)? = try? JSON(parsing: opened) {
             for (name, value) in plain {
-                let sensitive = Self.sensitiveHeaderWords.contains { name.lowercased().contains($0) }
-                headers[name] = sensitive ? .string(SecretBox.mask(value.stringValue ?? "")) : value
+                headers[name] = SensitiveHeaders.isSensitive(name) ? .string(SecretBox.mask(value.stringValue ?? "")) : value
             }
         }
         var signing: JSON = .null

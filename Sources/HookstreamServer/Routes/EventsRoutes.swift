@@ -12,6 +12,7 @@ struct EventsRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/v1/events", use: list)
         router.get("/v1/events/:id", use: get)
+        router.post("/v1/events/:id/retry", use: retry)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -39,14 +40,52 @@ struct EventsRoutes {
         let identity = try context.caller
         let id = try context.parameters.require("id")
         guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
-        let bytes: [UInt8]
-        switch stored.event.body {
-        case .inline(let inline): bytes = inline
+        let bytes = try await bodyBytes(stored.event)
+        let attempts = try await deps.store.deliveryAttempts(tenant: identity.tenant, query: AttemptQuery(eventID: id, limit: 100))
+        return .json(bytes: Self.detail(stored, body: bytes, attempts: attempts.items.reversed().map { DeliveryAttemptsRoutes.render($0) }))
+    }
+
+    /// `POST /v1/events/:id/retry`: runs the event through its source's current connections
+    /// again (filters included); each match gets a delivery queued now.
+    @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
+        let event = stored.event
+        let router = EventRouter(connections: try await deps.store.activeConnections(sourceID: event.sourceID))
+        let bytes = try await bodyBytes(event)
+        let routes = router.routes {
+            FilterInput(
+                body: try? JSON(parsing: bytes), headers: event.headers, method: event.method, contentType: event.contentType,
+                sourceIP: event.sourceIP, query: event.query)
+        }
+        let queued = try await deps.store.requeueEvent(id: id, tenant: identity.tenant, routes: routes, now: Timestamp.millis(Date()))
+        var retried: [JSON] = []
+        var errors: [JSON] = []
+        for (route, attempt) in zip(routes, queued) {
+            if let attempt {
+                retried.append([
+                    "connection_id": .string(route.connectionID), "destination_id": .string(route.destinationID),
+                    "delivery_attempt_id": .string(attempt.id), "status": "queued",
+                ])
+                deps.delivery.wake(destinationID: route.destinationID)
+            } else {
+                errors.append([
+                    "connection_id": .string(route.connectionID), "destination_id": .string(route.destinationID),
+                    "error": "Destination no longer exists",
+                ])
+            }
+        }
+        return .json(["retried": .array(retried), "errors": .array(errors)])
+    }
+
+    private func bodyBytes(_ event: Event) async throws -> [UInt8] {
+        switch event.body {
+        case .inline(let inline): return inline
         case .blob(let key):
             let blobs = deps.blobs
-            bytes = try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
+            return try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
         }
-        return .json(bytes: Self.detail(stored, body: bytes))
     }
 
     static func summary(_ stored: StoredEvent) -> JSON {
@@ -61,7 +100,7 @@ struct EventsRoutes {
 
     /// The full event. A JSON body is returned as JSON, byte for byte as it arrived; other
     /// UTF-8 text as a string; anything else base64 with `body_encoding: "base64"`.
-    static func detail(_ stored: StoredEvent, body: [UInt8]) -> [UInt8] {
+    static func detail(_ stored: StoredEvent, body: [UInt8], attempts: [JSON]) -> [UInt8] {
         let e = stored.event
         var w = JSONObjectWriter()
         w.member("id", .string(e.id))
@@ -84,7 +123,7 @@ struct EventsRoutes {
         w.member("status", .string(e.status))
         w.member("dedup_status", .string(e.dedupStatus))
         w.member("verification_status", e.verificationStatus.map(JSON.string) ?? .null)
-        w.member("delivery_attempts", .array([]))
+        w.member("delivery_attempts", .array(attempts))
         w.member("received_at", .string(Timestamp.iso(millis: e.receivedAt)))
         return w.finished()
     }

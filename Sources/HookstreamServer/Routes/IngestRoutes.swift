@@ -96,7 +96,12 @@ struct IngestRoutes {
             headers: Self.headers(headerPairs), query: Self.query(request.uri), contentType: request.headers[.contentType],
             sourceIP: clientIP?.description ?? context.peerAddress, bodySize: bytes.count, body: body,
             verificationStatus: verificationStatus, receivedAt: receivedAt)
-        var incoming = IncomingEvent(event: event)
+        let routes = cached.router.routes {
+            FilterInput(
+                body: try? JSON(parsing: bytes), headers: event.headers, method: event.method, contentType: event.contentType,
+                sourceIP: event.sourceIP, query: event.query)
+        }
+        var incoming = IncomingEvent(event: event, routes: routes)
         if let dedup = policy.dedup, let key = dedup.key(headers: headerPairs, body: bytes) {
             incoming.dedupKeyHash = sha256Hex(key)
             incoming.dedupExpiresAt = receivedAt + Int64(dedup.windowSeconds * 1000)
@@ -104,10 +109,13 @@ struct IngestRoutes {
         let outcome: IngestOutcome
         do {
             outcome = try await deps.ingestWriter.submit(incoming)
-        } catch is IngestWriter.Overloaded {
+        } catch GroupCommitError.overloaded {
             throw APIError(.serviceUnavailable, "Ingest is overloaded; retry shortly", headers: [.retryAfter: "1"])
-        } catch is IngestWriter.ShutDown {
+        } catch GroupCommitError.shutDown {
             throw APIError(.serviceUnavailable, "Server is shutting down; retry shortly", headers: [.retryAfter: "1"])
+        }
+        if !outcome.duplicate {
+            for destinationID in Set(routes.map(\.destinationID)) { deps.delivery.wake(destinationID: destinationID) }
         }
         deps.metrics.makeCounter(descriptor: GatewayMetrics.eventsStored).increment()
         deps.metrics.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: Self.latencyBuckets)

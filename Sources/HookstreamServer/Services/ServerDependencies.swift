@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import HookstreamDelivery
 import HookstreamStore
 import Logging
 import Prometheus
@@ -11,6 +12,7 @@ struct ServerDependencies: Sendable {
     let store: any Store
     let blobs: BlobStore
     let ingestWriter: IngestWriter
+    let delivery: DeliveryEngine
     let secrets: SecretBox
     let sources: SourceCache
     let clientAddresses: ClientAddressResolver
@@ -33,13 +35,15 @@ final class BaseURL: Sendable {
 }
 
 /// Live sources by ID for the ingest path, which must not pay a database read (or a schema
-/// compile) per request. Entries expire after a few seconds, and this node drops an entry the
-/// moment the source is changed or deleted through its API, so a deleted source stops
-/// accepting at once and a new secret applies to the next request.
+/// compile) per request, with the connections events are routed through. Entries expire after
+/// a few seconds, and this node drops an entry the moment the source or one of its connections
+/// is changed or deleted through its API, so a deleted source stops accepting at once, a new
+/// secret applies to the next request, and a new connection routes the next event.
 final class SourceCache: Sendable {
     struct Entry: Sendable {
         var source: Source
         var policy: SourcePolicy
+        var router: EventRouter
     }
 
     private struct Slot {
@@ -64,7 +68,11 @@ final class SourceCache: Sendable {
         if let slot = slots.withLock({ $0[id] }), now - slot.fetchedAt < lifetime {
             return slot.entry
         }
-        let entry = try await store.source(id: id).map { Entry(source: $0, policy: try SourcePolicy($0, secrets: secrets)) }
+        var entry: Entry?
+        if let source = try await store.source(id: id) {
+            let router = EventRouter(connections: try await store.activeConnections(sourceID: id))
+            entry = Entry(source: source, policy: try SourcePolicy(source, secrets: secrets), router: router)
+        }
         slots.withLock { s in
             if s.count >= capacity { s.removeAll(keepingCapacity: true) }
             s[id] = Slot(entry: entry, fetchedAt: now)

@@ -1,0 +1,169 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import JSONValue
+import JSONata
+import NIOPosix
+
+extension DeliveryEngine {
+    /// Makes one claimed attempt and records its result; the lane is released afterwards.
+    func attempt(_ claim: Claim) async {
+        let attempt = claim.claimed.attempt
+        let destinationID = attempt.destinationID
+        var retryAt: Int64?
+        defer { release(destinationID: destinationID, attemptID: attempt.id, isProbe: claim.isProbe, retryAt: retryAt) }
+
+        let started = Date()
+        let message: OutboundMessage
+        var result: ProviderResult
+        do {
+            switch try await prepare(claim.claimed, now: started) {
+            case .message(let prepared):
+                message = prepared
+                guard let provider = providers[claim.runtime.destination.type] else {
+                    result = ProviderResult(outcome: .transportError(.other), error: "No provider for destination type \(claim.runtime.destination.type)")
+                    break
+                }
+                result = await provider.send(message, to: claim.runtime)
+            case .transformFailed(let reason):
+                result = ProviderResult(outcome: .transformError, error: reason)
+            }
+        } catch {
+            // The event's body could not be read: a fault on this side, so no attempt is
+            // spent; the attempt stays pending and is tried again shortly.
+            logger.error("could not prepare delivery", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
+            retryAt = Timestamp.millis(Date()) + 5000
+            return
+        }
+        // Abandoned at shutdown: the attempt stays pending and is sent again after restart.
+        if Task.isCancelled { return }
+
+        let finished = Date()
+        let record = outcomeRecord(claim, result: result, started: started, finished: finished)
+        do {
+            _ = try await recorder.submit(record)
+            retryAt = record.retry?.scheduledAt
+        } catch {
+            logger.error("could not record delivery attempt", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
+            retryAt = Timestamp.millis(Date()) + 1000
+        }
+    }
+
+    enum Prepared {
+        case message(OutboundMessage)
+        case transformFailed(String)
+    }
+
+    /// The body to send: the event's bytes, or the connection's transform of them.
+    func prepare(_ claimed: ClaimedAttempt, now: Date) async throws -> Prepared {
+        let event = claimed.event
+        var body: [UInt8]
+        switch event.body {
+        case .inline(let bytes): body = bytes
+        case .blob(let key):
+            let blobs = self.blobs
+            body = try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
+        }
+        var contentType = event.contentType
+        if let expression = claimed.transformExpression {
+            do {
+                let compiled = try transforms.expression(expression)
+                let input = (try? JSON(parsing: body)) ?? .string(String(decoding: body, as: UTF8.self))
+                let bindings: [String: JSON] = ["headers": .object(event.headers), "method": .string(event.method), "query": .object(event.query)]
+                guard let output = try compiled.evaluate(input, bindings: bindings) else {
+                    return .transformFailed("Transform produced no value for this event")
+                }
+                body = output.serializedBytes()
+                contentType = "application/json"
+            } catch let error as JSONataError {
+                return .transformFailed("Transform failed: \(error.code) \(error.message)")
+            } catch {
+                return .transformFailed("Transform failed: \(error)")
+            }
+        }
+        return .message(
+            OutboundMessage(eventID: event.id, attemptNumber: claimed.attempt.attemptNumber, body: body, contentType: contentType, now: now))
+    }
+
+    /// Applies the result to the circuit breaker and the retry policy, and builds the record
+    /// to commit.
+    func outcomeRecord(_ claim: Claim, result: ProviderResult, started: Date, finished: Date) -> AttemptResult {
+        let destination = claim.runtime.destination
+        let classification = result.outcome.classification
+        let finishedMs = Timestamp.millis(finished)
+        var attempt = claim.claimed.attempt
+        attempt.status = classification.isSuccess ? .success : .failed
+        attempt.attemptedAt = Timestamp.millis(started)
+        if case .response(let code) = result.outcome { attempt.statusCode = code }
+        attempt.latencyMs = Int((finished.timeIntervalSince(started) * 1000).rounded())
+        attempt.requestHeaders = result.requestHeaders.isEmpty ? nil : result.requestHeaders
+        attempt.responseHeaders = result.responseHeaders
+        attempt.responseBody = result.responseBody
+        attempt.error = classification.isSuccess ? nil : (result.error ?? result.outcome.summary)
+        attempt.errorType = classification.issueType?.rawValue
+
+        var record = AttemptResult(attempt: attempt)
+        if !classification.isSuccess {
+            switch destination.retry.decision(afterFailedAttempt: attempt.attemptNumber, outcome: result.outcome, retryAfter: result.retryAfter) {
+            case .retry(let after):
+                let at = finishedMs + Int64((after * 1000).rounded())
+                record.attempt.nextRetryAt = at
+                record.retry = DeliveryAttempt(
+                    id: ResourceID.make(.deliveryAttempt), tenant: attempt.tenant, eventID: attempt.eventID, connectionID: attempt.connectionID,
+                    destinationID: attempt.destinationID, attemptNumber: attempt.attemptNumber + 1, scheduledAt: at, createdAt: finishedMs)
+            case .deadLetter:
+                record.attempt.isDLQ = true
+                record.attempt.dlqAt = finishedMs
+            }
+            if let type = classification.issueType { record.issue = (type, result.outcome.summary) }
+        }
+
+        // The circuit hears about every result that says something about the destination.
+        state.withLock { s in
+            guard var lane = s.lanes[destination.id] else { return }
+            let kind: CircuitBreaker.AttemptKind = claim.isProbe ? .probe : .regular
+            let before = lane.circuit
+            var action = CircuitBreaker.Action.none
+            if classification.affectsCircuit {
+                action =
+                    classification.isSuccess
+                    ? lane.circuit.recordSuccess(of: kind, at: finished)
+                    : lane.circuit.recordFailure(of: kind, at: finished, configuration: configuration.circuit)
+            } else if claim.isProbe {
+                _ = lane.circuit.abandonProbe()
+            }
+            switch action {
+            case .opened, .reopened:
+                record.circuitOpened = ("Circuit opened after \(lane.circuit.failureCount) consecutive failures: \(result.outcome.summary)", finishedMs)
+            case .closed:
+                // Held deliveries flow again, oldest first.
+                lane.nextDue = min(lane.nextDue ?? finishedMs, finishedMs)
+                lane.generation += 1
+            case .none, .halfOpened:
+                break
+            }
+            if lane.circuit != before {
+                lane.circuitVersion += 1
+                record.circuit = (lane.circuit, lane.circuitVersion)
+            }
+            s.lanes[destination.id] = lane
+        }
+        return record
+    }
+
+    /// Frees the attempt's slot, notes when the lane has work again, and wakes the loop.
+    func release(destinationID: String, attemptID: String, isProbe: Bool, retryAt: Int64?) {
+        state.withLock { s in
+            s.inFlight -= 1
+            guard var lane = s.lanes[destinationID] else { return }
+            lane.inFlight.remove(attemptID)
+            if isProbe, lane.probe == attemptID { lane.probe = nil }
+            if let retryAt {
+                lane.nextDue = min(lane.nextDue ?? retryAt, retryAt)
+                lane.generation += 1
+            }
+            s.lanes[destinationID] = lane
+        }
+        signal()
+    }
+}

@@ -1,0 +1,103 @@
+public import Foundation
+public import HookstreamCore
+public import JSONValue
+
+/// A kind of destination (`http`, `aws_sqs`, …): how one message reaches it. Providers are
+/// pure transport — the engine decides when to send, retries, and records; a provider sends
+/// once and reports what happened. A new destination type is a new conforming type registered
+/// with the engine, nothing else.
+public protocol DeliveryProvider: Sendable {
+    /// Sends `message` to `destination` once, within the destination's timeout. Never throws:
+    /// every failure is an outcome.
+    func send(_ message: OutboundMessage, to destination: DestinationRuntime) async -> ProviderResult
+    /// Releases connections and threads at shutdown.
+    func shutdown() async
+}
+
+extension DeliveryProvider {
+    public func shutdown() async {}
+}
+
+/// What is delivered: the (possibly transformed) body and the facts the delivery headers carry.
+public struct OutboundMessage: Sendable {
+    public var eventID: String
+    public var attemptNumber: Int
+    public var body: [UInt8]
+    public var contentType: String?
+    public var now: Date
+
+    public init(eventID: String, attemptNumber: Int, body: [UInt8], contentType: String?, now: Date) {
+        self.eventID = eventID
+        self.attemptNumber = attemptNumber
+        self.body = body
+        self.contentType = contentType
+        self.now = now
+    }
+}
+
+/// A destination with its sealed settings opened, ready to send to.
+public struct DestinationRuntime: Sendable {
+    public var destination: Destination
+    /// The destination's custom headers (credentials included), in the order configured.
+    public var headers: [(name: String, value: String)]
+    public var signing: OutboundSigningConfig?
+
+    public init(destination: Destination, headers: [(name: String, value: String)], signing: OutboundSigningConfig?) {
+        self.destination = destination
+        self.headers = headers
+        self.signing = signing
+    }
+
+    /// Opens the destination's sealed headers and signing configuration.
+    public init(_ destination: Destination, secrets: SecretBox) throws {
+        var headers: [(name: String, value: String)] = []
+        if let sealed = destination.sealedHeaders, case .object(let object) = try JSON(parsing: try secrets.open(sealed)) {
+            for (name, value) in object { headers.append((name, value.stringValue ?? value.description)) }
+        }
+        var signing: OutboundSigningConfig?
+        if let sealed = destination.sealedSigningConfig {
+            signing = try OutboundSigningConfig(json: try JSON(parsing: try secrets.open(sealed)))
+        }
+        self.init(destination: destination, headers: headers, signing: signing)
+    }
+}
+
+/// What a provider reports about one send.
+public struct ProviderResult: Sendable {
+    public var outcome: AttemptOutcome
+    /// The headers sent, credentials masked.
+    public var requestHeaders: JSONObject
+    public var responseHeaders: JSONObject?
+    /// The response body as text, truncated to the provider's cap.
+    public var responseBody: String?
+    /// A description of a transport failure.
+    public var error: String?
+    /// Seconds a 429/503 asked to wait (`Retry-After`).
+    public var retryAfter: TimeInterval?
+
+    public init(
+        outcome: AttemptOutcome, requestHeaders: JSONObject = [:], responseHeaders: JSONObject? = nil, responseBody: String? = nil,
+        error: String? = nil, retryAfter: TimeInterval? = nil
+    ) {
+        self.outcome = outcome
+        self.requestHeaders = requestHeaders
+        self.responseHeaders = responseHeaders
+        self.responseBody = responseBody
+        self.error = error
+        self.retryAfter = retryAfter
+    }
+}
+
+/// Header names whose values are credentials: masked wherever headers are shown.
+public enum SensitiveHeaders {
+    static let words = ["authorization", "token", "key", "secret", "cookie", "password", "signature"]
+
+    public static func isSensitive(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return words.contains { lower.contains($0) }
+    }
+
+    public static func masked(_ name: String, _ value: String) -> String {
+        isSensitive(name) ? SecretBox.mask(value) : value
+    }
+}

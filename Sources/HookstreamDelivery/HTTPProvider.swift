@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+public import Foundation
+public import HookstreamCore
+import JSONValue
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The `http` destination type: one request per attempt with the destination's method, URL,
+/// headers and timeout, the hookstream delivery headers, and the outbound signature.
+///
+/// Redirects are not followed: a signed webhook re-sent to wherever a 3xx points could leak
+/// to an unintended host, so a redirect is a failed attempt the user sees. The response body
+/// is read up to `responseBodyCap` bytes and the connection dropped after that, so a receiver
+/// answering with 50 MB costs 64 KB of memory.
+public final class HTTPProvider: DeliveryProvider {
+    public static let responseBodyCap = 64 * 1024
+
+    private let client: HTTPClient
+
+    /// - Parameter connectionsPerHost: enough for the engine's concurrency, so deliveries to
+    ///   one receiver are not queued inside the client.
+    public init(connectionsPerHost: Int) {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost)))
+        configuration.httpVersion = .http1Only
+        // A refused or unresolvable receiver is a failed attempt now, not silent reconnects
+        // until the timeout: the retry policy decides when to try again.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func send(_ message: OutboundMessage, to runtime: DestinationRuntime) async -> ProviderResult {
+        let destination = runtime.destination
+        let headers = Self.requestHeaders(message, runtime)
+        let shown = JSONObject(uniqueKeysWithValues: Self.deduplicated(headers).map { ($0.name, JSON.string(SensitiveHeaders.masked($0.name, $0.value))) })
+        guard let url = destination.url else {
+            return ProviderResult(outcome: .transportError(.other), requestHeaders: shown, error: "Destination has no URL")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: destination.method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if destination.method != "GET" && destination.method != "HEAD" {
+            request.body = .bytes(ByteBuffer(bytes: message.body))
+        }
+        let timeout = max(0.001, destination.timeoutSeconds)
+        do {
+            let (status, responseHeaders, body) = try await Self.withTimeout(seconds: timeout) { [client, request] in
+                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+                var collected: [UInt8] = []
+                // Stop reading at the cap; dropping the rest closes the connection.
+                for try await chunk in response.body {
+                    collected += chunk.readableBytesView.prefix(Self.responseBodyCap - collected.count)
+                    if collected.count >= Self.responseBodyCap { break }
+                }
+                return (Int(response.status.code), response.headers, collected)
+            }
+            var answered = JSONObject()
+            for header in responseHeaders {
+                let name = header.name.lowercased()
+                if case .string(let existing)? = answered[name] {
+                    answered[name] = .string(existing + ", " + header.value)
+                } else {
+                    answered[name] = .string(header.value)
+                }
+            }
+            let retryAfter = RetryAfter.delay(statusCode: status, headerValue: responseHeaders.first(name: "retry-after"), now: Date())
+            return ProviderResult(
+                outcome: .response(statusCode: status), requestHeaders: shown, responseHeaders: answered,
+                responseBody: String(decoding: body, as: UTF8.self), retryAfter: retryAfter)
+        } catch {
+            let kind = Self.classify(error)
+            return ProviderResult(outcome: .transportError(kind), requestHeaders: shown, error: "\(AttemptOutcome.transportError(kind).summary) (\(error))")
+        }
+    }
+
+    /// The destination's headers, then the content type (unless configured), the hookstream
+    /// delivery headers and the signature headers.
+    static func requestHeaders(_ message: OutboundMessage, _ runtime: DestinationRuntime) -> [(name: String, value: String)] {
+        var headers = runtime.headers
+        let configured = Set(headers.map { $0.name.lowercased() })
+        if let contentType = message.contentType, !configured.contains("content-type") {
+            headers.append(("Content-Type", contentType))
+        }
+        if !configured.contains("user-agent") { headers.append(("User-Agent", "hookstream")) }
+        headers.append(("X-hookstream-Event-Id", message.eventID))
+        headers.append(("X-hookstream-Delivery-Attempt", String(message.attemptNumber)))
+        headers.append(("X-hookstream-Timestamp", Timestamp.iso(message.now)))
+        if let signing = runtime.signing {
+            headers += OutboundSigner.headers(config: signing, eventID: message.eventID, body: message.body, now: message.now)
+        }
+        return headers
+    }
+
+    private static func deduplicated(_ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var seen = Set<String>()
+        return headers.reversed().filter { seen.insert($0.name.lowercased()).inserted }.reversed()
+    }
+
+    struct TimedOut: Error {}
+
+    /// Runs `work` with an overall deadline (connect, send, head and body together).
+    static func withTimeout<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                throw TimedOut()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// Maps the client's and NIO's errors onto the transport failure kinds issues are grouped by.
+    static func classify(_ error: any Error) -> TransportErrorKind {
+        if error is TimedOut { return .timeout }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout: return .timeout
+            case .tlsHandshakeTimeout: return .tls
+            case .remoteConnectionClosed: return .connectionReset
+            default: return .other
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil { return .dnsFailure }
+            if let first = error.connectionErrors.first { return classify(first.error) }
+            return .connectionRefused
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return .connectionRefused
+            case ECONNRESET, EPIPE: return .connectionReset
+            case ETIMEDOUT: return .timeout
+            default: return .other
+            }
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return .timeout }
+        if error is SocketAddressError { return .dnsFailure }
+        if String(describing: type(of: error)).contains("SSL") { return .tls }
+        return .other
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Hummingbird
+import JSONValue
+
+/// `/v1/issues`: delivery failures grouped per destination and error type.
+struct IssuesRoutes {
+    let deps: ServerDependencies
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/v1/issues", use: list)
+        router.get("/v1/issues/summary", use: summary)
+        router.get("/v1/issues/:id", use: get)
+        router.patch("/v1/issues/:id", use: update)
+        router.post("/v1/issues/:id/retry", use: retry)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let q = request.uri.queryParameters
+        let paging = try OffsetPaging(q)
+        let status = try QueryValue.oneOf(q, "status", Issue.Status.allCases.map(\.rawValue) + ["all"]) ?? "open"
+        let query = IssueQuery(
+            status: Issue.Status(rawValue: status), destinationID: try QueryValue.id(q, "destination_id"),
+            errorType: try QueryValue.oneOf(q, "error_type", IssueType.allCases.map(\.rawValue)), limit: paging.limit, offset: paging.offset)
+        let page = try await deps.store.issues(tenant: identity.tenant, query: query)
+        return .json(page.listBody("issues", render: Self.render))
+    }
+
+    @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let counts = try await deps.store.issueCounts(tenant: try context.caller.tenant)
+        var o = JSONObject()
+        for status in Issue.Status.allCases { o[status.rawValue] = .number(Double(counts[status] ?? 0)) }
+        return .json(.object(o))
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        guard let stored = try await deps.store.issue(id: try context.parameters.require("id"), tenant: identity.tenant) else {
+            throw APIError.notFound("Issue")
+        }
+        return .json(Self.render(stored))
+    }
+
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        var status: Issue.Status?
+        if body.has("status") {
+            let text = try body.requiredString("status", maxLength: 40)
+            guard let parsed = Issue.Status(rawValue: text) else {
+                throw APIError.badRequest("'status' must be one of: \(Issue.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        var snooze: Int64??
+        if body.has("snoozed_until") {
+            if let text = try body.string("snoozed_until", maxLength: 64) {
+                guard let date = Timestamp.parse(text) else { throw APIError.badRequest("'snoozed_until' must be an ISO 8601 date-time or null") }
+                snooze = .some(Timestamp.millis(date))
+            } else {
+                snooze = .some(nil)
+            }
+        }
+        do {
+            let updated = try await deps.store.updateIssue(id: id, tenant: identity.tenant, status: status, snoozedUntil: snooze, now: Timestamp.millis(Date()))
+            return .json(Self.render(updated))
+        } catch StoreError.notFound {
+            throw APIError.notFound("Issue")
+        }
+    }
+
+    @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let stored = try await deps.store.issue(id: id, tenant: identity.tenant) else { throw APIError.notFound("Issue") }
+        let (retried, total) = try await deps.store.retryIssue(id: id, tenant: identity.tenant, now: Timestamp.millis(Date()))
+        if retried > 0 { deps.delivery.wake(destinationID: stored.issue.destinationID) }
+        return .json(["retried": .number(Double(retried)), "total": .number(Double(total))])
+    }
+
+    static func render(_ stored: StoredIssue) -> JSON {
+        let i = stored.issue
+        func time(_ millis: Int64?) -> JSON { millis.map { .string(Timestamp.iso(millis: $0)) } ?? .null }
+        return [
+            "id": .string(i.id), "destination_id": .string(i.destinationID), "destination_name": stored.destinationName.map(JSON.string) ?? .null,
+            "error_type": .string(i.errorType.rawValue), "message": .string(i.message), "status": .string(i.status.rawValue),
+            "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": time(i.firstSeenAt), "last_seen_at": time(i.lastSeenAt),
+            "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)), "snoozed_until": time(i.snoozedUntil),
+            "resolved_at": time(i.resolvedAt), "created_at": time(i.createdAt), "updated_at": time(i.updatedAt),
+        ]
+    }
+}

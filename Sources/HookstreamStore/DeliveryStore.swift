@@ -1,0 +1,168 @@
+public import HookstreamCore
+
+/// The delivery side of the store: the queue of pending attempts that workers claim, the
+/// attempt log they write, and the issues failures open. Tenant-scoped reads and writes take
+/// the `Tenant`; the worker-side calls (claim, record) work across tenants, as the engine does.
+public protocol DeliveryStore: Sendable {
+    // MARK: Worker side
+
+    /// For every destination with pending attempts, the earliest `scheduled_at` (start-up:
+    /// which destinations have work, and from when).
+    func pendingDestinations() async throws -> [String: Int64]
+    /// Up to `limit` pending attempts of one destination due at `now`, oldest schedule first,
+    /// skipping the IDs already in flight, with their events and transforms.
+    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> [ClaimedAttempt]
+    /// The earliest `scheduled_at` among the destination's pending attempts not in flight.
+    func earliestPending(destinationID: String, excluding: Set<String>) async throws -> Int64?
+    /// A live destination by ID whatever its tenant, with its circuit version.
+    func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)?
+    /// Writes the outcomes of finished attempts in one transaction (the worker's group commit):
+    /// the attempt rows, scheduled retries, issues, delivery counts, circuits, event statuses.
+    func recordAttemptResults(_ results: [AttemptResult]) async throws
+    /// Stores a circuit unless a newer version is already stored.
+    func saveCircuit(destinationID: String, circuit: CircuitBreaker, version: Int64) async throws
+    /// Marks the pending attempts of a deleted destination failed (`destination_deleted`).
+    func cancelPendingAttempts(destinationID: String, at: Int64) async throws
+
+    // MARK: API side
+
+    func deliveryAttempts(tenant: Tenant, query: AttemptQuery) async throws -> OffsetPage<StoredAttempt>
+    func deliveryAttempt(id: String, tenant: Tenant) async throws -> StoredAttempt?
+    /// `POST /v1/delivery-attempts/:id/retry`: a failed attempt gets a new chain starting at
+    /// attempt 1 now, or the chain's already pending attempt is moved to now.
+    /// - Throws: `StoreError.notFound`, or `.conflict` when the attempt is not failed or its
+    ///   destination is gone.
+    func retryAttempt(id: String, tenant: Tenant, now: Int64) async throws -> DeliveryAttempt
+    /// Queues the event again on each route (pending attempts of a route are moved to now
+    /// instead of doubled). Returns the attempt queued per route, in order; `nil` where the
+    /// route's destination is gone.
+    func requeueEvent(id: String, tenant: Tenant, routes: [Route], now: Int64) async throws -> [DeliveryAttempt?]
+
+    func issues(tenant: Tenant, query: IssueQuery) async throws -> OffsetPage<StoredIssue>
+    func issue(id: String, tenant: Tenant) async throws -> StoredIssue?
+    func issueCounts(tenant: Tenant) async throws -> [Issue.Status: Int]
+    /// Sets the status (and `resolved_at` with it) and/or the snooze; `snoozedUntil` `.some(nil)`
+    /// clears the snooze.
+    func updateIssue(id: String, tenant: Tenant, status: Issue.Status?, snoozedUntil: Int64??, now: Int64) async throws -> StoredIssue
+    /// Re-queues every delivery whose newest attempt dead-lettered with this issue.
+    func retryIssue(id: String, tenant: Tenant, now: Int64) async throws -> (retried: Int, total: Int)
+    /// Resolves open and acknowledged issues last seen before `quietSince`.
+    func resolveQuietIssues(quietSince: Int64, now: Int64) async throws
+}
+
+/// A pending attempt a worker took, with what it needs to make it.
+public struct ClaimedAttempt: Sendable {
+    public var attempt: DeliveryAttempt
+    public var event: Event
+    /// The connection's JSONata expression when its transform is enabled.
+    public var transformExpression: String?
+
+    public init(attempt: DeliveryAttempt, event: Event, transformExpression: String?) {
+        self.attempt = attempt
+        self.event = event
+        self.transformExpression = transformExpression
+    }
+}
+
+/// What a worker reports about one finished attempt.
+public struct AttemptResult: Sendable {
+    /// The attempt as made: `success` or `failed`, with its response facts.
+    public var attempt: DeliveryAttempt
+    /// The next attempt of the chain when the failure is retried.
+    public var retry: DeliveryAttempt?
+    /// The issue the failure opens or updates, with its message.
+    public var issue: (type: IssueType, message: String)?
+    /// This failure opened the destination's circuit: open or update its `circuit_open` issue.
+    public var circuitOpened: (message: String, at: Int64)?
+    /// The destination's circuit after this attempt, when it changed.
+    public var circuit: (state: CircuitBreaker, version: Int64)?
+
+    public init(
+        attempt: DeliveryAttempt, retry: DeliveryAttempt? = nil, issue: (type: IssueType, message: String)? = nil,
+        circuitOpened: (message: String, at: Int64)? = nil, circuit: (state: CircuitBreaker, version: Int64)? = nil
+    ) {
+        self.attempt = attempt
+        self.retry = retry
+        self.issue = issue
+        self.circuitOpened = circuitOpened
+        self.circuit = circuit
+    }
+}
+
+/// Filters of `GET /v1/delivery-attempts`.
+public struct AttemptQuery: Sendable {
+    public var eventID: String?
+    public var connectionID: String?
+    public var destinationID: String?
+    public var status: DeliveryAttempt.Status?
+    public var isDLQ: Bool?
+    public var limit: Int
+    public var offset: Int
+
+    public init(
+        eventID: String? = nil, connectionID: String? = nil, destinationID: String? = nil, status: DeliveryAttempt.Status? = nil,
+        isDLQ: Bool? = nil, limit: Int = 50, offset: Int = 0
+    ) {
+        self.eventID = eventID
+        self.connectionID = connectionID
+        self.destinationID = destinationID
+        self.status = status
+        self.isDLQ = isDLQ
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// Filters of `GET /v1/issues`; `status` `nil` means all.
+public struct IssueQuery: Sendable {
+    public var status: Issue.Status?
+    public var destinationID: String?
+    public var errorType: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(status: Issue.Status?, destinationID: String? = nil, errorType: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status
+        self.destinationID = destinationID
+        self.errorType = errorType
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// One page of an offset-paginated listing with the total count.
+public struct OffsetPage<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var total: Int
+    public var limit: Int
+    public var offset: Int
+
+    public var hasMore: Bool { offset + items.count < total }
+
+    public init(items: [Item], total: Int, limit: Int, offset: Int) {
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+public struct StoredAttempt: Sendable {
+    public var attempt: DeliveryAttempt
+    public var destinationName: String?
+
+    public init(attempt: DeliveryAttempt, destinationName: String?) {
+        self.attempt = attempt
+        self.destinationName = destinationName
+    }
+}
+
+public struct StoredIssue: Sendable {
+    public var issue: Issue
+    public var destinationName: String?
+
+    public init(issue: Issue, destinationName: String?) {
+        self.issue = issue
+        self.destinationName = destinationName
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+/// The worker side of delivery: claiming due attempts and recording what happened.
+extension SQLiteStore {
+    public func pendingDestinations() async throws -> [String: Int64] {
+        try await pool.read { db in
+            var heads: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT destination_id, MIN(scheduled_at) AS due FROM delivery_attempts WHERE status = 'pending' GROUP BY destination_id")
+            while let row = try rows.next() { heads[row["destination_id"]] = row["due"] }
+            return heads
+        }
+    }
+
+    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> [ClaimedAttempt] {
+        try await pool.read { db in
+            // In flight means claimed by this process and not yet recorded; on SQLite there is
+            // exactly one process, so excluding those IDs is the whole claim (no lease write).
+            var sql = "SELECT * FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?"
+            var arguments: StatementArguments = [destinationID, now]
+            if !excluding.isEmpty {
+                sql += " AND id NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
+                arguments += StatementArguments(Array(excluding))
+            }
+            sql += " ORDER BY scheduled_at, id LIMIT ?"
+            arguments += [limit]
+            let attempts = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.attempt)
+            guard !attempts.isEmpty else { return [] }
+            let eventStatement = try db.cachedStatement(sql: "SELECT events.*, NULL AS source_name FROM events WHERE id = ?")
+            let transformStatement = try db.cachedStatement(
+                sql: "SELECT transform_expression FROM connections WHERE id = ? AND transform_enabled = 1")
+            var claimed: [ClaimedAttempt] = []
+            for attempt in attempts {
+                guard let event = try Row.fetchOne(eventStatement, arguments: [attempt.eventID]).map(Self.storedEvent)?.event else { continue }
+                // A deleted connection's transform still applies to deliveries it routed.
+                let transform = try attempt.connectionID.flatMap { try String.fetchOne(transformStatement, arguments: [$0]) }
+                claimed.append(ClaimedAttempt(attempt: attempt, event: event, transformExpression: transform))
+            }
+            return claimed
+        }
+    }
+
+    public func earliestPending(destinationID: String, excluding: Set<String>) async throws -> Int64? {
+        try await pool.read { db in
+            var sql = "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'"
+            var arguments: StatementArguments = [destinationID]
+            if !excluding.isEmpty {
+                sql += " AND id NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
+                arguments += StatementArguments(Array(excluding))
+            }
+            return try Int64.fetchOne(db, sql: sql, arguments: arguments)
+        }
+    }
+
+    public func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM destinations WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
+                return nil
+            }
+            return (Self.destination(row), row["circuit_version"])
+        }
+    }
+
+    public func saveCircuit(destinationID: String, circuit: CircuitBreaker, version: Int64) async throws {
+        try await pool.write { db in try Self.saveCircuit(db, destinationID: destinationID, circuit: circuit, version: version) }
+    }
+
+    static func saveCircuit(_ db: Database, destinationID: String, circuit: CircuitBreaker, version: Int64) throws {
+        let text = String(decoding: try JSONEncoder().encode(circuit), as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE destinations SET circuit = ?, circuit_version = ? WHERE id = ? AND circuit_version < ?")
+            .execute(arguments: [text, version, destinationID, version])
+    }
+
+    public func cancelPendingAttempts(destinationID: String, at: Int64) async throws {
+        try await pool.write { db in try Self.cancelPending(db, destinationID: destinationID, at: at) }
+    }
+
+    static func cancelPending(_ db: Database, destinationID: String, at: Int64) throws {
+        let events = try String.fetchAll(
+            db, sql: "SELECT DISTINCT event_id FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'", arguments: [destinationID])
+        try db.execute(
+            sql: """
+                UPDATE delivery_attempts SET status = 'failed', error = 'Destination was deleted before delivery', error_type = ?
+                WHERE destination_id = ? AND status = 'pending'
+                """,
+            arguments: [DeliveryAttempt.destinationDeletedErrorType, destinationID])
+        for event in events { try refreshEventStatus(db, eventID: event) }
+    }
+
+    public func recordAttemptResults(_ results: [AttemptResult]) async throws {
+        guard !results.isEmpty else { return }
+        try await pool.write { db in
+            let finish = try db.cachedStatement(
+                sql: """
+                    UPDATE delivery_attempts SET status = ?, attempted_at = ?, status_code = ?, latency_ms = ?, error = ?, error_type = ?,
+                        request_headers = ?, response_headers = ?, response_body = ?, next_retry_at = ?, is_dlq = ?, dlq_at = ?, issue_id = ?
+                    WHERE id = ?
+                    """)
+            let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + 1 WHERE id = ?")
+            var events: [String] = []
+            for result in results {
+                let a = result.attempt
+                var issueID: String?
+                if let issue = result.issue {
+                    issueID = try Self.recordOccurrence(
+                        db, tenant: a.tenant, destinationID: a.destinationID, type: issue.type, message: issue.message, attemptID: a.id,
+                        at: a.attemptedAt ?? a.createdAt)
+                }
+                if let opened = result.circuitOpened {
+                    _ = try Self.recordOccurrence(
+                        db, tenant: a.tenant, destinationID: a.destinationID, type: .circuitOpen, message: opened.message, attemptID: a.id,
+                        at: opened.at)
+                }
+                try finish.execute(arguments: [
+                    a.status.rawValue, a.attemptedAt, a.statusCode, a.latencyMs, a.error, a.errorType, a.requestHeaders.map { JSON.object($0).serialized() },
+                    a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, issueID, a.id,
+                ])
+                if let retry = result.retry { try Self.insertAttempt(db, retry) }
+                if a.status == .success { try delivered.execute(arguments: [a.destinationID]) }
+                if let circuit = result.circuit {
+                    try Self.saveCircuit(db, destinationID: a.destinationID, circuit: circuit.state, version: circuit.version)
+                }
+                events.append(a.eventID)
+            }
+            for event in Set(events) { try Self.refreshEventStatus(db, eventID: event) }
+        }
+    }
+
+    static func insertAttempt(_ db: Database, _ a: DeliveryAttempt) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO delivery_attempts (id, org_id, env_id, event_id, connection_id, destination_id, status, attempt_number,
+                    scheduled_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            a.id, a.tenant.organizationID, a.tenant.environmentID, a.eventID, a.connectionID, a.destinationID, a.status.rawValue,
+            a.attemptNumber, a.scheduledAt, a.createdAt,
+        ])
+    }
+
+    /// Adds one occurrence to the destination's unresolved issue of this type, or opens a new
+    /// one. Returns the issue's ID.
+    static func recordOccurrence(
+        _ db: Database, tenant: Tenant, destinationID: String, type: IssueType, message: String, attemptID: String, at: Int64
+    ) throws -> String {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT id, recent_attempt_ids FROM issues WHERE destination_id = ? AND error_type = ? AND status != 'resolved'
+                    ORDER BY id DESC LIMIT 1
+                    """),
+            arguments: [destinationID, type.rawValue])
+        {
+            let id: String = row["id"]
+            var recent = ((try? JSON(parsing: row["recent_attempt_ids"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+            recent.insert(attemptID, at: 0)
+            recent = Array(recent.prefix(Issue.recentAttemptLimit))
+            try db.cachedStatement(
+                sql: """
+                    UPDATE issues SET occurrence_count = occurrence_count + 1, last_seen_at = ?, message = ?, recent_attempt_ids = ?,
+                        updated_at = ? WHERE id = ?
+                    """
+            ).execute(arguments: [at, message, JSON.array(recent.map(JSON.string)).serialized(), at, id])
+            return id
+        }
+        let id = ResourceID.make(.issue)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, status, occurrence_count, first_seen_at,
+                    last_seen_at, recent_attempt_ids, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, tenant.organizationID, tenant.environmentID, destinationID, type.rawValue, message, at, at,
+            JSON.array([.string(attemptID)]).serialized(), at, at,
+        ])
+        return id
+    }
+
+    /// Recomputes an event's status from its attempts (``EventStatus``).
+    static func refreshEventStatus(_ db: Database, eventID: String) throws {
+        let facts = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT connection_id, destination_id, status FROM delivery_attempts WHERE event_id = ? ORDER BY id"),
+            arguments: [eventID]
+        ).map { row in
+            EventStatus.AttemptFact(
+                connectionID: row["connection_id"], destinationID: row["destination_id"],
+                status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed)
+        }
+        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [EventStatus.derive(facts), eventID])
+    }
+
+    static func attempt(_ row: Row) -> DeliveryAttempt {
+        func object(_ column: String) -> JSONObject? {
+            (row[column] as String?).flatMap { try? JSON(parsing: $0) }?.objectValue
+        }
+        return DeliveryAttempt(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), eventID: row["event_id"],
+            connectionID: row["connection_id"], destinationID: row["destination_id"],
+            status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed, attemptNumber: row["attempt_number"],
+            scheduledAt: row["scheduled_at"], attemptedAt: row["attempted_at"], statusCode: row["status_code"], latencyMs: row["latency_ms"],
+            error: row["error"], errorType: row["error_type"], requestHeaders: object("request_headers"),
+            responseHeaders: object("response_headers"), responseBody: row["response_body"], nextRetryAt: row["next_retry_at"],
+            isDLQ: (row["is_dlq"] as Int64? ?? 0) != 0, dlqAt: row["dlq_at"], issueID: row["issue_id"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+extension SQLiteStore {
+    static let issueSelect = """
+        SELECT issues.*, destinations.name AS destination_name FROM issues
+        LEFT JOIN destinations ON destinations.id = issues.destination_id
+        """
+
+    public func issues(tenant: Tenant, query: IssueQuery) async throws -> OffsetPage<StoredIssue> {
+        try await pool.read { db in
+            var conditions = ["issues.org_id = ?", "issues.env_id = ?"]
+            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            for (column, value) in [("status", query.status?.rawValue), ("destination_id", query.destinationID), ("error_type", query.errorType)] {
+                if let value {
+                    conditions.append("issues.\(column) = ?")
+                    arguments += [value]
+                }
+            }
+            let filter = conditions.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM issues WHERE \(filter)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: Self.issueSelect + " WHERE \(filter) ORDER BY issues.last_seen_at DESC, issues.id DESC LIMIT ? OFFSET ?",
+                arguments: arguments + [query.limit, query.offset])
+            return OffsetPage(items: rows.map(Self.storedIssue), total: total, limit: query.limit, offset: query.offset)
+        }
+    }
+
+    public func issue(id: String, tenant: Tenant) async throws -> StoredIssue? {
+        try await pool.read { db in try Self.issue(db, id: id, tenant: tenant) }
+    }
+
+    private static func issue(_ db: Database, id: String, tenant: Tenant) throws -> StoredIssue? {
+        try Row.fetchOne(
+            db, sql: issueSelect + " WHERE issues.id = ? AND issues.org_id = ? AND issues.env_id = ?",
+            arguments: [id, tenant.organizationID, tenant.environmentID]
+        ).map(storedIssue)
+    }
+
+    public func issueCounts(tenant: Tenant) async throws -> [Issue.Status: Int] {
+        try await pool.read { db in
+            var counts: [Issue.Status: Int] = [:]
+            for status in Issue.Status.allCases { counts[status] = 0 }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT status, COUNT(*) AS n FROM issues WHERE org_id = ? AND env_id = ? GROUP BY status",
+                arguments: [tenant.organizationID, tenant.environmentID])
+            for row in rows {
+                if let status = Issue.Status(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func updateIssue(id: String, tenant: Tenant, status: Issue.Status?, snoozedUntil: Int64??, now: Int64) async throws -> StoredIssue {
+        try await pool.write { db in
+            guard try Self.issue(db, id: id, tenant: tenant) != nil else { throw StoreError.notFound }
+            if let status {
+                try db.execute(
+                    sql: "UPDATE issues SET status = ?, resolved_at = ?, updated_at = ? WHERE id = ?",
+                    arguments: [status.rawValue, status == .resolved ? now : nil, now, id])
+            }
+            if let snoozedUntil {
+                try db.execute(sql: "UPDATE issues SET snoozed_until = ?, updated_at = ? WHERE id = ?", arguments: [snoozedUntil, now, id])
+            }
+            return try Self.issue(db, id: id, tenant: tenant)!
+        }
+    }
+
+    public func retryIssue(id: String, tenant: Tenant, now: Int64) async throws -> (retried: Int, total: Int) {
+        try await pool.write { db in
+            guard try Self.issue(db, id: id, tenant: tenant) != nil else { throw StoreError.notFound }
+            // The dead-lettered attempts of this issue that are still the newest of their chain
+            // (a later retry, pending or finished, already took care of the others).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM delivery_attempts a WHERE a.issue_id = ? AND a.is_dlq = 1 AND NOT EXISTS (
+                        SELECT 1 FROM delivery_attempts later WHERE later.event_id = a.event_id AND later.destination_id = a.destination_id
+                            AND later.connection_id IS a.connection_id AND later.id > a.id)
+                    ORDER BY a.id
+                    """,
+                arguments: [id])
+            var retried = 0
+            for attempt in rows.map(Self.attempt) {
+                let route = attempt.connectionID.map { Route(connectionID: $0, destinationID: attempt.destinationID) }
+                if try Self.queue(db, eventID: attempt.eventID, tenant: tenant, route: route, destinationID: attempt.destinationID, now: now) != nil {
+                    retried += 1
+                }
+            }
+            return (retried, rows.count)
+        }
+    }
+
+    public func resolveQuietIssues(quietSince: Int64, now: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE status != 'resolved' AND last_seen_at < ?",
+                arguments: [now, now, quietSince])
+        }
+    }
+
+    static func storedIssue(_ row: Row) -> StoredIssue {
+        let recent = ((try? JSON(parsing: row["recent_attempt_ids"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+        let issue = Issue(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), destinationID: row["destination_id"],
+            errorType: IssueType(rawValue: row["error_type"]) ?? .http5xx, message: row["message"],
+            status: Issue.Status(rawValue: row["status"]) ?? .open, occurrenceCount: row["occurrence_count"],
+            firstSeenAt: row["first_seen_at"], lastSeenAt: row["last_seen_at"], recentAttemptIDs: recent, snoozedUntil: row["snoozed_until"],
+            resolvedAt: row["resolved_at"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        return StoredIssue(issue: issue, destinationName: row["destination_name"])
+    }
+}
