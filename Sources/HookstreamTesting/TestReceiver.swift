@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A webhook receiver on a free loopback port that records every request and answers as told,
+/// including on purpose badly: error statuses, stalls past the sender's timeout, a huge body,
+/// a redirect.
+///
+/// ```swift
+/// let receiver = try await TestReceiver.start()
+/// receiver.reply([.status(503), .status(503)])   // then the default, 200
+/// let requests = try await receiver.waitFor(count: 3)
+/// ```
+public final class TestReceiver: Sendable {
+    public struct Received: Sendable {
+        /// Header names lower-cased.
+        public var headers: [String: String]
+        public var body: [UInt8]
+        public var path: String
+        public var at: Date
+
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public enum Reply: Sendable {
+        /// `headers` may carry `Retry-After`.
+        case status(Int, headers: [String: String] = [:], body: String = "{\"ok\":true}")
+        /// Answer nothing for this long, then 200.
+        case stall(seconds: Double)
+        /// A 200 whose body is this many bytes.
+        case huge(bytes: Int)
+        case redirect(to: String)
+    }
+
+    struct State {
+        var queue: [Reply] = []
+        var fallback: Reply = .status(200)
+        var received: [Received] = []
+    }
+
+    /// Shared by the receiver and its route handler.
+    final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    public let url: String
+    private let shared: Shared
+    private let task: Task<Void, any Error>
+
+    private init(url: String, shared: Shared, task: Task<Void, any Error>) {
+        self.url = url
+        self.shared = shared
+        self.task = task
+    }
+
+    /// Replies used in order for the next requests; afterwards the default applies.
+    public func reply(_ replies: [Reply]) { shared.state.withLock { $0.queue += replies } }
+
+    /// The reply once the queue is empty (initially `200`).
+    public func setDefault(_ reply: Reply) { shared.state.withLock { $0.fallback = reply } }
+
+    public var requests: [Received] { shared.state.withLock { $0.received } }
+
+    /// Waits until at least `count` requests arrived.
+    public func waitFor(count: Int, timeout: Duration = .seconds(20)) async throws -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let seen = requests
+            if seen.count >= count { return seen }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestServerError("receiver saw \(requests.count) requests, expected \(count)")
+    }
+
+    public func stop() { task.cancel() }
+
+    public static func start() async throws -> TestReceiver {
+        let shared = Shared()
+        let router = Router()
+        let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            let reply = shared.state.withLock { s -> Reply in
+                s.received.append(Received(headers: headers, body: Array(body.readableBytesView), path: request.uri.path, at: Date()))
+                return s.queue.isEmpty ? s.fallback : s.queue.removeFirst()
+            }
+            return try await respond(reply)
+        }
+        router.on("/", method: .post, use: handle)
+        router.on("**", method: .post, use: handle)
+        let listening = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                listening.continuation.yield(channel.localAddress?.port ?? 0)
+                listening.continuation.finish()
+            })
+        let task = Task { try await app.runService() }
+        var iterator = listening.stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestServerError("receiver did not start") }
+        return TestReceiver(url: "http://127.0.0.1:\(port)", shared: shared, task: task)
+    }
+
+    private static func respond(_ reply: Reply) async throws -> Response {
+        switch reply {
+        case .status(let code, let headers, let body):
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            if let retryAfter = headers["Retry-After"] { fields[.retryAfter] = retryAfter }
+            return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+        case .stall(let seconds):
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            return Response(status: .ok)
+        case .huge(let bytes):
+            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"],
+                body: ResponseBody(contentLength: bytes) { writer in
+                    var left = bytes
+                    while left > 0 {
+                        let n = min(left, chunk.readableBytes)
+                        try await writer.write(chunk.getSlice(at: 0, length: n)!)
+                        left -= n
+                    }
+                    try await writer.finish(nil)
+                })
+        case .redirect(let location):
+            return Response(status: .temporaryRedirect, headers: [.location: location])
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import Crypto
+import Foundation
+import HookstreamTesting
+import JSONValue
+import Testing
+
+/// The delivery engine end to end: real ingest, real receivers on loopback that misbehave on
+/// purpose, and the attempt rows, issues, circuit and event statuses the API shows.
+@Suite struct DeliveryTests {
+    struct Pipe {
+        let source: String
+        let destination: String
+        let connection: String
+    }
+
+    /// A source connected to a destination at `url`; `destination` adds settings.
+    func pipe(_ server: TestServer, url: String, destination: JSONObject = [:], connection: JSONObject = [:]) async throws -> Pipe {
+        let source = try #require(try await server.client.post("/v1/sources", ["name": "Shop"]).json["id"]?.stringValue)
+        var d: JSONObject = ["name": "Receiver", "url": .string(url)]
+        for (k, v) in destination { d[k] = v }
+        let created = try await server.client.post("/v1/destinations", .object(d))
+        let destinationID = try #require(created.json["id"]?.stringValue, "\(created.text)")
+        var c: JSONObject = ["source_id": .string(source), "destination_id": .string(destinationID)]
+        for (k, v) in connection { c[k] = v }
+        let conn = try await server.client.post("/v1/connections", .object(c))
+        return Pipe(source: source, destination: destinationID, connection: try #require(conn.json["id"]?.stringValue, "\(conn.text)"))
+    }
+
+    func ingest(_ server: TestServer, _ source: String, _ body: JSON) async throws -> String {
+        let response = try await server.anonymous.post("/v1/ingest/\(source)", body)
+        return try #require(response.json["event_id"]?.stringValue, "\(response.text)")
+    }
+
+    /// Polls `path` until `done` holds for its JSON.
+    @discardableResult
+    func eventually(_ server: TestServer, _ path: String, timeout: Duration = .seconds(20), _ done: (JSON) -> Bool) async throws -> JSON {
+        let deadline = ContinuousClock.now + timeout
+        var last = JSON.null
+        while ContinuousClock.now < deadline {
+            last = try await server.client.get(path).json
+            if done(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("condition not met for \(path): \(last)")
+        return last
+    }
+
+    @Test func deliversMatchingEventsWithHeadersSignatureAndTransform() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(
+            server, url: receiver.url + "/hook",
+            destination: ["headers": ["Authorization": "Bearer secret-token"], "signing_config": ["secret": "s3cret", "algorithm": "sha256"]],
+            connection: [
+                "filter_rules": [["field": "body.type", "op": "eq", "value": "order.created"]],
+                "transform_enabled": true, "transform_expression": #"{"id": data.id, "total": data.amount / 100, "via": $headers."x-shop"}"#,
+            ])
+        let skipped = try await ingest(server, p.source, ["type": "order.updated", "data": ["id": "o1", "amount": 100]])
+        let response = try await server.anonymous.request(
+            "POST", "/v1/ingest/\(p.source)", json: ["type": "order.created", "data": ["id": "o2", "amount": 4999]], headers: [("X-Shop", "acme")])
+        let delivered = try #require(response.json["event_id"]?.stringValue)
+
+        let received = try await receiver.waitFor(count: 1)[0]
+        #expect(try JSON(parsing: received.body) == ["id": "o2", "total": 49.99, "via": "acme"])
+        #expect(received.headers["x-hookstream-event-id"] == delivered)
+        #expect(received.headers["x-hookstream-delivery-attempt"] == "1")
+        #expect(received.headers["authorization"] == "Bearer secret-token")
+        #expect(received.headers["content-type"] == "application/json")
+        let mac = HMAC<SHA256>.authenticationCode(for: received.body, using: SymmetricKey(data: Data("s3cret".utf8)))
+        #expect(received.headers["x-hookstream-signature"] == "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+
+        try await eventually(server, "/v1/events/\(delivered)") { $0["status"] == "delivered" }
+        let attempts = try await server.client.get("/v1/delivery-attempts?event_id=\(delivered)").json
+        #expect(attempts["delivery_attempts"]?[0]?["status"] == "success")
+        #expect(attempts["delivery_attempts"]?[0]?["status_code"] == 200)
+        let detail = try await server.client.get("/v1/delivery-attempts/\(try #require(attempts["delivery_attempts"]?[0]?["id"]?.stringValue))").json
+        #expect(detail["request_headers"]?["Authorization"]?.stringValue?.hasPrefix("Bearer") == false)
+        #expect(detail["response_body"] == #"{"ok":true}"#)
+        #expect(try await server.client.get("/v1/events/\(skipped)").json["status"] == "received")
+        #expect(receiver.requests.count == 1)
+    }
+
+    @Test func retriesDeadLettersOpensIssueAndRetriesFromEveryEndpoint() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.setDefault(.status(500))
+        let p = try await pipe(
+            server, url: receiver.url,
+            destination: ["retry_max_attempts": 3, "retry_backoff_type": "fixed", "retry_intervals": [0.2]])
+        let event = try await ingest(server, p.source, ["n": 1])
+        _ = try await receiver.waitFor(count: 3)
+        let failed = try await eventually(server, "/v1/events/\(event)") { $0["status"] == "failed" }
+        let attempts = failed["delivery_attempts"]?.arrayValue ?? []
+        #expect(attempts.map { $0["attempt_number"] } == [1, 2, 3])
+        #expect(attempts.map { $0["is_dlq"] } == [0, 0, 1])
+        #expect(attempts[0]["next_retry_at"] != .null)
+        #expect(attempts[2]["error_type"] == "http_5xx")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(receiver.requests.count == 3)
+
+        let issues = try await server.client.get("/v1/issues?destination_id=\(p.destination)").json
+        let issue = try #require(issues["issues"]?.arrayValue?.first { $0["error_type"] == "http_5xx" })
+        let issueID = try #require(issue["id"]?.stringValue)
+        let detail = try await server.client.get("/v1/issues/\(issueID)").json
+        #expect(detail["occurrence_count"] == 3)
+        #expect(detail["message"] == "Destination returned 500 Internal Server Error")
+        #expect(detail["recent_attempt_ids"]?.arrayValue?.count == 3)
+        #expect(try await server.client.get("/v1/issues/summary").json["open"] == 1)
+        #expect(try await server.client.get("/v1/delivery-attempts?is_dlq=1").json["pagination"]?["total"] == 1)
+
+        // Fixed receiver: bulk retry through the issue.
+        receiver.setDefault(.status(200))
+        let bulk = try await server.client.post("/v1/issues/\(issueID)/retry", [:]).json
+        #expect(bulk == ["retried": 1, "total": 1])
+        try await eventually(server, "/v1/events/\(event)") { $0["status"] == "delivered" }
+
+        // One attempt, and the whole event, can be retried again; originals are kept.
+        let dlq = try #require(attempts[2]["id"]?.stringValue)
+        let one = try await server.client.post("/v1/delivery-attempts/\(dlq)/retry", [:])
+        #expect(one.status == 200)
+        #expect(one.json["delivery_attempt"]?["status"] == "pending")
+        let again = try await server.client.post("/v1/events/\(event)/retry", [:]).json
+        #expect(again["retried"]?.arrayValue?.count == 1)
+        #expect(again["retried"]?[0]?["status"] == "queued")
+        _ = try await receiver.waitFor(count: 5)
+        try await eventually(server, "/v1/delivery-attempts?event_id=\(event)") { $0["pagination"]?["total"] == 6 }
+        #expect(try await server.client.post("/v1/delivery-attempts/da_0123456789abcdef0123456789abcdef/retry", [:]).status == 404)
+        let succeeded = try await server.client.get("/v1/delivery-attempts?event_id=\(event)&status=success").json
+        let successID = try #require(succeeded["delivery_attempts"]?[0]?["id"]?.stringValue)
+        #expect(try await server.client.post("/v1/delivery-attempts/\(successID)/retry", [:]).status == 409)
+
+        let resolved = try await server.client.patch("/v1/issues/\(issueID)", ["status": "resolved"])
+        #expect(resolved.json["status"] == "resolved")
+        #expect(resolved.json["resolved_at"] != .null)
+        #expect(try await server.client.patch("/v1/issues/\(issueID)", ["status": "muted"]).status == 400)
+    }
+
+    @Test func circuitOpensHoldsHalfOpensAndFlushesInOrder() async throws {
+        let server = try await TestServer.start {
+            $0.circuitFailureThreshold = 2
+            $0.circuitCooldownSeconds = 1
+        }
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.setDefault(.status(503))
+        let p = try await pipe(
+            server, url: receiver.url,
+            destination: ["max_concurrency": 1, "retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [30]])
+        for n in 1...2 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        _ = try await receiver.waitFor(count: 2)
+        try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "open" }
+        // While open, new events are held, not sent and not dropped.
+        for n in 3...5 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(receiver.requests.count == 2)
+        let issues = try await server.client.get("/v1/issues?destination_id=\(p.destination)").json["issues"]?.arrayValue ?? []
+        #expect(issues.contains { $0["error_type"] == "circuit_open" })
+
+        // After the cooldown one probe goes out; it succeeds, the circuit closes, and the held
+        // deliveries flow oldest first.
+        receiver.setDefault(.status(200))
+        let all = try await receiver.waitFor(count: 5)
+        let probe = try JSON(parsing: all[2].body)
+        #expect(probe["n"] == 3)
+        #expect(all[3...].map { (try? JSON(parsing: $0.body))?["n"] } == [4, 5])
+        try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "closed" }
+
+        // Manual reset closes an open circuit at once.
+        receiver.setDefault(.status(503))
+        for n in 6...7 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "open" }
+        let reset = try await server.client.post("/v1/destinations/\(p.destination)/circuit/reset", [:]).json
+        #expect(reset["state"] == "closed")
+        #expect(reset["failure_count"] == 0)
+    }
+
+    @Test func pausedDestinationHoldsThenDeliversInOrder() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(server, url: receiver.url, destination: ["enabled": false, "max_concurrency": 1])
+        for n in 1...3 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(receiver.requests.isEmpty)
+        #expect(try await server.client.get("/v1/delivery-attempts?status=pending").json["pagination"]?["total"] == 3)
+        #expect(try await server.client.patch("/v1/destinations/\(p.destination)", ["status": "active"]).status == 200)
+        let all = try await receiver.waitFor(count: 3)
+        #expect(all.map { (try? JSON(parsing: $0.body))?["n"] } == [1, 2, 3])
+    }
+
+    @Test func misbehavingReceiversEndAsTheRightAttempts() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let once: JSONObject = ["retry_max_attempts": 1, "timeout": 0.5]
+        func outcome(_ url: String, _ reply: TestReceiver.Reply?) async throws -> JSON {
+            if let reply { receiver.reply([reply]) }
+            let p = try await pipe(server, url: url, destination: once)
+            let event = try await ingest(server, p.source, ["x": 1])
+            let done = try await eventually(server, "/v1/delivery-attempts?event_id=\(event)") {
+                $0["delivery_attempts"]?[0]?["status"] == "failed" || $0["delivery_attempts"]?[0]?["status"] == "success"
+            }
+            let id = try #require(done["delivery_attempts"]?[0]?["id"]?.stringValue)
+            return try await server.client.get("/v1/delivery-attempts/\(id)").json
+        }
+        let stalled = try await outcome(receiver.url, .stall(seconds: 3))
+        #expect(stalled["error_type"] == "timeout")
+        let redirected = try await outcome(receiver.url, .redirect(to: "http://127.0.0.1:1/elsewhere"))
+        #expect(redirected["status_code"] == 307)
+        #expect(redirected["error_type"] == "http_4xx")
+        let huge = try await outcome(receiver.url, .huge(bytes: 50 * 1024 * 1024))
+        #expect(huge["status"] == "success")
+        #expect(huge["response_body"]?.stringValue?.utf8.count == 64 * 1024)
+        let refused = try await outcome("http://127.0.0.1:1/", nil)
+        #expect(refused["error_type"] == "connection_error")
+        let unresolvable = try await outcome("http://hookstream-receiver.invalid/", nil)
+        #expect(unresolvable["error_type"] == "connection_error")
+        let client = try await outcome(receiver.url, .status(429, headers: ["Retry-After": "1"]))
+        #expect(client["error_type"] == "http_4xx")
+        #expect(client["is_dlq"] == 1)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.reply([.status(503, headers: ["Retry-After": "2"])])
+        let p = try await pipe(server, url: receiver.url, destination: ["retry_backoff_type": "fixed", "retry_intervals": [0.1, 5]])
+        _ = try await ingest(server, p.source, ["x": 1])
+        let both = try await receiver.waitFor(count: 2)
+        #expect(both[1].at.timeIntervalSince(both[0].at) >= 1.9)
+    }
+
+    @Test func deletingDestinationMarksItsPendingDeliveries() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(server, url: receiver.url, destination: ["enabled": false])
+        let event = try await ingest(server, p.source, ["x": 1])
+        #expect(try await server.client.delete("/v1/destinations/\(p.destination)").status == 200)
+        let attempts = try await server.client.get("/v1/delivery-attempts?event_id=\(event)").json
+        #expect(attempts["delivery_attempts"]?[0]?["status"] == "failed")
+        #expect(attempts["delivery_attempts"]?[0]?["error_type"] == "destination_deleted")
+        #expect(try await server.client.get("/v1/events/\(event)").json["status"] == "failed")
+    }
+
+    @Test func fansOutToEveryConnectedDestination() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receivers = [try await TestReceiver.start(), try await TestReceiver.start(), try await TestReceiver.start()]
+        defer { receivers.forEach { $0.stop() } }
+        let first = try await pipe(server, url: receivers[0].url)
+        for receiver in receivers.dropFirst() {
+            let d = try #require(try await server.client.post("/v1/destinations", ["name": "R", "url": .string(receiver.url)]).json["id"]?.stringValue)
+            #expect(try await server.client.post("/v1/connections", ["source_id": .string(first.source), "destination_id": .string(d)]).status == 201)
+        }
+        let event = try await ingest(server, first.source, ["fan": "out"])
+        for receiver in receivers { #expect(try await receiver.waitFor(count: 1)[0].headers["x-hookstream-event-id"] == event) }
+        try await eventually(server, "/v1/events/\(event)") { $0["status"] == "delivered" }
+    }
+}
