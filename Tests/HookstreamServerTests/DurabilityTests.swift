@@ -33,11 +33,11 @@ import Testing
         }
     }
 
-    func storedEventIDs(_ client: TestHTTPClient) async throws -> Set<String> {
+    func storedEventIDs(_ client: TestHTTPClient, status: String? = nil) async throws -> Set<String> {
         var ids = Set<String>()
         var cursor: String?
         repeat {
-            let page = try await client.get("/v1/events?limit=100" + (cursor.map { "&cursor=\($0)" } ?? "")).json
+            let page = try await client.get("/v1/events?limit=100" + (status.map { "&status=\($0)" } ?? "") + (cursor.map { "&cursor=\($0)" } ?? "")).json
             for event in page["events"]?.arrayValue ?? [] { if let id = event["id"]?.stringValue { ids.insert(id) } }
             cursor = page["pagination"]?["next_cursor"]?.stringValue
         } while cursor != nil
@@ -97,6 +97,53 @@ import Testing
         defer { second.kill(signal: SIGKILL) }
         let present = try await storedEventIDs(TestHTTPClient(baseURL: second.baseURL, apiKey: key))
         #expect(Set(acked).subtracting(present).isEmpty)
+    }
+
+    /// Deliveries pending, scheduled for retry and in flight when the server is killed all
+    /// reach the receiver after the restart.
+    @Test func sigkillLosesNoRoutedDelivery() async throws {
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        // Every third answer fails, so some deliveries sit scheduled for retry; a few stall so
+        // some are in flight at the kill.
+        receiver.reply((0..<600).map { n in n % 3 == 0 ? .status(503) : n % 50 == 1 ? .stall(seconds: 0.5) : .status(200) })
+        let dataDirectory = TemporaryDirectory.make(prefix: "hookstream-delivery-crash")
+        let key = APIKey.generate(.live)
+        let arguments = ["--bootstrap-key", key, "--public-rate-limit", "0", "--api-rate-limit", "0", "--circuit-failure-threshold", "1000"]
+        let first = try await ServerProcess.start(dataDirectory: dataDirectory, arguments: arguments)
+        let admin = TestHTTPClient(baseURL: first.baseURL, apiKey: key)
+        let source = try #require(try await admin.post("/v1/sources", ["name": "crash"]).json["id"]?.stringValue)
+        let destination = try #require(
+            try await admin.post(
+                "/v1/destinations",
+                ["name": "receiver", "url": .string(receiver.url), "retry_backoff_type": "fixed", "retry_intervals": [0.3], "retry_max_attempts": 10]
+            ).json["id"]?.stringValue)
+        #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
+
+        let stop = StopFlag()
+        async let acknowledged = load(first.baseURL, source: source, clients: 8, until: stop)
+        while receiver.requests.count < 150 { try await Task.sleep(for: .milliseconds(20)) }
+        first.kill(signal: SIGKILL)
+        await first.waitForExit()
+        stop.set()
+        let acked = Set(await acknowledged)
+        #expect(acked.count >= 100)
+
+        let second = try await ServerProcess.start(dataDirectory: dataDirectory, port: first.port, arguments: arguments)
+        defer { second.kill(signal: SIGKILL) }
+        receiver.setDefault(.status(200))
+        let client = TestHTTPClient(baseURL: second.baseURL, apiKey: key)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var undelivered = acked
+        while !undelivered.isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            undelivered = acked.subtracting(try await storedEventIDs(client, status: "delivered"))
+        }
+        #expect(undelivered.isEmpty, "\(undelivered.count) of \(acked.count) acknowledged events not delivered after the restart")
+        let seen = Set(receiver.requests.compactMap { $0.headers["x-hookstream-event-id"] })
+        #expect(acked.subtracting(seen).isEmpty)
+        let duplicates = receiver.requests.filter { $0.headers["x-hookstream-delivery-attempt"] == "1" }.count - seen.count
+        print("delivery crash drill: \(acked.count) acknowledged, \(receiver.requests.count) requests, \(max(0, duplicates)) repeated first attempts")
     }
 
     @Test func firstStartPrintsTheAdminKeyOnce() async throws {
