@@ -55,15 +55,6 @@ extension SQLiteStore {
         }
     }
 
-    public func updateCircuit(destinationID: String, tenant: Tenant, circuit: CircuitBreaker) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE destinations SET circuit = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [try Self.encode(circuit), destinationID, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
-        }
-    }
-
     public func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws {
         try await pool.write { db in
             try db.execute(

@@ -40,7 +40,6 @@ public protocol CoreStore: Sendable {
     func destination(id: String, tenant: Tenant) async throws -> Destination?
     func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination>
     func updateDestination(_ destination: Destination) async throws
-    func updateCircuit(destinationID: String, tenant: Tenant, circuit: CircuitBreaker) async throws
     func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws
 
     // MARK: Connections
