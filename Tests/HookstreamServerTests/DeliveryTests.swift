@@ -218,6 +218,11 @@ import Testing
         let huge = try await outcome(receiver.url, .huge(bytes: 50 * 1024 * 1024))
         #expect(huge["status"] == "success")
         #expect(huge["response_body"]?.stringValue?.utf8.count == 64 * 1024)
+        let resetting = try ResettingReceiver()
+        defer { resetting.stop() }
+        let reset = try await outcome(resetting.url, nil)
+        #expect(reset["error_type"] == "connection_error")
+        #expect(reset["status_code"] == .null)
         let refused = try await outcome("http://127.0.0.1:1/", nil)
         #expect(refused["error_type"] == "connection_error")
         let unresolvable = try await outcome("http://hookstream-receiver.invalid/", nil)
@@ -266,5 +271,32 @@ import Testing
         let event = try await ingest(server, first.source, ["fan": "out"])
         for receiver in receivers { #expect(try await receiver.waitFor(count: 1)[0].headers["x-hookstream-event-id"] == event) }
         try await eventually(server, "/v1/events/\(event)") { $0["status"] == "delivered" }
+    }
+
+    @Test func runtimeTransformErrorDeadLettersWithAnIssueThatResolvesItself() async throws {
+        let server = try await TestServer.start { $0.issueAutoResolveSeconds = 1 }
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(
+            server, url: receiver.url,
+            connection: ["transform_enabled": true, "transform_expression": #"amount > 0 ? {"ok": true} : $error("amount must be positive")"#])
+        let bad = try await ingest(server, p.source, ["amount": -1])
+        let failed = try await eventually(server, "/v1/events/\(bad)") { $0["status"] == "failed" }
+        let attempt = failed["delivery_attempts"]?[0]
+        #expect(attempt?["error_type"] == "transform_error")
+        #expect(attempt?["is_dlq"] == 1)
+        #expect(attempt?["attempt_number"] == 1)
+        #expect(attempt?["error"]?.stringValue?.contains("amount must be positive") == true)
+        let good = try await ingest(server, p.source, ["amount": 5])
+        #expect(try JSON(parsing: try await receiver.waitFor(count: 1)[0].body) == ["ok": true])
+        try await eventually(server, "/v1/events/\(good)") { $0["status"] == "delivered" }
+        #expect(receiver.requests.count == 1)
+
+        let issues = try await server.client.get("/v1/issues?status=all").json["issues"]?.arrayValue ?? []
+        let issue = try #require(issues.first { $0["error_type"] == "transform_error" })
+        // Quiet for longer than --issue-auto-resolve-seconds: resolved without anyone acting.
+        try await eventually(server, "/v1/issues/\(try #require(issue["id"]?.stringValue))") { $0["status"] == "resolved" }
+        #expect(try await server.client.get("/v1/issues/summary").json["resolved"] == 1)
     }
 }
