@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import HookstreamCore
 public import HookstreamStore
 public import Logging

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-public import Foundation
-public import HookstreamCore
+import Foundation
+import HookstreamCore
 import JSONValue
 import NIOCore
 import NIOHTTP1
