@@ -122,7 +122,8 @@ import Testing
 
         let stop = StopFlag()
         async let acknowledged = load(first.baseURL, source: source, clients: 8, until: stop)
-        while receiver.requests.count < 150 { try await Task.sleep(for: .milliseconds(20)) }
+        let loadDeadline = ContinuousClock.now + .seconds(60)
+        while receiver.requests.count < 150 && ContinuousClock.now < loadDeadline { try await Task.sleep(for: .milliseconds(20)) }
         first.kill(signal: SIGKILL)
         await first.waitForExit()
         stop.set()
