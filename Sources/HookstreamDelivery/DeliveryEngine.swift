@@ -65,7 +65,7 @@ public final class DeliveryEngine: Service, Sendable {
     let providers: [String: any DeliveryProvider]
     let configuration: Configuration
     let logger: Logger
-    let recorder: GroupCommitWriter<AttemptResult, Bool>
+    let recorder: GroupCommitWriter<AttemptResult, Void>
     let transforms = TransformCache()
     let state = Mutex(State())
     private let signals: AsyncStream<Void>
@@ -83,7 +83,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.logger = logger
         self.recorder = GroupCommitWriter(name: "delivery results", logger: logger) { results in
             try await store.recordAttemptResults(results)
-            return results.map { _ in true }
+            return results.map { _ in () }
         }
         (signals, signalInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

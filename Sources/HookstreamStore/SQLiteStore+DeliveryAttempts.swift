@@ -77,8 +77,7 @@ extension SQLiteStore {
     /// to now if there is one, otherwise a new chain starts at attempt 1. `nil` when the
     /// destination is gone.
     static func queue(_ db: Database, eventID: String, tenant: Tenant, route: Route?, destinationID: String, now: Int64) throws -> DeliveryAttempt? {
-        let live = try Bool.fetchOne(db, sql: "SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL", arguments: [destinationID])
-        guard live == true else { return nil }
+        guard try isLiveDestination(db, destinationID) else { return nil }
         let pending = try Row.fetchOne(
             db,
             sql: """

@@ -22,24 +22,40 @@ extension SQLiteStore {
             var sql = "SELECT * FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?"
             var arguments: StatementArguments = [destinationID, now]
             if !excluding.isEmpty {
-                sql += " AND id NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
+                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
                 arguments += StatementArguments(Array(excluding))
             }
             sql += " ORDER BY scheduled_at, id LIMIT ?"
             arguments += [limit]
             let attempts = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.attempt)
             guard !attempts.isEmpty else { return [] }
-            let eventStatement = try db.cachedStatement(sql: "SELECT events.*, NULL AS source_name FROM events WHERE id = ?")
-            let transformStatement = try db.cachedStatement(
-                sql: "SELECT transform_expression FROM connections WHERE id = ? AND transform_enabled = 1")
-            var claimed: [ClaimedAttempt] = []
-            for attempt in attempts {
-                guard let event = try Row.fetchOne(eventStatement, arguments: [attempt.eventID]).map(Self.storedEvent)?.event else { continue }
-                // A deleted connection's transform still applies to deliveries it routed.
-                let transform = try attempt.connectionID.flatMap { try String.fetchOne(transformStatement, arguments: [$0]) }
-                claimed.append(ClaimedAttempt(attempt: attempt, event: event, transformExpression: transform))
+            // The batch's events and transforms in one query each, not one per attempt.
+            let eventIDs = Array(Set(attempts.map(\.eventID)))
+            var events: [String: Event] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))",
+                arguments: StatementArguments(eventIDs))
+            {
+                let event = Self.storedEvent(row).event
+                events[event.id] = event
             }
-            return claimed
+            // A deleted connection's transform still applies to deliveries it routed.
+            let connectionIDs = Array(Set(attempts.compactMap(\.connectionID)))
+            var transforms: [String: String] = [:]
+            if !connectionIDs.isEmpty {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
+                    arguments: StatementArguments(connectionIDs))
+                {
+                    transforms[row["id"]] = row["transform_expression"]
+                }
+            }
+            return attempts.compactMap { attempt in
+                events[attempt.eventID].map {
+                    ClaimedAttempt(attempt: attempt, event: $0, transformExpression: attempt.connectionID.flatMap { transforms[$0] })
+                }
+            }
         }
     }
 
@@ -48,7 +64,7 @@ extension SQLiteStore {
             var sql = "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'"
             var arguments: StatementArguments = [destinationID]
             if !excluding.isEmpty {
-                sql += " AND id NOT IN (" + Array(repeating: "?", count: excluding.count).joined(separator: ",") + ")"
+                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
                 arguments += StatementArguments(Array(excluding))
             }
             return try Int64.fetchOne(db, sql: sql, arguments: arguments)
@@ -69,7 +85,7 @@ extension SQLiteStore {
     }
 
     static func saveCircuit(_ db: Database, destinationID: String, circuit: CircuitBreaker, version: Int64) throws {
-        let text = String(decoding: try JSONEncoder().encode(circuit), as: UTF8.self)
+        let text = try encode(circuit)
         try db.cachedStatement(sql: "UPDATE destinations SET circuit = ?, circuit_version = ? WHERE id = ? AND circuit_version < ?")
             .execute(arguments: [text, version, destinationID, version])
     }
@@ -156,7 +172,7 @@ extension SQLiteStore {
             arguments: [destinationID, type.rawValue])
         {
             let id: String = row["id"]
-            var recent = ((try? JSON(parsing: row["recent_attempt_ids"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+            var recent = attemptIDs(row["recent_attempt_ids"])
             recent.insert(attemptID, at: 0)
             recent = Array(recent.prefix(Issue.recentAttemptLimit))
             try db.cachedStatement(
@@ -194,9 +210,23 @@ extension SQLiteStore {
         try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [EventStatus.derive(facts), eventID])
     }
 
+    /// `?, ?, …` for an `IN (…)` list of `count` values.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    static func isLiveDestination(_ db: Database, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL"), arguments: [id]) == true
+    }
+
+    /// The JSON array of attempt IDs an issue keeps.
+    static func attemptIDs(_ text: String?) -> [String] {
+        (text.flatMap { try? JSON(parsing: $0) }?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
     static func attempt(_ row: Row) -> DeliveryAttempt {
         func object(_ column: String) -> JSONObject? {
-            (row[column] as String?).flatMap { try? JSON(parsing: $0) }?.objectValue
+            (row[column] as String?).map(objectColumn)
         }
         return DeliveryAttempt(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), eventID: row["event_id"],

@@ -13,7 +13,6 @@ extension SQLiteStore {
                         body_size, body, body_blob, status, dedup_status, verification_status, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            let liveDestination = try db.cachedStatement(sql: "SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL")
             var perSource: [String: Int] = [:]
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(incoming.count)
@@ -35,7 +34,7 @@ extension SQLiteStore {
                 // route was computed gets nothing.
                 var routes: [Route] = []
                 if !outcome.duplicate {
-                    for route in item.routes where try Bool.fetchOne(liveDestination, arguments: [route.destinationID]) == true {
+                    for route in item.routes where try Self.isLiveDestination(db, route.destinationID) {
                         routes.append(route)
                     }
                 }
@@ -174,7 +173,7 @@ extension SQLiteStore {
         return StoredEvent(event: event, sourceName: row["source_name"])
     }
 
-    private static func objectColumn(_ text: String?) -> JSONObject {
+    static func objectColumn(_ text: String?) -> JSONObject {
         guard let text, let value = try? JSON(parsing: text), let object = value.objectValue else { return [:] }
         return object
     }

@@ -102,7 +102,7 @@ extension SQLiteStore {
     }
 
     static func storedIssue(_ row: Row) -> StoredIssue {
-        let recent = ((try? JSON(parsing: row["recent_attempt_ids"] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+        let recent = attemptIDs(row["recent_attempt_ids"])
         let issue = Issue(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), destinationID: row["destination_id"],
             errorType: IssueType(rawValue: row["error_type"]) ?? .http5xx, message: row["message"],

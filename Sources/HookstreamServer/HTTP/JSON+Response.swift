@@ -1,3 +1,4 @@
+import HookstreamCore
 public import Hummingbird
 public import JSONValue
 import NIOCore
@@ -46,4 +47,11 @@ struct JSONObjectWriter {
     }
 
     func finished() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
+}
+
+extension JSON {
+    /// An ISO 8601 timestamp from Unix milliseconds, or `null`.
+    static func timestamp(_ millis: Int64?) -> JSON {
+        millis.map { .string(Timestamp.iso(millis: $0)) } ?? .null
+    }
 }

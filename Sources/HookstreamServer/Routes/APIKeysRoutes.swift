@@ -62,7 +62,7 @@ struct APIKeysRoutes {
             "id": .string(k.id), "name": .string(k.name), "key_prefix": .string(k.keyPrefix), "scopes": .null,
             "request_count": .number(Double(k.requestCount)), "revoked": .number(k.revoked ? 1 : 0),
             "created_at": .string(Timestamp.iso(millis: k.createdAt)),
-            "last_used_at": k.lastUsedAt.map { .string(Timestamp.iso(millis: $0)) } ?? .null,
+            "last_used_at": .timestamp(k.lastUsedAt),
         ]
     }
 }

@@ -55,16 +55,15 @@ struct DeliveryAttemptsRoutes {
 
     static func render(_ stored: StoredAttempt, detail: Bool = false) -> JSON {
         let a = stored.attempt
-        func time(_ millis: Int64?) -> JSON { millis.map { .string(Timestamp.iso(millis: $0)) } ?? .null }
         func number(_ n: Int?) -> JSON { n.map { .number(Double($0)) } ?? .null }
         var o: JSONObject = [
             "id": .string(a.id), "event_id": .string(a.eventID), "connection_id": a.connectionID.map(JSON.string) ?? .null,
             "destination_id": .string(a.destinationID), "destination_name": stored.destinationName.map(JSON.string) ?? .null,
             "status": .string(a.status.rawValue), "status_code": number(a.statusCode), "attempt_number": .number(Double(a.attemptNumber)),
-            "is_dlq": .number(a.isDLQ ? 1 : 0), "dlq_at": time(a.dlqAt), "latency_ms": number(a.latencyMs),
+            "is_dlq": .number(a.isDLQ ? 1 : 0), "dlq_at": JSON.timestamp(a.dlqAt), "latency_ms": number(a.latencyMs),
             "error": a.error.map(JSON.string) ?? .null, "error_type": a.errorType.map(JSON.string) ?? .null,
-            "next_retry_at": time(a.nextRetryAt), "scheduled_at": time(a.scheduledAt), "attempted_at": time(a.attemptedAt),
-            "created_at": time(a.createdAt),
+            "next_retry_at": JSON.timestamp(a.nextRetryAt), "scheduled_at": JSON.timestamp(a.scheduledAt), "attempted_at": JSON.timestamp(a.attemptedAt),
+            "created_at": JSON.timestamp(a.createdAt),
         ]
         if detail {
             o["request_headers"] = a.requestHeaders.map(JSON.object) ?? .null

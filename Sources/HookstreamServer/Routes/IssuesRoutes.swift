@@ -83,13 +83,12 @@ struct IssuesRoutes {
 
     static func render(_ stored: StoredIssue) -> JSON {
         let i = stored.issue
-        func time(_ millis: Int64?) -> JSON { millis.map { .string(Timestamp.iso(millis: $0)) } ?? .null }
         return [
             "id": .string(i.id), "destination_id": .string(i.destinationID), "destination_name": stored.destinationName.map(JSON.string) ?? .null,
             "error_type": .string(i.errorType.rawValue), "message": .string(i.message), "status": .string(i.status.rawValue),
-            "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": time(i.firstSeenAt), "last_seen_at": time(i.lastSeenAt),
-            "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)), "snoozed_until": time(i.snoozedUntil),
-            "resolved_at": time(i.resolvedAt), "created_at": time(i.createdAt), "updated_at": time(i.updatedAt),
+            "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": JSON.timestamp(i.firstSeenAt), "last_seen_at": JSON.timestamp(i.lastSeenAt),
+            "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)), "snoozed_until": JSON.timestamp(i.snoozedUntil),
+            "resolved_at": JSON.timestamp(i.resolvedAt), "created_at": JSON.timestamp(i.createdAt), "updated_at": JSON.timestamp(i.updatedAt),
         ]
     }
 }

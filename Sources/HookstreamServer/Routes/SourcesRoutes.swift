@@ -101,7 +101,7 @@ struct SourcesRoutes {
         o["verification_type"] = s.verificationType.map(JSON.string) ?? .null
         o["verification_header"] = s.verificationHeader.map(JSON.string) ?? .null
         o["verification_secret"] = secret.map { .string(SecretBox.mask($0)) } ?? .null
-        o["previous_secret_expires_at"] = s.previousSecretExpiresAt.map { .string(Timestamp.iso(millis: $0)) } ?? .null
+        o["previous_secret_expires_at"] = .timestamp(s.previousSecretExpiresAt)
         o["dedup_strategy"] = s.dedupStrategy.map(JSON.string) ?? .null
         o["dedup_field"] = s.dedupField.map(JSON.string) ?? .null
         o["dedup_window_seconds"] = .number(s.dedupWindowSeconds)
