@@ -125,6 +125,7 @@ let package = Package(
             dependencies: [
                 "HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),

@@ -13,7 +13,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         if let identity = context.identity {
             decision = authenticated?.take("org:" + identity.tenant.organizationID)
         } else {
-            decision = anonymous?.take("ip:" + (context.peerAddress ?? "unknown"))
+            decision = anonymous?.take("ip:" + (context.peer?.unmapped.description ?? "unknown"))
         }
         guard let decision else { return try await next(request, context) }
         var headers = HTTPFields()

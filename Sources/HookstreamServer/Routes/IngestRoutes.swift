@@ -38,7 +38,7 @@ struct IngestRoutes {
         let source = cached.source
         let policy = cached.policy
         let headerPairs = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
-        let clientIP = deps.clientAddresses.resolve(peer: context.peerAddress, headers: headerPairs)
+        let clientIP = deps.clientAddresses.resolve(peer: context.peer, headers: headerPairs)
 
         if let filter = policy.ipFilter, case .denied(let reason) = filter.evaluate(clientIP) {
             throw refused(source, "ip_denied", APIError(.forbidden, "Forbidden: \(reason)"))
@@ -94,7 +94,7 @@ struct IngestRoutes {
         let event = Event(
             id: eventID, tenant: source.tenant, sourceID: source.id, method: request.method.rawValue,
             headers: Self.headers(headerPairs), query: Self.query(request.uri), contentType: request.headers[.contentType],
-            sourceIP: clientIP?.description ?? context.peerAddress, bodySize: bytes.count, body: body,
+            sourceIP: clientIP?.description, bodySize: bytes.count, body: body,
             verificationStatus: verificationStatus, receivedAt: receivedAt)
         let routes = cached.router.routes {
             FilterInput(
