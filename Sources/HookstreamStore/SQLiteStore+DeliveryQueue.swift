@@ -115,8 +115,9 @@ extension SQLiteStore {
                         request_headers = ?, response_headers = ?, response_body = ?, next_retry_at = ?, is_dlq = ?, dlq_at = ?, issue_id = ?
                     WHERE id = ?
                     """)
-            let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + 1 WHERE id = ?")
+            let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
             var events: [String] = []
+            var deliveredPerDestination: [String: Int] = [:]
             for result in results {
                 let a = result.attempt
                 var issueID: String?
@@ -135,12 +136,13 @@ extension SQLiteStore {
                     a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, issueID, a.id,
                 ])
                 if let retry = result.retry { try Self.insertAttempt(db, retry) }
-                if a.status == .success { try delivered.execute(arguments: [a.destinationID]) }
+                if a.status == .success { deliveredPerDestination[a.destinationID, default: 0] += 1 }
                 if let circuit = result.circuit {
                     try Self.saveCircuit(db, destinationID: a.destinationID, circuit: circuit.state, version: circuit.version)
                 }
                 events.append(a.eventID)
             }
+            for (destinationID, count) in deliveredPerDestination { try delivered.execute(arguments: [count, destinationID]) }
             for event in Set(events) { try Self.refreshEventStatus(db, eventID: event) }
         }
     }
