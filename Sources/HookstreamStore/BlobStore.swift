@@ -22,27 +22,41 @@ public struct BlobStore: Sendable {
     public func write(_ bytes: [UInt8], key: String) throws {
         let path = root + "/" + key
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch let error as CocoaError where error.code == .fileWriteOutOfSpace {
+            throw StoreError.storageFull
+        }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw BlobStoreError.io("open \(path): errno \(errno)") }
-        defer { close(fd) }
+        guard fd >= 0 else { throw Self.failure("open \(path)", errno) }
         var offset = 0
-        try bytes.withUnsafeBytes { buffer in
+        let written: Int32? = bytes.withUnsafeBytes { buffer in
             while offset < buffer.count {
                 let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw BlobStoreError.io("write \(path): errno \(errno)")
+                    return errno
                 }
                 offset += n
             }
+            return fsync(fd) == 0 ? nil : errno
         }
-        guard fsync(fd) == 0 else { throw BlobStoreError.io("fsync \(path): errno \(errno)") }
+        close(fd)
+        if let code = written {
+            // A half-written body is never referenced by an event; do not leave it behind.
+            unlink(path)
+            throw Self.failure("write \(path)", code)
+        }
         let dirFD = open(directory, O_RDONLY)
         if dirFD >= 0 {
             _ = fsync(dirFD)
             close(dirFD)
         }
+    }
+
+    /// Deletes a body no event refers to (its event was not stored).
+    public func remove(key: String) {
+        unlink(root + "/" + key)
     }
 
     public func read(key: String) throws -> [UInt8] {
@@ -54,3 +68,10 @@ public struct BlobStore: Sendable {
 }
 
 public enum BlobStoreError: Error { case io(String) }
+
+extension BlobStore {
+    /// A full disk is ``StoreError/storageFull`` (answered 503); other errors are faults.
+    static func failure(_ what: String, _ code: Int32) -> any Error {
+        code == ENOSPC || code == EDQUOT ? StoreError.storageFull : BlobStoreError.io("\(what): errno \(code)")
+    }
+}

@@ -6,7 +6,11 @@ import JSONValue
 extension SQLiteStore {
     public func insertEvents(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
         guard !incoming.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await Self.reportingFullDisk { try await insert(incoming) }
+    }
+
+    private func insert(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
+        try await pool.write { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,

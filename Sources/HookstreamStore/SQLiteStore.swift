@@ -37,6 +37,16 @@ public final class SQLiteStore: Store {
         try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
+    /// Runs a write, turning SQLite's "database or disk is full" into ``StoreError/storageFull``
+    /// (SQLite has rolled the transaction back by then).
+    static func reportingFullDisk<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.storageFull
+        }
+    }
+
     static func isUniqueViolation(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return false }
         return error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY

@@ -1,6 +1,9 @@
-/// Failures the API turns into 4xx answers; anything else is a server fault.
+/// Failures the API answers specifically (4xx, or 503 for a full disk); anything else is a
+/// server fault.
 public enum StoreError: Error, Equatable, Sendable {
     case notFound
     /// A uniqueness rule was broken (e.g. an email or a slug already taken).
     case conflict(String)
+    /// The disk holding the data directory is full: nothing of the failed write was kept.
+    case storageFull
 }

@@ -37,6 +37,12 @@ struct APIErrorMiddleware: RouterMiddleware {
             apiError = APIError(.notFound, "Not found")
         case StoreError.conflict(let message):
             apiError = APIError(.conflict, message)
+        case StoreError.storageFull:
+            // Nothing was stored; a sender that retries later loses nothing.
+            context.logger.error("storage is full: refusing writes", metadata: ["path": "\(request.uri.path)"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "30"
+            apiError = APIError(.serviceUnavailable, "Storage is full; nothing was stored. Retry later", headers: headers)
         case let e as HTTPError where e.status == .notFound:
             // Only the router raises Hummingbird's 404: no route matched this method and path.
             let allowed = routes.methods(for: request.uri.path)

@@ -109,10 +109,22 @@ struct IngestRoutes {
         let outcome: IngestOutcome
         do {
             outcome = try await deps.ingestWriter.submit(incoming)
-        } catch GroupCommitError.overloaded {
-            throw APIError(.serviceUnavailable, "Ingest is overloaded; retry shortly", headers: [.retryAfter: "1"])
-        } catch GroupCommitError.shutDown {
-            throw APIError(.serviceUnavailable, "Server is shutting down; retry shortly", headers: [.retryAfter: "1"])
+        } catch {
+            let storedNothing: Bool
+            switch error {
+            case GroupCommitError.overloaded, GroupCommitError.shutDown, StoreError.storageFull: storedNothing = true
+            default: storedNothing = false
+            }
+            // The body file written above belongs to no event now.
+            if storedNothing, case .blob(let key) = body { deps.blobs.remove(key: key) }
+            switch error {
+            case GroupCommitError.overloaded:
+                throw APIError(.serviceUnavailable, "Ingest is overloaded; retry shortly", headers: [.retryAfter: "1"])
+            case GroupCommitError.shutDown:
+                throw APIError(.serviceUnavailable, "Server is shutting down; retry shortly", headers: [.retryAfter: "1"])
+            default:
+                throw error
+            }
         }
         if !outcome.duplicate {
             for destinationID in Set(routes.map(\.destinationID)) { deps.delivery.wake(destinationID: destinationID) }
