@@ -43,6 +43,7 @@ extension DeliveryEngine {
         do {
             _ = try await recorder.submit(record)
             retryAt = record.retry?.scheduledAt
+            onRecorded(record)
         } catch {
             logger.error("could not record delivery attempt", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
             retryAt = Timestamp.millis(Date()) + 1000

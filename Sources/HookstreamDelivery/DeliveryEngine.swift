@@ -66,6 +66,8 @@ public final class DeliveryEngine: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     let recorder: GroupCommitWriter<AttemptResult, Void>
+    /// Told about every attempt result once it is committed (the server feeds `/metrics`).
+    let onRecorded: @Sendable (AttemptResult) -> Void
     let transforms = TransformCache()
     let state = Mutex(State())
     private let signals: AsyncStream<Void>
@@ -73,7 +75,7 @@ public final class DeliveryEngine: Service, Sendable {
 
     public init(
         store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider], configuration: Configuration,
-        logger: Logger
+        logger: Logger, onRecorded: @escaping @Sendable (AttemptResult) -> Void = { _ in }
     ) {
         self.store = store
         self.secrets = secrets
@@ -81,6 +83,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.providers = providers
         self.configuration = configuration
         self.logger = logger
+        self.onRecorded = onRecorded
         self.recorder = GroupCommitWriter(name: "delivery results", logger: logger) { results in
             try await store.recordAttemptResults(results)
             return results.map { _ in () }

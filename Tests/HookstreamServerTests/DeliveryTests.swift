@@ -111,6 +111,10 @@ import Testing
         #expect(detail["recent_attempt_ids"]?.arrayValue?.count == 3)
         #expect(try await server.client.get("/v1/issues/summary").json["open"] == 1)
         #expect(try await server.client.get("/v1/delivery-attempts?is_dlq=1").json["pagination"]?["total"] == 1)
+        let metrics = try await server.anonymous.get("/metrics").text
+        #expect(metrics.contains("hookstream_delivery_attempts_total{destination_id=\"\(p.destination)\",outcome=\"http_5xx\"} 3"))
+        #expect(metrics.contains("hookstream_deliveries_dead_lettered_total{destination_id=\"\(p.destination)\"} 1"))
+        #expect(metrics.contains("hookstream_delivery_duration_seconds_count 3"))
 
         // Fixed receiver: bulk retry through the issue.
         receiver.setDefault(.status(200))

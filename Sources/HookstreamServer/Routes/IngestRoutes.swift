@@ -130,7 +130,7 @@ struct IngestRoutes {
             for destinationID in Set(routes.map(\.destinationID)) { deps.delivery.wake(destinationID: destinationID) }
         }
         deps.metrics.makeCounter(descriptor: GatewayMetrics.eventsStored).increment()
-        deps.metrics.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: Self.latencyBuckets)
+        deps.metrics.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: GatewayMetrics.latencyBuckets)
             .record(ContinuousClock.now - started)
         if outcome.duplicate {
             deps.metrics.makeCounter(descriptor: GatewayMetrics.ingestDuplicates, labels: [("source_id", source.id)]).increment()
@@ -150,11 +150,6 @@ struct IngestRoutes {
     private func publicURL(_ uri: URI) -> String {
         deps.baseURL.string + uri.description
     }
-
-    static let latencyBuckets: [Duration] = [
-        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
-    ]
 
     /// Lower-cased names; repeated fields joined with ", " (RFC 9110 §5.3).
     static func headers(_ fields: [(name: String, value: String)]) -> JSONObject {

@@ -1,3 +1,4 @@
+import HookstreamStore
 import Prometheus
 
 /// The metrics `/metrics` exposes, named in one place. (Computed: the descriptor type is not
@@ -29,5 +30,41 @@ enum GatewayMetrics {
         MetricNameDescriptor(
             namespace: "hookstream", metricName: "ingest_duplicates", unitName: "total",
             helpText: "Ingest requests recognised as duplicates, by source.")
+    }
+
+    static var deliveryAttempts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "hookstream", metricName: "delivery_attempts", unitName: "total",
+            helpText: "Delivery attempts recorded, by destination and outcome (success, or the failure's issue type).")
+    }
+
+    static var deliveryDuration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "hookstream", metricName: "delivery_duration", unitName: "seconds",
+            helpText: "Time an attempt took: transform, request and response.")
+    }
+
+    static var deliveriesDeadLettered: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "hookstream", metricName: "deliveries_dead_lettered", unitName: "total",
+            helpText: "Deliveries moved to the dead-letter queue, by destination.")
+    }
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    /// Counts one committed attempt result.
+    static func record(_ result: AttemptResult, in registry: PrometheusCollectorRegistry) {
+        let attempt = result.attempt
+        let outcome = attempt.status == .success ? "success" : attempt.errorType ?? "failed"
+        registry.makeCounter(descriptor: deliveryAttempts, labels: [("destination_id", attempt.destinationID), ("outcome", outcome)]).increment()
+        if let ms = attempt.latencyMs {
+            registry.makeDurationHistogram(descriptor: deliveryDuration, buckets: latencyBuckets).record(.milliseconds(ms))
+        }
+        if attempt.isDLQ {
+            registry.makeCounter(descriptor: deliveriesDeadLettered, labels: [("destination_id", attempt.destinationID)]).increment()
+        }
     }
 }
