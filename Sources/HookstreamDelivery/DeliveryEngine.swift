@@ -222,14 +222,9 @@ public final class DeliveryEngine: Service, Sendable {
                     wake(at: until)
                 case .claim(let limit, let probe, let generation, let excluding):
                     let now = Timestamp.millis(Date())
-                    let found = try await store.claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding)
-                    var next: Int64?
-                    if found.count < limit {
-                        next = try await store.earliestPending(destinationID: destinationID, excluding: excluding.union(found.map(\.attempt.id)))
-                    } else {
-                        next = now
-                    }
-                    let started = start(found, destinationID: destinationID, probe: probe, generation: generation, next: next)
+                    let batch = try await store.claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding)
+                    let next = batch.nextDue
+                    let started = start(batch.attempts, destinationID: destinationID, probe: probe, generation: generation, next: next)
                     claims += started
                     if let next, next > now { wake(at: next) }
                 }

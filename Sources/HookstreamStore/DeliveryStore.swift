@@ -10,10 +10,9 @@ public protocol DeliveryStore: Sendable {
     /// which destinations have work, and from when).
     func pendingDestinations() async throws -> [String: Int64]
     /// Up to `limit` pending attempts of one destination due at `now`, oldest schedule first,
-    /// skipping the IDs already in flight, with their events and transforms.
-    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> [ClaimedAttempt]
-    /// The earliest `scheduled_at` among the destination's pending attempts not in flight.
-    func earliestPending(destinationID: String, excluding: Set<String>) async throws -> Int64?
+    /// skipping the IDs already in flight, with their events and transforms; and when the
+    /// destination's next attempt is due. One read, so a claim costs one round trip.
+    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch
     /// A live destination by ID whatever its tenant, with its circuit version.
     func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)?
     /// Writes the outcomes of finished attempts in one transaction (the worker's group commit):
@@ -48,6 +47,19 @@ public protocol DeliveryStore: Sendable {
     func retryIssue(id: String, tenant: Tenant, now: Int64) async throws -> (retried: Int, total: Int)
     /// Resolves open and acknowledged issues last seen before `quietSince`.
     func resolveQuietIssues(quietSince: Int64, now: Int64) async throws
+}
+
+/// What one claim found.
+public struct ClaimBatch: Sendable {
+    public var attempts: [ClaimedAttempt]
+    /// When the destination's next pending attempt (neither in flight nor claimed here) is due:
+    /// `now` when the claim was cut off by its limit, `nil` when there is none.
+    public var nextDue: Int64?
+
+    public init(attempts: [ClaimedAttempt], nextDue: Int64?) {
+        self.attempts = attempts
+        self.nextDue = nextDue
+    }
 }
 
 /// A pending attempt a worker took, with what it needs to make it.

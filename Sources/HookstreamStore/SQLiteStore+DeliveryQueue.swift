@@ -15,23 +15,27 @@ extension SQLiteStore {
         }
     }
 
-    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> [ClaimedAttempt] {
+    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch {
         try await pool.read { db in
             // In flight means claimed by this process and not yet recorded; on SQLite there is
             // exactly one process, so excluding those IDs is the whole claim (no lease write).
-            var sql = "SELECT * FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?"
-            var arguments: StatementArguments = [destinationID, now]
-            if !excluding.isEmpty {
-                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
-                arguments += StatementArguments(Array(excluding))
-            }
-            sql += " ORDER BY scheduled_at, id LIMIT ?"
-            arguments += [limit]
             // Cursors, not fetchAll: a copied row looks each column name up by lowercasing it,
             // which was a visible share of delivery's CPU time; a cursor's rows use the
             // statement's column index.
-            let attempts = try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map(Self.attempt))
-            guard !attempts.isEmpty else { return [] }
+            let attempts = try Array(
+                Row.fetchCursor(db, sql: Self.pendingSQL("*", excluding.count, due: true) + " ORDER BY scheduled_at, id LIMIT ?",
+                    arguments: [destinationID] + StatementArguments(Array(excluding)) + [now, limit]
+                ).map(Self.attempt))
+            // Where the lane's queue continues: with a full batch there may be more due now;
+            // otherwise the earliest pending attempt left, in this same read.
+            var nextDue: Int64? = now
+            if attempts.count < limit {
+                let skipped = excluding.union(attempts.map(\.id))
+                nextDue = try Int64.fetchOne(
+                    db, sql: Self.pendingSQL("MIN(scheduled_at)", skipped.count, due: false),
+                    arguments: [destinationID] + StatementArguments(Array(skipped)))
+            }
+            guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue) }
             // The batch's events and transforms in one query each, not one per attempt.
             let eventIDs = Array(Set(attempts.map(\.eventID)))
             var events: [String: Event] = [:]
@@ -54,24 +58,23 @@ extension SQLiteStore {
                     transforms[row["id"]] = row["transform_expression"]
                 }
             }
-            return attempts.compactMap { attempt in
+            let claimed = attempts.compactMap { attempt in
                 events[attempt.eventID].map {
                     ClaimedAttempt(attempt: attempt, event: $0, transformExpression: attempt.connectionID.flatMap { transforms[$0] })
                 }
             }
+            return ClaimBatch(attempts: claimed, nextDue: nextDue)
         }
     }
 
-    public func earliestPending(destinationID: String, excluding: Set<String>) async throws -> Int64? {
-        try await pool.read { db in
-            var sql = "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'"
-            var arguments: StatementArguments = [destinationID]
-            if !excluding.isEmpty {
-                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
-                arguments += StatementArguments(Array(excluding))
-            }
-            return try Int64.fetchOne(db, sql: sql, arguments: arguments)
-        }
+    /// `SELECT <columns>` over one destination's pending attempts minus `excluded` IDs (and,
+    /// when `due`, only those scheduled at or before a time). Arguments: the destination, the
+    /// excluded IDs, then the time.
+    private static func pendingSQL(_ columns: String, _ excluded: Int, due: Bool) -> String {
+        var sql = "SELECT \(columns) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'"
+        if excluded > 0 { sql += " AND id NOT IN (\(placeholders(excluded)))" }
+        if due { sql += " AND scheduled_at <= ?" }
+        return sql
     }
 
     public func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)? {
