@@ -56,17 +56,13 @@ public enum ResourceID {
         var rng = SystemRandomNumberGenerator()
         let high = (millis << 16) | 0x7000 | UInt64(counter & 0x0FFF)
         let low = (rng.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        return prefix.rawValue + "_" + hex(high) + hex(low)
+        return render(prefix, digits: 32) { $0 == 0 ? high : low }
     }
 
     /// A short random identifier (`req_<16 hex>`), for things that need no ordering.
     public static func random(_ prefix: IDPrefix, hexDigits: Int = 16) -> String {
         var rng = SystemRandomNumberGenerator()
-        var s = prefix.rawValue + "_"
-        while s.count < prefix.rawValue.count + 1 + hexDigits {
-            s += hex(rng.next())
-        }
-        return String(s.prefix(prefix.rawValue.count + 1 + hexDigits))
+        return render(prefix, digits: hexDigits) { _ in rng.next() }
     }
 
     /// Whether `id` has the shape of an identifier with this prefix (cheap syntax check used
@@ -77,8 +73,44 @@ public enum ResourceID {
         return !rest.isEmpty && rest.count <= 64 && rest.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
+    /// The 16 lowercase hex digits of `value`, zero-padded.
     static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { out in
+            var end = 0
+            writeHex(value, digits: 16, into: out, at: &end)
+            return end
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `<prefix>_` and `digits` hex digits, 16 from each of `word(0)`, `word(1)`, …, written
+    /// into one allocation. Every request makes one of these (its request ID) and every event
+    /// and attempt another, so this stays free of intermediate strings.
+    private static func render(_ prefix: IDPrefix, digits: Int, word: (Int) -> UInt64) -> String {
+        let head = prefix.rawValue.utf8
+        return String(unsafeUninitializedCapacity: head.count + 1 + digits) { out in
+            var end = 0
+            for byte in head {
+                out[end] = byte
+                end += 1
+            }
+            out[end] = UInt8(ascii: "_")
+            end += 1
+            var index = 0
+            while index * 16 < digits {
+                writeHex(word(index), digits: min(16, digits - index * 16), into: out, at: &end)
+                index += 1
+            }
+            return end
+        }
+    }
+
+    /// The first `digits` (≤ 16) hex digits of `value`, most significant first.
+    private static func writeHex(_ value: UInt64, digits: Int, into out: UnsafeMutableBufferPointer<UInt8>, at end: inout Int) {
+        for n in 0..<digits {
+            out[end] = hexDigits[Int(truncatingIfNeeded: (value >> UInt64(60 - 4 * n)) & 0xF)]
+            end += 1
+        }
     }
 }
