@@ -223,10 +223,8 @@ public final class DeliveryEngine: Service, Sendable {
                 case .claim(let limit, let probe, let generation, let excluding):
                     let now = Timestamp.millis(Date())
                     let batch = try await store.claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding)
-                    let next = batch.nextDue
-                    let started = start(batch.attempts, destinationID: destinationID, probe: probe, generation: generation, next: next)
-                    claims += started
-                    if let next, next > now { wake(at: next) }
+                    claims += start(batch.attempts, destinationID: destinationID, probe: probe, generation: generation, next: batch.nextDue)
+                    if let next = batch.nextDue, next > now { wake(at: next) }
                 }
             } catch {
                 logger.error("delivery dispatch failed", metadata: ["destination_id": "\(destinationID)", "error": "\(error)"])

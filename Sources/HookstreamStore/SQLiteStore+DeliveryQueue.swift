@@ -22,18 +22,24 @@ extension SQLiteStore {
             // Cursors, not fetchAll: a copied row looks each column name up by lowercasing it,
             // which was a visible share of delivery's CPU time; a cursor's rows use the
             // statement's column index.
+            var sql = "SELECT * FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?"
+            var arguments: StatementArguments = [destinationID, now]
+            if !excluding.isEmpty {
+                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
+                arguments += StatementArguments(Array(excluding))
+            }
             let attempts = try Array(
-                Row.fetchCursor(db, sql: Self.pendingSQL("*", excluding.count, due: true) + " ORDER BY scheduled_at, id LIMIT ?",
-                    arguments: [destinationID] + StatementArguments(Array(excluding)) + [now, limit]
-                ).map(Self.attempt))
-            // Where the lane's queue continues: with a full batch there may be more due now;
-            // otherwise the earliest pending attempt left, in this same read.
+                Row.fetchCursor(db, sql: sql + " ORDER BY scheduled_at, id LIMIT ?", arguments: arguments + [limit]).map(Self.attempt))
+            // Where the lane's queue continues, in this same read. A full batch may have left
+            // more due now. Otherwise every due attempt is in flight or claimed here (an
+            // in-flight one was due when it was claimed), so the next is the earliest one
+            // scheduled after `now`: one seek in the pending index, no ID list.
             var nextDue: Int64? = now
             if attempts.count < limit {
-                let skipped = excluding.union(attempts.map(\.id))
                 nextDue = try Int64.fetchOne(
-                    db, sql: Self.pendingSQL("MIN(scheduled_at)", skipped.count, due: false),
-                    arguments: [destinationID] + StatementArguments(Array(skipped)))
+                    db.cachedStatement(
+                        sql: "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"),
+                    arguments: [destinationID, now])
             }
             guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue) }
             // The batch's events and transforms in one query each, not one per attempt.
@@ -65,16 +71,6 @@ extension SQLiteStore {
             }
             return ClaimBatch(attempts: claimed, nextDue: nextDue)
         }
-    }
-
-    /// `SELECT <columns>` over one destination's pending attempts minus `excluded` IDs (and,
-    /// when `due`, only those scheduled at or before a time). Arguments: the destination, the
-    /// excluded IDs, then the time.
-    private static func pendingSQL(_ columns: String, _ excluded: Int, due: Bool) -> String {
-        var sql = "SELECT \(columns) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'"
-        if excluded > 0 { sql += " AND id NOT IN (\(placeholders(excluded)))" }
-        if due { sql += " AND scheduled_at <= ?" }
-        return sql
     }
 
     public func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)? {
