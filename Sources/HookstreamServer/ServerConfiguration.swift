@@ -1,4 +1,5 @@
 import Foundation
+public import HookstreamCore
 
 /// Everything `hookstream serve` can be told, with the documented defaults. Each field is a
 /// flag (`--circuit-cooldown-seconds`) and an environment variable
@@ -34,6 +35,9 @@ public struct ServerConfiguration: Sendable {
     public var maxAPIBodyBytes = 1_048_576
     /// How long a dashboard session stays valid.
     public var sessionLifetimeSeconds = 30.0 * 86_400
+    /// The time source of every time-based part of the server (not a flag: tests inject a
+    /// `ManualClock` to drive cooldowns, windows and periodic jobs without sleeping).
+    public var clock: any GatewayClock = SystemClock()
 
     public init() {}
 }
