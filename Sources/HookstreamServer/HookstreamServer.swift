@@ -50,10 +50,14 @@ public struct HookstreamServer {
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
             logger: logger, onRecorded: { GatewayMetrics.record($0, in: registry) })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
+        let sources = SourceCache(store: store, secrets: secrets)
+        let routing = EventRouting(store: store, writer: writer, delivery: delivery, sources: sources, blobs: blobs, clock: configuration.clock)
+        let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
-            secrets: secrets, sources: SourceCache(store: store, secrets: secrets),
-            clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger)
+            secrets: secrets, sources: sources,
+            clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger,
+            routing: routing, releaser: releaser)
 
         let router = buildRouter(deps)
         let configured = configuration
@@ -67,14 +71,16 @@ public struct HookstreamServer {
             },
             logger: logger)
         // Service order matters: shutdown runs in reverse, so the HTTP server (last) stops
-        // first, the ingest writer drains only after every in-flight ingest has been answered,
-        // and the delivery engine stops before the writer of its results.
-        let maintenance = Maintenance(store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger)
+        // first, the release of held events stops between two batches, the ingest writer drains
+        // only after every in-flight ingest has been answered, and the delivery engine stops
+        // before the writer of its results.
+        let maintenance = Maintenance(store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger,
+            clock: configuration.clock)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery),
-                    .init(service: writer), .init(service: app),
+                    .init(service: writer), .init(service: releaser), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
         try await group.run()

@@ -18,6 +18,9 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             var perSource: [String: Int] = [:]
+            // Per source, whether its events are held in this batch. Read once per batch inside
+            // the write transaction: it cannot change before the batch commits.
+            var holding: [String: Bool] = [:]
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(incoming.count)
             for item in incoming {
@@ -35,11 +38,21 @@ extension SQLiteStore {
                 }
                 // Routing: one pending attempt per connection the event passed, committed with
                 // the event itself. Duplicates are not routed; a destination deleted since the
-                // route was computed gets nothing.
+                // route was computed gets nothing. A paused source's events are held instead.
                 var routes: [Route] = []
                 if !outcome.duplicate {
-                    for route in item.routes where try Self.isLiveDestination(db, route.destinationID) {
-                        routes.append(route)
+                    let held: Bool
+                    if let known = holding[event.sourceID] {
+                        held = known
+                    } else {
+                        held = try Self.sourceHoldsEvents(db, sourceID: event.sourceID)
+                        holding[event.sourceID] = held
+                    }
+                    if held {
+                        event.status = "held"
+                        outcome.held = true
+                    } else {
+                        routes = try Self.liveRoutes(db, item.routes)
                     }
                 }
                 if !routes.isEmpty { event.status = "processing" }
@@ -55,19 +68,98 @@ extension SQLiteStore {
                     event.sourceIP, event.bodySize, inline, blobKey, event.status, event.dedupStatus,
                     event.verificationStatus, event.receivedAt,
                 ])
-                for route in routes {
-                    try Self.insertAttempt(
-                        db,
-                        DeliveryAttempt(
-                            id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: route.connectionID,
-                            destinationID: route.destinationID, scheduledAt: event.receivedAt, createdAt: event.receivedAt))
-                }
+                try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
                 perSource[event.sourceID, default: 0] += 1
                 outcomes.append(outcome)
             }
             let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
             for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
             return outcomes
+        }
+    }
+
+    /// Whether new events of the source are held: it is paused, or it still holds events from
+    /// a pause whose release is under way (a new event must not overtake them).
+    private static func sourceHoldsEvents(_ db: Database, sourceID: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT 1 FROM sources WHERE id = ? AND status = 'paused'
+                    UNION ALL SELECT 1 FROM events WHERE source_id = ? AND status = 'held'
+                    LIMIT 1
+                    """),
+            arguments: [sourceID, sourceID]) == true
+    }
+
+    /// The routes whose destination still exists.
+    private static func liveRoutes(_ db: Database, _ routes: [Route]) throws -> [Route] {
+        try routes.filter { try isLiveDestination(db, $0.destinationID) }
+    }
+
+    /// The first attempt of each route, due when the event arrived: a released held event is
+    /// then claimed in arrival order, ahead of anything that arrived after it.
+    private static func insertFirstAttempts(_ db: Database, event: Event, routes: [Route], createdAt: Int64) throws {
+        for route in routes {
+            try insertAttempt(
+                db,
+                DeliveryAttempt(
+                    id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: route.connectionID,
+                    destinationID: route.destinationID, scheduledAt: event.receivedAt, createdAt: createdAt))
+        }
+    }
+
+    public func heldEvents(sourceID: String, limit: Int) async throws -> [Event] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
+                    WHERE events.source_id = ? AND events.status = 'held' AND sources.status = 'active' AND sources.deleted_at IS NULL
+                    ORDER BY events.id LIMIT ?
+                    """,
+                arguments: [sourceID, limit]
+            ).map { Self.storedEvent($0).event }
+        }
+    }
+
+    public func releaseHeldEvents(_ releases: [HeldRelease], now: Int64) async throws -> [HeldRelease] {
+        guard !releases.isEmpty else { return [] }
+        return try await Self.reportingFullDisk {
+            try await pool.write { db in
+                var applied: [HeldRelease] = []
+                for release in releases {
+                    // Still held and its source still active, read in this transaction: a
+                    // concurrent release or a new pause wins, never a double route.
+                    guard
+                        let row = try Row.fetchOne(
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
+                                    WHERE events.id = ? AND events.status = 'held' AND sources.status = 'active' AND sources.deleted_at IS NULL
+                                    """),
+                            arguments: [release.eventID])
+                    else { continue }
+                    let event = Self.storedEvent(row).event
+                    let routes = try Self.liveRoutes(db, release.routes)
+                    try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?")
+                        .execute(arguments: [routes.isEmpty ? "received" : "processing", event.id])
+                    try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: now)
+                    applied.append(HeldRelease(eventID: event.id, routes: routes))
+                }
+                return applied
+            }
+        }
+    }
+
+    public func sourcesWithHeldEvents() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM sources WHERE status = 'active' AND deleted_at IS NULL
+                    AND EXISTS (SELECT 1 FROM events WHERE events.source_id = sources.id AND events.status = 'held')
+                    ORDER BY id
+                    """)
         }
     }
 

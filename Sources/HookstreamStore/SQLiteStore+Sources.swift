@@ -71,6 +71,8 @@ extension SQLiteStore {
                 sql: "UPDATE sources SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
                 arguments: [at, id, tenant.organizationID, tenant.environmentID])
             if db.changesCount == 0 { throw StoreError.notFound }
+            // Nothing will ever release a deleted source's held events: they stay as received.
+            try db.execute(sql: "UPDATE events SET status = 'received' WHERE source_id = ? AND status = 'held'", arguments: [id])
         }
     }
 

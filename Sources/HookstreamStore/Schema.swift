@@ -10,6 +10,7 @@ enum Schema {
         ("003_destinations", v3),
         ("004_connections", v4),
         ("005_delivery_attempts_issues", v5),
+        ("006_held_events", v6),
     ]
 
     static let v1 = """
@@ -221,5 +222,14 @@ enum Schema {
         CREATE INDEX issues_by_env ON issues(env_id, status, id);
         CREATE INDEX issues_by_destination ON issues(destination_id, error_type, status);
         ALTER TABLE destinations ADD COLUMN circuit_version INTEGER NOT NULL DEFAULT 0;
+        """
+
+    /// Events a paused source received are stored with `status = 'held'` and routed when it
+    /// resumes. The held status is the durable marker: a release clears it in the transaction
+    /// that writes the event's attempts, so a crash mid-resume neither loses nor doubles a
+    /// route. This index finds a source's held events in arrival order and answers "does this
+    /// source hold anything" without scanning its history.
+    static let v6 = """
+        CREATE INDEX events_held ON events(source_id, id) WHERE status = 'held';
         """
 }

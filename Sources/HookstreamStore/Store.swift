@@ -57,7 +57,21 @@ public protocol CoreStore: Sendable {
     /// Stores a batch of accepted events in one transaction (the group commit). Events with a
     /// dedup key whose window is still open are stored as duplicates; the outcomes say which
     /// event each request should be answered with, in the order given.
+    ///
+    /// An event of a source that is paused, or that still holds events from a pause (a resume
+    /// in progress), is stored `held` without attempts, whatever its routes: decided inside the
+    /// transaction, so a pause or a finished release can never be raced by a stale cache.
     func insertEvents(_ events: [IncomingEvent]) async throws -> [IngestOutcome]
+    /// Up to `limit` held events of a source, oldest first; none while the source is paused or
+    /// once it is deleted.
+    func heldEvents(sourceID: String, limit: Int) async throws -> [Event]
+    /// Routes held events in one transaction: each event that is still held gets its pending
+    /// attempts (scheduled at its arrival, so deliveries keep arrival order) and leaves `held`.
+    /// Events no longer held, or whose source was paused again meanwhile, are skipped.
+    /// Returns the releases that were applied, with the routes that got an attempt.
+    func releaseHeldEvents(_ releases: [HeldRelease], now: Int64) async throws -> [HeldRelease]
+    /// Active sources that hold events (start-up: a resume interrupted by a restart).
+    func sourcesWithHeldEvents() async throws -> [String]
     /// Forgets dedup keys whose window closed before `now`.
     func purgeExpiredDedupKeys(now: Int64) async throws
     func event(id: String, tenant: Tenant) async throws -> StoredEvent?
@@ -110,10 +124,24 @@ public struct IngestOutcome: Sendable, Equatable {
     /// The stored event, or for a duplicate the original event it repeats.
     public var eventID: String
     public var duplicate: Bool
+    /// Stored `held` (its source is paused): no attempt was written.
+    public var held: Bool
 
-    public init(eventID: String, duplicate: Bool) {
+    public init(eventID: String, duplicate: Bool, held: Bool = false) {
         self.eventID = eventID
         self.duplicate = duplicate
+        self.held = held
+    }
+}
+
+/// A held event and the routes it gets on release.
+public struct HeldRelease: Sendable, Equatable {
+    public var eventID: String
+    public var routes: [Route]
+
+    public init(eventID: String, routes: [Route]) {
+        self.eventID = eventID
+        self.routes = routes
     }
 }
 

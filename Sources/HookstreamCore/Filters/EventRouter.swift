@@ -7,6 +7,9 @@ public struct EventRouter: Sendable {
         self.connections = connections
     }
 
+    /// Whether some connection filters, so routing needs the event's body and request facts.
+    public var inspectsEvents: Bool { connections.contains { !$0.filterRules.rules.isEmpty } }
+
     /// The routes of an event. `input` is built only when some connection has rules, so
     /// sources without filters never parse bodies at ingest.
     public func routes(for input: () -> FilterInput) -> [Route] {

@@ -52,6 +52,10 @@ extension Event {
     /// Bodies larger than this go to the blob store; the row keeps a reference.
     public static let inlineBodyLimit = 10 * 1024
 
-    /// Event status values, in lifecycle order.
-    public static let statuses = ["received", "processing", "delivered", "failed"]
+    /// Event status values, in lifecycle order. `held`: received while its source was paused,
+    /// stored but not routed until the source resumes (then `processing`, or `received` when no
+    /// connection matches).
+    public static let statuses = ["received", "held", "processing", "delivered", "failed"]
+
+    public var isHeld: Bool { status == "held" }
 }

@@ -3,7 +3,6 @@ import HookstreamCore
 import HookstreamStore
 import Hummingbird
 import JSONValue
-import NIOPosix
 
 /// `/v1/events`: browse and read what sources received.
 struct EventsRoutes {
@@ -46,29 +45,23 @@ struct EventsRoutes {
     }
 
     /// `POST /v1/events/:id/retry`: runs the event through its source's current connections
-    /// again (filters included); each match gets a delivery queued now.
+    /// again (filters included); each match gets a delivery queued now. An event its paused
+    /// source holds is a 409: it is routed, in its turn, when the source resumes.
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
         guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
-        let event = stored.event
-        let router = EventRouter(connections: try await deps.store.activeConnections(sourceID: event.sourceID))
-        let bytes = try await bodyBytes(event)
-        let routes = router.routes {
-            FilterInput(
-                body: try? JSON(parsing: bytes), headers: event.headers, method: event.method, contentType: event.contentType,
-                sourceIP: event.sourceIP, query: event.query)
+        guard case .requeued(let queued) = try await deps.routing.route(.retry(stored.event)) else {
+            preconditionFailure("a retry is answered with its queued attempts")
         }
-        let queued = try await deps.store.requeueEvent(id: id, tenant: identity.tenant, routes: routes, now: Timestamp.millis(Date()))
         var retried: [JSON] = []
         var errors: [JSON] = []
-        for (route, attempt) in zip(routes, queued) {
+        for (route, attempt) in queued {
             if let attempt {
                 retried.append([
                     "connection_id": .string(route.connectionID), "destination_id": .string(route.destinationID),
                     "delivery_attempt_id": .string(attempt.id), "status": "queued",
                 ])
-                deps.delivery.wake(destinationID: route.destinationID)
             } else {
                 errors.append([
                     "connection_id": .string(route.connectionID), "destination_id": .string(route.destinationID),
@@ -80,12 +73,7 @@ struct EventsRoutes {
     }
 
     private func bodyBytes(_ event: Event) async throws -> [UInt8] {
-        switch event.body {
-        case .inline(let inline): return inline
-        case .blob(let key):
-            let blobs = deps.blobs
-            return try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
-        }
+        try await deps.routing.bodyBytes(event)
     }
 
     static func summary(_ stored: StoredEvent) -> JSON {

@@ -74,6 +74,9 @@ struct SourcesRoutes {
         source.updatedAt = now
         try await deps.store.updateSource(source)
         deps.sources.invalidate(source.id)
+        // Resumed (or set active again): what the source held while paused is routed now, in
+        // arrival order. Asking when nothing is held costs one indexed read.
+        if body.has("status") && source.status == "active" { deps.releaser.resume(sourceID: source.id) }
         return .json(render(source))
     }
 

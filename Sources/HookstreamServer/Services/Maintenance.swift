@@ -10,6 +10,8 @@ struct Maintenance: Service {
     let store: any Store
     let issueAutoResolveSeconds: Double
     let logger: Logger
+    /// Dedup windows are measured on the injected clock; so is their expiry.
+    var clock: any GatewayClock = SystemClock()
 
     /// Often enough that an issue resolves within a small fraction of its quiet time (tests
     /// use seconds), never more than every 30 s.
@@ -24,7 +26,7 @@ struct Maintenance: Service {
             if ContinuousClock.now - lastDedupPurge >= .seconds(60) {
                 lastDedupPurge = .now
                 do {
-                    try await store.purgeExpiredDedupKeys(now: Timestamp.millis(now))
+                    try await store.purgeExpiredDedupKeys(now: clock.nowMillis)
                 } catch {
                     logger.warning("dedup key purge failed", metadata: ["error": "\(error)"])
                 }

@@ -20,6 +20,9 @@ struct ServerDependencies: Sendable {
     let metrics: PrometheusCollectorRegistry
     let baseURL: BaseURL
     let logger: Logger
+    /// Routing and its commit, shared by ingest, event retry and the release of held events.
+    let routing: EventRouting
+    let releaser: HeldEventReleaser
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

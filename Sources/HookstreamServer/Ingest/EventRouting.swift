@@ -1,0 +1,116 @@
+import Foundation
+import HookstreamCore
+import HookstreamDelivery
+import HookstreamStore
+import JSONValue
+import NIOPosix
+
+/// The one way an event enters delivery. Whatever brings it — a request at a source (ingest),
+/// an operator retrying it, a resumed source releasing what it held, and later topics, replay,
+/// CDC and inbound WebSocket — ``route(_:)`` runs it through its source's connections,
+/// commits the event's routing decision and its pending attempts in one transaction, and only
+/// then wakes the delivery engine for the destinations that got work.
+///
+/// Concurrency: new events go through the group-commit writer (many requests, one
+/// transaction); retries and releases are their own transactions. Which events are held is
+/// decided by the store inside those transactions (see `CoreStore.insertEvents`), never from
+/// the source cache, so a pause or resume cannot be raced by a stale entry.
+struct EventRouting: Sendable {
+    let store: any Store
+    let writer: IngestWriter
+    let delivery: DeliveryEngine
+    let sources: SourceCache
+    let blobs: BlobStore
+    let clock: any GatewayClock
+
+    enum Request: Sendable {
+        /// A new event, with its body bytes (already written to the blob store when large).
+        case arrival(Event, body: [UInt8], dedup: DedupStamp?)
+        /// A stored event routed again now, through its source's current connections.
+        case retry(Event)
+        /// Held events of one resumed source, oldest first.
+        case release([Event])
+    }
+
+    enum Result: Sendable {
+        case stored(IngestOutcome)
+        /// Per route of a retry, the attempt queued, or `nil` when its destination is gone.
+        case requeued([(route: Route, attempt: DeliveryAttempt?)])
+        case released([HeldRelease])
+    }
+
+    /// Routes and commits; see the type's documentation.
+    /// - Throws: `APIError` 409 when retrying an event its paused source still holds, or what
+    ///   the store and writer throw (nothing was committed then).
+    func route(_ request: Request) async throws -> Result {
+        switch request {
+        case .arrival(let event, let body, let dedup):
+            var incoming = IncomingEvent(event: event, routes: try await routes(of: event, body: body))
+            if let dedup {
+                incoming.dedupKeyHash = dedup.keyHash
+                incoming.dedupExpiresAt = dedup.expiresAt
+            }
+            let outcome = try await writer.submit(incoming)
+            if !outcome.duplicate && !outcome.held { wake(incoming.routes) }
+            return .stored(outcome)
+
+        case .retry(let event):
+            // Routing a held event now would overtake the events held before it; the resume
+            // routes it in its turn.
+            if event.isHeld {
+                throw APIError(.conflict, "The event is held while its source is paused; it is routed when the source resumes")
+            }
+            let routes = try await routes(of: event, body: nil)
+            let queued = try await store.requeueEvent(id: event.id, tenant: event.tenant, routes: routes, now: clock.nowMillis)
+            let paired = Array(zip(routes, queued)).map { (route: $0.0, attempt: $0.1) }
+            wake(paired.filter { $0.attempt != nil }.map(\.route))
+            return .requeued(paired)
+
+        case .release(let events):
+            var releases: [HeldRelease] = []
+            for event in events {
+                releases.append(HeldRelease(eventID: event.id, routes: try await routes(of: event, body: nil)))
+            }
+            let applied = try await store.releaseHeldEvents(releases, now: clock.nowMillis)
+            wake(applied.flatMap(\.routes))
+            return .released(applied)
+        }
+    }
+
+    /// The connections of the event's source that its filters pass. The body is read (from
+    /// the blob store if need be) only when some connection filters.
+    private func routes(of event: Event, body: [UInt8]?) async throws -> [Route] {
+        guard let router = try await sources.entry(id: event.sourceID)?.router else { return [] }
+        var payload: JSON?
+        if router.inspectsEvents {
+            let bytes: [UInt8]
+            if let body { bytes = body } else { bytes = try await bodyBytes(event) }
+            payload = try? JSON(parsing: bytes)
+        }
+        return router.routes {
+            FilterInput(
+                body: payload, headers: event.headers, method: event.method, contentType: event.contentType,
+                sourceIP: event.sourceIP, query: event.query)
+        }
+    }
+
+    func bodyBytes(_ event: Event) async throws -> [UInt8] {
+        switch event.body {
+        case .inline(let inline): return inline
+        case .blob(let key):
+            // File reads block; keep them off the event loops.
+            let blobs = blobs
+            return try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
+        }
+    }
+
+    private func wake(_ routes: [Route]) {
+        for destinationID in Set(routes.map(\.destinationID)) { delivery.wake(destinationID: destinationID) }
+    }
+}
+
+/// A request's dedup key (hashed) and when its window closes (Unix milliseconds).
+struct DedupStamp: Sendable, Equatable {
+    var keyHash: String
+    var expiresAt: Int64
+}

@@ -1,0 +1,70 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import Logging
+import ServiceLifecycle
+
+/// Routes the events a paused source held once it is active again: oldest first, in batches
+/// of `batchSize`, each batch through ``EventRouting`` (the held marker is cleared in the
+/// transaction that writes the batch's attempts).
+///
+/// Durable by construction: what is still held after a crash or a shutdown is exactly what
+/// was not routed yet, and at start-up every active source that still holds events is
+/// released again. While a source's release is under way, new events of the source are held
+/// too (the store decides, see `CoreStore.insertEvents`), so nothing overtakes the backlog.
+///
+/// Concurrency: one task releases sources one at a time; ``resume(sourceID:)`` only queues.
+struct HeldEventReleaser: Service {
+    let routing: EventRouting
+    let store: any Store
+    let logger: Logger
+    var batchSize = 100
+    private let requests: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+
+    init(routing: EventRouting, store: any Store, logger: Logger) {
+        self.routing = routing
+        self.store = store
+        self.logger = logger
+        (requests, continuation) = AsyncStream<String>.makeStream()
+    }
+
+    /// The source was resumed: release what it holds.
+    func resume(sourceID: String) {
+        continuation.yield(sourceID)
+    }
+
+    func run() async throws {
+        do {
+            for sourceID in try await store.sourcesWithHeldEvents() { continuation.yield(sourceID) }
+        } catch {
+            logger.error("could not list sources with held events", metadata: ["error": "\(error)"])
+        }
+        try? await cancelWhenGracefulShutdown {
+            for await sourceID in requests {
+                await release(sourceID)
+            }
+        }
+        continuation.finish()
+    }
+
+    /// Releases batches until the source holds nothing (or is paused again). A failed batch is
+    /// retried after a pause; its events stay held meanwhile.
+    private func release(_ sourceID: String) async {
+        var released = 0
+        while !Task.isCancelled {
+            do {
+                let held = try await store.heldEvents(sourceID: sourceID, limit: batchSize)
+                if held.isEmpty { break }
+                guard case .released(let applied) = try await routing.route(.release(held)) else { break }
+                released += applied.count
+                // Nothing applied while events remain held: the source was paused again.
+                if applied.isEmpty { break }
+            } catch {
+                logger.error("releasing held events failed; retrying", metadata: ["source_id": "\(sourceID)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        if released > 0 { logger.info("released held events", metadata: ["source_id": "\(sourceID)", "events": "\(released)"]) }
+    }
+}
