@@ -32,7 +32,10 @@ struct Parser {
             }
             let processed = try parser.process(tree)
             if processed.kind == .parent || processed.seekingParent != nil {
-                throw EvalError("S0217", position: processed.position, token: processed.kind == .parent ? "parent" : "path")
+                // The reference names the node type and has no position for the parent and
+                // path nodes its post-processing builds.
+                let built = processed.kind == .parent || processed.kind == .path
+                throw EvalError("S0217", position: built ? nil : processed.position, token: "\(processed.kind)")
             }
             return processed
         }
@@ -100,7 +103,11 @@ struct Parser {
             node.regex = t.regex
             return node
         case .end:
-            throw EvalError("S0207", position: t.position, token: "(end)")
+            // As in the reference, the end of input is a terminal, not an error by itself: the
+            // construct left open reports it (S0203, "expected `)` before the end") when it
+            // looks for its closing token, and only an end that survives into the tree is
+            // S0207.
+            return Node(.end, "(end)", position: t.position)
         case .op:
             break
         }
@@ -306,8 +313,12 @@ struct Parser {
                 if chars[end] == "{" { break }
                 end += 1
             }
-            guard end < chars.count, chars[end] == ">" else {
-                throw EvalError("S0202", position: end, token: "(end)", value: .string(">"))
+            guard end < chars.count else {
+                throw EvalError("S0203", position: length, token: "(end)", value: .string(">"))
+            }
+            guard chars[end] == ">" else {
+                // The signature ran into the body: `{` is where `>` was expected.
+                throw EvalError("S0202", position: end + 1, token: "{", value: .string(">"))
             }
             let text = lexer.slice(start, end + 1)
             do {

@@ -114,7 +114,9 @@ struct Tokenizer {
             let c = chars[position]
             if c == "\\" {
                 position += 1
-                guard let e = at(position) else { break }
+                // A backslash that ends the input is an invalid escape of nothing (S0103 with an
+                // empty token, as the reference reports it), not an unterminated string.
+                guard let e = at(position) else { throw EvalError("S0103", position: position, token: "") }
                 switch e {
                 case "\"": out.append("\"")
                 case "\\": out.append("\\")
@@ -125,8 +127,15 @@ struct Tokenizer {
                 case "r": out.append("\r")
                 case "t": out.append("\t")
                 case "u":
-                    guard position + 4 < chars.count, let code = UInt32(text(position + 1, position + 5), radix: 16) else {
+                    let digits = text(position + 1, min(position + 5, chars.count))
+                    guard !digits.isEmpty, digits.unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit) else {
                         throw EvalError("S0104", position: position)
+                    }
+                    // Fewer than four hex digits can only mean the input ends inside the escape:
+                    // the reference steps over the four digits it expected and reports the
+                    // string unterminated just past them.
+                    guard digits.unicodeScalars.count == 4, let code = UInt32(digits, radix: 16) else {
+                        throw EvalError("S0101", position: position + 5)
                     }
                     position += 4
                     // A surrogate pair arrives as two escapes; join them into one scalar.
