@@ -143,13 +143,38 @@ import Testing
         let passed = outcomes.filter(\.passed).count
         let failed = outcomes.count - passed
         print("JSONata conformance: \(passed) passed, \(failed) failed")
-        let known = (try? String(contentsOf: Self.testsDirectory.appendingPathComponent("KNOWN_FAILURES.md"), encoding: .utf8)) ?? ""
+        let known = try String(contentsOf: Self.testsDirectory.appendingPathComponent("KNOWN_FAILURES.md"), encoding: .utf8)
         let unexpected = outcomes.filter { !$0.passed && !known.contains("`\($0.id)`") }
         for o in outcomes where !o.passed {
             print("  \(unexpected.contains { $0.id == o.id } ? "UNEXPECTED " : "")FAIL \(o.id): \(o.detail.prefix(300))")
         }
         let floorText = try String(contentsOf: Self.testsDirectory.appendingPathComponent("conformance-floor.txt"), encoding: .utf8)
-        let floor = Int(floorText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let floor = try Self.conformanceFloor(floorText)
         #expect(passed >= floor, "conformance dropped below the recorded floor of \(floor)")
+    }
+
+    struct MalformedFloor: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "conformance-floor.txt must hold one positive integer, found \"\(text)\"" }
+    }
+
+    /// The floor recorded in `conformance-floor.txt`. Anything but one positive integer is an
+    /// error: a floor read as 0 would let every case fail unnoticed.
+    static func conformanceFloor(_ text: String) throws -> Int {
+        guard let floor = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), floor > 0 else {
+            throw MalformedFloor(text: text)
+        }
+        return floor
+    }
+
+    @Test(arguments: ["", "\n", "0", "-3", "1287 cases", "12.5", "one"])
+    func malformedFloorIsAnError(_ text: String) {
+        #expect(throws: MalformedFloor.self) { try Self.conformanceFloor(text) }
+    }
+
+    @Test func floorFileParses() throws {
+        #expect(try Self.conformanceFloor("1287\n") == 1287)
+        let text = try String(contentsOf: Self.testsDirectory.appendingPathComponent("conformance-floor.txt"), encoding: .utf8)
+        #expect(try Self.conformanceFloor(text) > 0)
     }
 }
