@@ -60,7 +60,7 @@ def _assert_verified(api, scheme: Scheme, source: dict, out: Outgoing) -> str:
     event_id = body.get("event_id")
     assert isinstance(event_id, str) and event_id, f"no event_id in {body}"
     event = api.event(event_id)
-    assert event.get("source_id", source["id"]) == source["id"], event
+    assert event.get("source_id") == source["id"], event
     assert event.get("verification_status") == "verified", f"[{scheme.id}] event {event_id}: {event}"
     return event_id
 
