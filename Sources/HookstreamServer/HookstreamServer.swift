@@ -23,11 +23,21 @@ public struct HookstreamServer {
         self.logger = log
     }
 
+    /// What `run` reports once the listener is bound.
+    public struct Listening: Sendable {
+        public var port: Int
+        /// The admin key created on this start (first start, no `--bootstrap-key`): shown once.
+        public var generatedKey: String?
+        public var baseURL: String
+        /// Every route the router serves, as `METHOD /path` with `{name}` captures (the form
+        /// OpenAPI paths take), so tests can hold the published document to the router.
+        public var routes: [String]
+    }
+
     /// Runs until a shutdown signal (or, when `signals` is empty, until the task is cancelled).
-    /// `onListening` receives the bound port and, on first start, the generated admin key.
     public func run(
         signals: [UnixSignal] = [.sigterm, .sigint],
-        onListening: @escaping @Sendable (_ port: Int, _ generatedKey: String?, _ baseURL: String) -> Void = { _, _, _ in }
+        onListening: @escaping @Sendable (Listening) -> Void = { _ in }
     ) async throws {
         let dataDirectory = (configuration.dataDirectory as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -60,6 +70,7 @@ public struct HookstreamServer {
             routing: routing, releaser: releaser)
 
         let router = buildRouter(deps)
+        let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
         let app = Application(
             router: router,
@@ -67,7 +78,7 @@ public struct HookstreamServer {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
                 if configured.baseURL == nil { baseURL.set("http://\(Self.urlHost(configured.host)):\(port)") }
-                onListening(port, bootstrap.generatedKey, baseURL.string)
+                onListening(Listening(port: port, generatedKey: bootstrap.generatedKey, baseURL: baseURL.string, routes: routes))
             },
             logger: logger)
         // Service order matters: shutdown runs in reverse, so the HTTP server (last) stops

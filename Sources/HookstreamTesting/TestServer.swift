@@ -17,6 +17,8 @@ public final class TestServer: Sendable {
     public let port: Int
     public let adminKey: String
     public let dataDirectory: String
+    /// Every route the server's router serves, as `METHOD /path` (OpenAPI path form).
+    public let routes: [String]
     private let task: Task<Void, any Error>
 
     /// The admin API client (authenticated with `adminKey`).
@@ -24,9 +26,10 @@ public final class TestServer: Sendable {
     /// An unauthenticated client.
     public var anonymous: TestHTTPClient { TestHTTPClient(baseURL: baseURL) }
 
-    private init(baseURL: String, port: Int, adminKey: String, dataDirectory: String, task: Task<Void, any Error>) {
-        self.baseURL = baseURL
-        self.port = port
+    private init(listening: HookstreamServer.Listening, adminKey: String, dataDirectory: String, task: Task<Void, any Error>) {
+        self.baseURL = listening.baseURL
+        self.port = listening.port
+        self.routes = listening.routes
         self.adminKey = adminKey
         self.dataDirectory = dataDirectory
         self.task = task
@@ -42,21 +45,20 @@ public final class TestServer: Sendable {
         configuration.publicRateLimit = 0
         configuration.logLevel = "warning"
         configure(&configuration)
-        let listening = AsyncStream<(Int, String)>.makeStream()
+        let listening = AsyncStream<HookstreamServer.Listening>.makeStream()
         let server = HookstreamServer(configuration: configuration)
         let task = Task {
-            try await server.run(signals: []) { port, _, baseURL in
-                listening.continuation.yield((port, baseURL))
+            try await server.run(signals: []) { started in
+                listening.continuation.yield(started)
                 listening.continuation.finish()
             }
         }
         var iterator = listening.stream.makeAsyncIterator()
-        guard let (port, baseURL) = await iterator.next() else {
+        guard let started = await iterator.next() else {
             _ = try await task.value
             throw TestServerError("server stopped before listening")
         }
-        return TestServer(
-            baseURL: baseURL, port: port, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, task: task)
+        return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, task: task)
     }
 
     public func stop() {

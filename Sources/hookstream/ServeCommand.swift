@@ -71,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server = HookstreamServer(configuration: c)
         let dataDirectory = c.dataDirectory
-        try await server.run { port, generatedKey, baseURL in
+        try await server.run { listening in
+            let (port, generatedKey, baseURL) = (listening.port, listening.generatedKey, listening.baseURL)
             var lines = ["hookstream \(HookstreamVersion.current) listening on \(baseURL) (port \(port))", "data directory: \(dataDirectory)"]
             if let generatedKey {
                 lines.append("")

@@ -80,6 +80,27 @@ import Testing
         }
     }
 
+    /// The published document and the router must agree both ways: a route nobody documented
+    /// is invisible to API users and to the schemathesis run, and a documented operation
+    /// without a route is a promise the server breaks.
+    @Test func openAPIDocumentAndRouterAgree() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let response = try await server.anonymous.get("/v1/openapi.json")
+        #expect(response.status == 200)
+        let operationMethods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+        var documented: Set<String> = []
+        for (path, item) in response.json["paths"]?.objectValue ?? [:] {
+            for method in (item.objectValue ?? [:]).keys where operationMethods.contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let routed = Set(server.routes)
+        #expect(routed.count > 30, "the router reported \(routed.count) routes")
+        #expect(routed.subtracting(documented).sorted() == [], "routes missing from openapi.json")
+        #expect(documented.subtracting(routed).sorted() == [], "documented operations without a route")
+    }
+
     @Test func metricsArePrometheusText() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }
