@@ -137,7 +137,8 @@ extension DeliveryEngine {
             case .opened, .reopened:
                 record.circuitOpened = ("Circuit opened after \(lane.circuit.failureCount) consecutive failures: \(result.outcome.summary)", finishedMs)
             case .closed:
-                // Held deliveries flow again, oldest first.
+                // Held deliveries flow again, in order (see `Lane.drainUntil`).
+                lane.drainUntil = finishedMs
                 lane.nextDue = min(lane.nextDue ?? finishedMs, finishedMs)
                 lane.generation += 1
             case .none, .halfOpened:

@@ -51,6 +51,10 @@ public final class DeliveryEngine: Service, Sendable {
         var generation = 0
         var inFlight: Set<String> = []
         var probe: String?
+        /// Set when held deliveries are released (resume, circuit closed or reset): attempts
+        /// scheduled up to this time (Unix ms) are the held backlog, sent one at a time, oldest
+        /// first, so the receiver gets them in ingest order; later work flows concurrently again.
+        var drainUntil: Int64?
     }
 
     struct State {
@@ -132,6 +136,7 @@ public final class DeliveryEngine: Service, Sendable {
             _ = lane.circuit.reset(at: now)
             lane.circuitVersion += 1
             lane.probe = nil
+            lane.drainUntil = Timestamp.millis(now)
             lane.nextDue = lane.nextDue ?? 0
             lane.generation += 1
             s.lanes[destination.id] = lane
@@ -265,6 +270,9 @@ public final class DeliveryEngine: Service, Sendable {
                     _ = lane.circuit.abandonProbe()
                     lane.circuitVersion = stored.circuitVersion
                 }
+                if lane.runtime?.destination.status == "paused" && runtime.destination.status == "active" {
+                    lane.drainUntil = Timestamp.millis(Date())
+                }
                 lane.runtime = runtime
                 lane.loadedAt = .now
                 s.lanes[destinationID] = lane
@@ -275,7 +283,7 @@ public final class DeliveryEngine: Service, Sendable {
             guard let lane = s.lanes[destinationID], let runtime = lane.runtime, let due = lane.nextDue else { return nil }
             guard runtime.destination.status == "active" else { return nil }
             guard due <= now else { return .wait(until: due) }
-            let perDestination = runtime.destination.maxConcurrency ?? configuration.concurrency
+            let perDestination = lane.drainUntil != nil ? 1 : runtime.destination.maxConcurrency ?? configuration.concurrency
             let free = min(perDestination - lane.inFlight.count, configuration.concurrency - s.inFlight)
             guard free > 0 else { return nil }
             switch lane.circuit.state {
@@ -318,6 +326,11 @@ public final class DeliveryEngine: Service, Sendable {
                 lane.inFlight.insert(item.attempt.id)
                 s.inFlight += 1
                 claims.append(Claim(claimed: item, runtime: runtime, isProbe: isProbe))
+            }
+            // The held backlog is over once the oldest due attempt was scheduled after the
+            // release (or nothing is due).
+            if let drainUntil = lane.drainUntil, found.first.map({ $0.attempt.scheduledAt > drainUntil }) ?? true {
+                lane.drainUntil = nil
             }
             // A wake that arrived while the claim query ran means new work is due now.
             lane.nextDue = lane.generation == generation ? next : Timestamp.millis(now)

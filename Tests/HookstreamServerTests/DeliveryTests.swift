@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HookstreamCore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -157,7 +158,7 @@ import Testing
         receiver.setDefault(.status(503))
         let p = try await pipe(
             server, url: receiver.url,
-            destination: ["max_concurrency": 1, "retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [30]])
+            destination: ["retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [30]])
         for n in 1...2 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
         _ = try await receiver.waitFor(count: 2)
         try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "open" }
@@ -186,19 +187,61 @@ import Testing
         #expect(reset["failure_count"] == 0)
     }
 
-    @Test func pausedDestinationHoldsThenDeliversInOrder() async throws {
+    /// The `n` field of each request's JSON body, in the order the receiver got them.
+    func numbers(_ received: [TestReceiver.Received]) -> [Int] {
+        received.map { Int((try? JSON(parsing: $0.body))?["n"]?.numberValue ?? -1) }
+    }
+
+    @Test func pausedDestinationHoldsThenReleasesInIngestOrder() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
-        let p = try await pipe(server, url: receiver.url, destination: ["enabled": false, "max_concurrency": 1])
-        for n in 1...3 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
-        try await Task.sleep(for: .milliseconds(400))
+        let witness = try await TestReceiver.start()
+        defer { witness.stop() }
+        // Default concurrency: the held backlog must still reach the receiver oldest first.
+        let p = try await pipe(server, url: receiver.url, destination: ["enabled": false])
+        let active = try #require(try await server.client.post("/v1/destinations", ["name": "Witness", "url": .string(witness.url)]).json["id"]?.stringValue)
+        #expect(try await server.client.post("/v1/connections", ["source_id": .string(p.source), "destination_id": .string(active)]).status == 201)
+        let count = 20
+        for n in 1...count { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        // Every event reached the active destination routed alongside: the engine has seen
+        // the paused destination's work too, and held it.
+        _ = try await witness.waitFor(count: count)
         #expect(receiver.requests.isEmpty)
-        #expect(try await server.client.get("/v1/delivery-attempts?status=pending").json["pagination"]?["total"] == 3)
+        try await eventually(server, "/v1/delivery-attempts?destination_id=\(p.destination)&status=pending") { $0["pagination"]?["total"] == .number(Double(count)) }
         #expect(try await server.client.patch("/v1/destinations/\(p.destination)", ["status": "active"]).status == 200)
-        let all = try await receiver.waitFor(count: 3)
-        #expect(all.map { (try? JSON(parsing: $0.body))?["n"] } == [1, 2, 3])
+        #expect(numbers(try await receiver.waitFor(count: count)) == Array(1...count))
+        // Caught up: new events flow as before.
+        _ = try await ingest(server, p.source, ["n": .number(Double(count + 1))])
+        #expect(numbers(try await receiver.waitFor(count: count + 1)).last == count + 1)
+    }
+
+    @Test func destinationPausedAcrossARestartReleasesInIngestOrder() async throws {
+        let dataDirectory = TemporaryDirectory.make(prefix: "hookstream-paused")
+        let key = APIKey.generate(.live)
+        let arguments = ["--bootstrap-key", key, "--public-rate-limit", "0", "--api-rate-limit", "0"]
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let first = try await ServerProcess.start(dataDirectory: dataDirectory, arguments: arguments)
+        let admin = TestHTTPClient(baseURL: first.baseURL, apiKey: key)
+        let source = try #require(try await admin.post("/v1/sources", ["name": "Shop"]).json["id"]?.stringValue)
+        let destination = try #require(
+            try await admin.post("/v1/destinations", ["name": "R", "url": .string(receiver.url), "enabled": false]).json["id"]?.stringValue)
+        #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
+        let count = 20
+        for n in 1...count {
+            #expect(try await TestHTTPClient(baseURL: first.baseURL).post("/v1/ingest/\(source)", ["n": .number(Double(n))]).status == 200)
+        }
+        first.kill(signal: SIGTERM)
+        #expect(await first.waitForExit() == 0)
+        #expect(receiver.requests.isEmpty)
+
+        let second = try await ServerProcess.start(dataDirectory: dataDirectory, arguments: arguments)
+        defer { second.kill() }
+        let again = TestHTTPClient(baseURL: second.baseURL, apiKey: key)
+        #expect(try await again.patch("/v1/destinations/\(destination)", ["status": "active"]).status == 200)
+        #expect(numbers(try await receiver.waitFor(count: count)) == Array(1...count))
     }
 
     @Test func misbehavingReceiversEndAsTheRightAttempts() async throws {
