@@ -1,24 +1,43 @@
 // Evaluations per second of the benchmark transforms, each beside the rate of a plain JSON
 // parse + serialize of the same payload (the ceiling a transform is compared with).
 //
-// Usage: JSONataBenchmark [cases.json] [seconds per case]
-// Default path: bench/transforms/cases.json relative to the current directory.
+// Usage: JSONataBenchmark [cases.json] [--case NAME] [--seconds S] [--results]
+//   cases.json  default bench/transforms/cases.json relative to the current directory
+//   --case      only the named case (bench/run interleaves cases with jsonata-js's)
+//   --results   print "<case>\t<result as JSON>" instead of timing, to compare with jsonata-js
 import Foundation
 import JSONValue
 import JSONata
 
-let arguments = CommandLine.arguments
-let path = arguments.count > 1 ? arguments[1] : "bench/transforms/cases.json"
-let secondsPerCase = arguments.count > 2 ? Double(arguments[2]) ?? 1 : 1
-
-guard let data = FileManager.default.contents(atPath: path) else {
-    FileHandle.standardError.write(Data("cannot read \(path)\n".utf8))
-    exit(1)
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("JSONataBenchmark: \(message)\n".utf8))
+    exit(2)
 }
+
+var path = "bench/transforms/cases.json"
+var only: String?
+var secondsPerCase = 1.0
+var resultsOnly = false
+var remaining = CommandLine.arguments.dropFirst()
+while let argument = remaining.popFirst() {
+    switch argument {
+    case "--case":
+        guard let name = remaining.popFirst() else { fail("--case needs a name") }
+        only = name
+    case "--seconds":
+        guard let seconds = remaining.popFirst().flatMap(Double.init) else { fail("--seconds needs a number") }
+        secondsPerCase = seconds
+    case "--results": resultsOnly = true
+    default:
+        if argument.hasPrefix("--") { fail("unknown option \(argument)") }
+        path = argument
+    }
+}
+
+guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
 let file = try JSON(parsing: data)
 guard case .object(let payloads)? = file["payloads"], case .array(let cases)? = file["cases"] else {
-    FileHandle.standardError.write(Data("\(path): expected {payloads, cases}\n".utf8))
-    exit(1)
+    fail("\(path): expected {payloads, cases}")
 }
 
 /// Runs `body` repeatedly for about `seconds` and returns calls per second.
@@ -44,13 +63,19 @@ func rate(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
 
 func format(_ value: Double) -> String { String(Int(value.rounded())) }
 
+var matched = false
 for item in cases {
     guard let name = item["name"]?.stringValue, let payloadName = item["payload"]?.stringValue,
           let expressionText = item["expression"]?.stringValue, let payload = payloads[payloadName] else {
-        FileHandle.standardError.write(Data("skipping malformed case \(item)\n".utf8))
+        fail("malformed case \(item)")
+    }
+    if let only, name != only { continue }
+    matched = true
+    let expression = try JSONata(expressionText)
+    if resultsOnly {
+        print("\(name)\t\(try expression.evaluate(payload)?.serialized() ?? "undefined")")
         continue
     }
-    let expression = try JSONata(expressionText)
     let bytes = payload.serializedBytes()
     var sink = 0
     let evaluations = try rate(seconds: secondsPerCase) {
@@ -63,3 +88,4 @@ for item in cases {
     let ratio = evaluations / baseline
     print("\(name) \(format(evaluations)) evals/s  baseline \(format(baseline)) parse+serialize/s  (\(String(format: "%.2f", ratio))x baseline)\(sink == 42 ? " " : "")")
 }
+if let only, !matched { fail("no case named \(only) in \(path)") }
