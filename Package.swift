@@ -130,6 +130,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The store's state machines, and the store conformance suite every backend runs.
+        .testTarget(name: "HookstreamStoreTests", dependencies: ["HookstreamStore", "HookstreamCore", "JSONValue"]),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

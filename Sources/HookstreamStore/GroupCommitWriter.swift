@@ -16,91 +16,74 @@ import Synchronization
 ///
 /// The queue is bounded: past `maximumPending` waiting events new submissions fail at once
 /// (the route answers 503) instead of growing memory without limit.
+///
+/// The decisions (start a flush, queue, refuse, batch, answer, drain) are made by
+/// ``GroupCommitStateMachine`` under one lock; this class only carries them out.
 public final class GroupCommitWriter<Item: Sendable, Outcome: Sendable>: Service, Sendable {
     public typealias Commit = @Sendable ([Item]) async throws -> [Outcome]
-    /// The store answered a batch with a different number of outcomes than events: answer
-    /// every waiter with an error rather than leave one waiting forever.
-    struct StoreInvariantViolation: Error {}
-
-    private enum Decision { case startFlush, queued, overloaded, closed }
-
-    private struct State {
-        var pending: [(Item, CheckedContinuation<Outcome, any Error>)] = []
-        var flushing = false
-        var closed = false
-    }
+    typealias Waiter = (item: Item, continuation: CheckedContinuation<Outcome, any Error>)
+    typealias Machine = GroupCommitStateMachine<Waiter, Outcome, CheckedContinuation<Void, Never>>
 
     private let commit: Commit
     private let name: String
-    private let state = Mutex(State())
-    private let maximumBatch: Int
-    private let maximumPending: Int
+    private let machine: Mutex<Machine>
     private let logger: Logger
-    private let idle = Mutex<[CheckedContinuation<Void, Never>]>([])
 
     public init(name: String, maximumBatch: Int = 512, maximumPending: Int = 20_000, logger: Logger, commit: @escaping Commit) {
         self.name = name
         self.commit = commit
-        self.maximumBatch = maximumBatch
-        self.maximumPending = maximumPending
+        self.machine = Mutex(Machine(maximumBatch: maximumBatch, maximumPending: maximumPending))
         self.logger = logger
     }
 
     /// Returns once `item` is durably committed, with its outcome.
+    /// - Throws: ``GroupCommitError`` when refused, or the commit's error (then nothing of the
+    ///   batch was acknowledged).
     public func submit(_ item: Item) async throws -> Outcome {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Outcome, any Error>) in
-            let decision = state.withLock { s -> Decision in
-                if s.closed { return .closed }
-                if s.pending.count >= maximumPending { return .overloaded }
-                s.pending.append((item, continuation))
-                if s.flushing { return .queued }
-                s.flushing = true
-                return .startFlush
-            }
-            switch decision {
+            switch machine.withLock({ $0.submit((item, continuation)) }) {
             case .startFlush: Task { await self.flushLoop() }
             case .queued: break
-            case .overloaded: continuation.resume(throwing: GroupCommitError.overloaded)
-            case .closed: continuation.resume(throwing: GroupCommitError.shutDown)
+            case .reject(let waiter, let error): waiter.continuation.resume(throwing: error)
             }
         }
     }
+
+    /// Callers waiting for a later batch (not the one being committed).
+    var queuedCount: Int { machine.withLock { $0.pending.count } }
 
     private func flushLoop() async {
         while true {
-            let batch = state.withLock { s -> [(Item, CheckedContinuation<Outcome, any Error>)]? in
-                if s.pending.isEmpty {
-                    s.flushing = false
-                    return nil
+            switch machine.withLock({ $0.nextBatch() }) {
+            case .idle(let drains):
+                for drain in drains { drain.resume() }
+                return
+            case .commit(let batch):
+                let result: Result<[Outcome], any Error>
+                do {
+                    result = .success(try await commit(batch.map(\.item)))
+                } catch {
+                    result = .failure(error)
                 }
-                let batch = Array(s.pending.prefix(maximumBatch))
-                s.pending.removeFirst(batch.count)
-                return batch
-            }
-            guard let batch else { break }
-            do {
-                let outcomes = try await commit(batch.map(\.0))
-                guard outcomes.count == batch.count else { throw StoreInvariantViolation() }
-                for ((_, continuation), outcome) in zip(batch, outcomes) { continuation.resume(returning: outcome) }
-            } catch {
-                logger.error("\(name) commit failed", metadata: ["error": "\(error)", "items": "\(batch.count)"])
-                for (_, continuation) in batch { continuation.resume(throwing: error) }
+                switch machine.withLock({ $0.committed(result) }) {
+                case .succeed(let answers):
+                    for (waiter, outcome) in answers { waiter.continuation.resume(returning: outcome) }
+                case .fail(let waiters, let error):
+                    logger.error("\(name) commit failed", metadata: ["error": "\(error)", "items": "\(waiters.count)"])
+                    for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                }
             }
         }
-        for waiter in idle.withLock({ w in defer { w = [] }; return w }) { waiter.resume() }
     }
 
-    /// Runs until graceful shutdown, then refuses new items and waits for the queue to drain.
+    /// Runs until graceful shutdown (or cancellation), then refuses new items and returns once
+    /// every item queued before has been committed and answered.
     public func run() async throws {
         try? await gracefulShutdown()
-        let busy = state.withLock { s -> Bool in
-            s.closed = true
-            return s.flushing
-        }
-        if busy {
-            await withCheckedContinuation { continuation in
-                let stillBusy = state.withLock { $0.flushing }
-                if stillBusy { idle.withLock { $0.append(continuation) } } else { continuation.resume() }
+        await withCheckedContinuation { (drain: CheckedContinuation<Void, Never>) in
+            switch machine.withLock({ $0.shutdown(drain) }) {
+            case .finished: drain.resume()
+            case .wait: break
             }
         }
         logger.info("\(name) writer drained")
