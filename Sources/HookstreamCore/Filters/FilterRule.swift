@@ -39,7 +39,8 @@ public struct FilterRule: Hashable, Sendable {
     ///
     /// The operator may be given as `op` or `operator` (the CLI docs use the latter); when both
     /// are present they must agree. Members other than `field`, `op`, `operator` and `value` are
-    /// ignored, so a client that round-trips extra bookkeeping keys is not refused.
+    /// not looked at here: the API refuses them before decoding (an unknown field is a 400),
+    /// and stored rules, written in the canonical form, have none.
     ///
     /// - Throws: ``FilterRuleError`` with no rule index.
     public init(json: JSON) throws(FilterRuleError) {

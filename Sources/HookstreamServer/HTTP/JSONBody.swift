@@ -3,13 +3,18 @@ import JSONValue
 import NIOCore
 
 /// A management API request body: a JSON object with typed, validating accessors. Every
-/// failure is an `APIError` 400 naming the field, raised before anything is written.
+/// failure is an `APIError` 400 naming the field, raised before anything is written — an
+/// unknown member included (see `BodyFields`).
 struct JSONBody {
     let members: JSONObject
 
     init(members: JSONObject) { self.members = members }
 
-    static func read(_ request: Request, context: AppRequestContext, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
+    /// Reads the body and refuses any member `fields` does not accept.
+    /// - Parameter allowEmpty: an empty body reads as `{}` (actions whose settings are optional).
+    static func read(
+        _ request: Request, context: AppRequestContext, limit: Int, fields: BodyFields, allowEmpty: Bool = false
+    ) async throws -> JSONBody {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -28,7 +33,14 @@ struct JSONBody {
             throw APIError.badRequest("Malformed JSON body: \(error)")
         }
         guard case .object(let members) = value else { throw APIError.badRequest("Request body must be a JSON object") }
+        try fields.check(members)
         return JSONBody(members: members)
+    }
+
+    /// For an action that takes no settings (`retry`, `logout`): no body, or `{}`. A member
+    /// is refused by name rather than ignored — the caller expected it to mean something.
+    static func requireNone(_ request: Request, context: AppRequestContext, limit: Int) async throws {
+        _ = try await read(request, context: context, limit: limit, fields: .none, allowEmpty: true)
     }
 
     func has(_ key: String) -> Bool { members[key] != nil }

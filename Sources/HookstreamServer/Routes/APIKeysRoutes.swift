@@ -25,7 +25,7 @@ struct APIKeysRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (user, tenant) = try sessionUser(context)
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: ["name", "mode"])
         let name = try body.requiredString("name", maxLength: 200)
         let mode = try body.oneOf("mode", ["live", "test"]).flatMap(APIKey.Mode.init(rawValue:)) ?? .live
         let key = APIKey.generate(mode)

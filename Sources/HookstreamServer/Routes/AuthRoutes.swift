@@ -23,7 +23,7 @@ struct AuthRoutes {
 
     @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard deps.configuration.allowSignup else { throw APIError(.forbidden, "Signup is disabled on this server") }
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: ["email", "password", "name"])
         let email = try Self.email(body)
         let password = try Self.password(body)
         let name = try body.string("name", maxLength: 200)
@@ -34,7 +34,7 @@ struct AuthRoutes {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: ["email", "password"])
         let email = try body.requiredString("email", maxLength: 254).lowercased()
         let password = try body.requiredString("password", maxLength: 200)
         let credentials = try await deps.store.credentials(email: email)
@@ -52,6 +52,7 @@ struct AuthRoutes {
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         if let token = SessionCookie.token(in: request) {
             try await deps.store.deleteSession(tokenHash: sha256Hex(token))
         }

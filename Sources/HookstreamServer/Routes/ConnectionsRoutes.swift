@@ -31,7 +31,7 @@ struct ConnectionsRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: Self.fields)
         let now = Timestamp.millis(Date())
         var connection = Connection(
             id: ResourceID.make(.connection), tenant: identity.tenant, name: try body.string("name", maxLength: 200),
@@ -52,7 +52,7 @@ struct ConnectionsRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: Self.fields)
         guard var connection = try await deps.store.connection(id: id, tenant: identity.tenant)?.connection else {
             throw APIError.notFound("Connection")
         }
@@ -83,6 +83,13 @@ struct ConnectionsRoutes {
         deps.sources.invalidate(existing.sourceID)
         return .json(["success": true])
     }
+
+    /// What a create or update body may hold. A filter rule names its operator `op` or
+    /// `operator` (both spellings are documented).
+    static let fields: BodyFields = [
+        "name", "source_id", "destination_id", .nested("filter_rules", ["field", "op", "operator", "value"]), "transform_expression",
+        "transform_enabled",
+    ]
 
     private func apply(_ body: JSONBody, to c: inout Connection) throws {
         if body.has("filter_rules") {

@@ -40,6 +40,7 @@ struct DeliveryAttemptsRoutes {
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         let queued: DeliveryAttempt
         do {
             queued = try await deps.store.retryAttempt(id: id, tenant: identity.tenant, now: Timestamp.millis(Date()))

@@ -17,6 +17,18 @@ struct DestinationSettings {
     /// Headers the HTTP client sets itself; letting users set them would corrupt requests.
     static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection"]
 
+    static let signingFields: BodyFields = ["secret", "algorithm", "header", "prefix", "include_timestamp", "timestamp_header"]
+    /// The delivery settings, accepted at the top level and inside `config` alike (a spec
+    /// decision). `headers` and `provider_config` hold the user's own names, not checked.
+    static let settingsFields: BodyFields = [
+        "url", "method", "headers", "timeout", .nested("signing_config", signingFields), "provider_config",
+    ]
+    /// What a create or update body may hold (`name` and `slug` are read by the routes).
+    static let fields = settingsFields.merging([
+        "name", "slug", "type", "status", "enabled", "max_concurrency", "retry_max_attempts", "retry_backoff_type", "retry_intervals",
+        .nested("config", settingsFields),
+    ])
+
     func apply(_ body: JSONBody, to d: inout Destination, creating: Bool) throws {
         var updated = d
         let config = try configObject(body)

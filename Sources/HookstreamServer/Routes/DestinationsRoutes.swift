@@ -33,7 +33,7 @@ struct DestinationsRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: DestinationSettings.fields)
         let name = try body.requiredString("name", maxLength: 200)
         let now = Timestamp.millis(Date())
         var destination = Destination(
@@ -54,7 +54,7 @@ struct DestinationsRoutes {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: DestinationSettings.fields)
         var destination = try await load(request, context)
         if body.has("name") { destination.name = try body.requiredString("name", maxLength: 200) }
         if body.has("slug") { destination.slug = try body.requiredString("slug", maxLength: 100) }
@@ -84,6 +84,7 @@ struct DestinationsRoutes {
 
     @Sendable func resetCircuit(_ request: Request, context: AppRequestContext) async throws -> Response {
         let destination = try await load(request, context)
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         let circuit = try await deps.delivery.resetCircuit(destination: destination)
         return .json(circuit.statusJSON(destinationID: destination.id))
     }

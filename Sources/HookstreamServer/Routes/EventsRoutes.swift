@@ -50,6 +50,7 @@ struct EventsRoutes {
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
         guard case .requeued(let queued) = try await deps.routing.route(.retry(stored.event)) else {
             preconditionFailure("a retry is answered with its queued attempts")

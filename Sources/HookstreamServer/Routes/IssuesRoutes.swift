@@ -46,7 +46,7 @@ struct IssuesRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: ["status", "snoozed_until"])
         var status: Issue.Status?
         if body.has("status") {
             let text = try body.requiredString("status", maxLength: 40)
@@ -75,6 +75,7 @@ struct IssuesRoutes {
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         guard let stored = try await deps.store.issue(id: id, tenant: identity.tenant) else { throw APIError.notFound("Issue") }
         let (retried, total) = try await deps.store.retryIssue(id: id, tenant: identity.tenant, now: Timestamp.millis(Date()))
         if retried > 0 { deps.delivery.wake(destinationID: stored.issue.destinationID) }

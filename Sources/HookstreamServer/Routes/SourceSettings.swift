@@ -11,6 +11,14 @@ struct SourceSettings {
 
     static let schemaActions = ["reject", "warn"]
 
+    /// What a create or update body may hold (`name` and `slug` are read by the routes).
+    /// `json_schema` is the user's schema, not checked member by member.
+    static let fields: BodyFields = [
+        "name", "slug", "status", "template", "verification_type", "verification_header", "verification_secret",
+        "previous_secret_expires_at", "dedup_strategy", "dedup_field", "dedup_window_seconds", "ip_allowlist", "ip_denylist",
+        "schema_validation_enabled", "json_schema", "schema_action",
+    ]
+
     func apply(_ body: JSONBody, to source: inout Source, creating: Bool, now: Int64) throws {
         var updated = source
         guard Slug.isValid(updated.slug) else {

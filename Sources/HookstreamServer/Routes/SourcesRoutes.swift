@@ -38,7 +38,7 @@ struct SourcesRoutes {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: SourceSettings.fields)
         let now = Timestamp.millis(Date())
         let name = try body.requiredString("name", maxLength: 200)
         var source = Source(
@@ -65,7 +65,7 @@ struct SourcesRoutes {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let id = try context.parameters.require("id")
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: SourceSettings.fields)
         guard var source = try await deps.store.source(id: id, tenant: identity.tenant) else { throw APIError.notFound("Source") }
         let now = Timestamp.millis(Date())
         if body.has("name") { source.name = try body.requiredString("name", maxLength: 200) }

@@ -15,7 +15,8 @@ struct TransformsRoutes {
 
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try context.caller
-        let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
+        let body = try await JSONBody.read(
+            request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: ["expression", "payload", "bindings", "headers"])
         let expression = try body.requiredString("expression", maxLength: 100_000)
         let payload = body.members["payload"]
         var bindings: [String: JSON] = [:]
