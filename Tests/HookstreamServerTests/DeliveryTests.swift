@@ -35,10 +35,15 @@ import Testing
     /// Polls `path` until `done` holds for its JSON.
     @discardableResult
     func eventually(_ server: TestServer, _ path: String, timeout: Duration = .seconds(20), _ done: (JSON) -> Bool) async throws -> JSON {
+        try await eventually(server.client, path, timeout: timeout, done)
+    }
+
+    @discardableResult
+    func eventually(_ client: TestHTTPClient, _ path: String, timeout: Duration = .seconds(20), _ done: (JSON) -> Bool) async throws -> JSON {
         let deadline = ContinuousClock.now + timeout
         var last = JSON.null
         while ContinuousClock.now < deadline {
-            last = try await server.client.get(path).json
+            last = try await client.get(path).json
             if done(last) { return last }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -280,6 +285,53 @@ import Testing
         let client = try await outcome(receiver.url, .status(429, headers: ["Retry-After": "1"]))
         #expect(client["error_type"] == "http_4xx")
         #expect(client["is_dlq"] == 1)
+    }
+
+    /// The server's peak resident memory so far, in KB (`VmHWM` of /proc/<pid>/status).
+    func peakResidentKB(_ pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
+    }
+
+    @Test func hugeResponseBodiesAreCappedWithoutBeingBuffered() async throws {
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.setDefault(.huge(bytes: 50 * 1024 * 1024))
+        let key = APIKey.generate(.live)
+        let server = try await ServerProcess.start(
+            dataDirectory: TemporaryDirectory.make(prefix: "hookstream-huge"), arguments: ["--bootstrap-key", key, "--public-rate-limit", "0", "--api-rate-limit", "0"])
+        defer { server.kill() }
+        let admin = TestHTTPClient(baseURL: server.baseURL, apiKey: key)
+        let source = try #require(try await admin.post("/v1/sources", ["name": "Shop"]).json["id"]?.stringValue)
+        let destination = try #require(
+            try await admin.post("/v1/destinations", ["name": "R", "url": .string(receiver.url), "retry_max_attempts": 1]).json["id"]?.stringValue)
+        #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
+        let before = try peakResidentKB(server.process.processIdentifier)
+        // Four 50 MB answers at once: buffered, they would add 200 MB to the server.
+        let count = 4
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 1...count {
+                group.addTask {
+                    let response = try await TestHTTPClient(baseURL: server.baseURL).post("/v1/ingest/\(source)", ["n": .number(Double(n))])
+                    #expect(response.status == 200)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let done = try await eventually(admin, "/v1/delivery-attempts?destination_id=\(destination)&status=success") {
+            $0["pagination"]?["total"] == .number(Double(count))
+        }
+        for attempt in done["delivery_attempts"]?.arrayValue ?? [] {
+            let detail = try await admin.get("/v1/delivery-attempts/\(try #require(attempt["id"]?.stringValue))").json
+            #expect(detail["status"] == "success")
+            #expect(detail["status_code"] == 200)
+            #expect(detail["error"] == .null)
+            #expect(detail["response_body"]?.stringValue?.utf8.count == 64 * 1024)
+            #expect(detail["response_body"]?.stringValue?.allSatisfy { $0 == "x" } == true)
+        }
+        let growthMB = (try peakResidentKB(server.process.processIdentifier) - before) / 1024
+        #expect(growthMB < 40, "peak RSS grew by \(growthMB) MB delivering \(count) responses of 50 MB")
     }
 
     @Test func retryAfterIsHonoured() async throws {
