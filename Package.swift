@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "JSONSchema", targets: ["JSONSchema"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -48,8 +49,12 @@ let package = Package(
         .target(
             name: "HookstreamStore",
             dependencies: [
-                "HookstreamCore",
+                "HookstreamCore", "JSONValue",
+                // gzip for the event archive (zlib underneath).
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -125,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "HookstreamServerTests",
             dependencies: [
-                "HookstreamTesting", "HookstreamServer", "HookstreamCore", "JSONValue",
+                "HookstreamTesting", "HookstreamServer", "HookstreamCore", "HookstreamStore", "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

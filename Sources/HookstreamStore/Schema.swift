@@ -11,6 +11,7 @@ enum Schema {
         ("004_connections", v4),
         ("005_delivery_attempts_issues", v5),
         ("006_held_events", v6),
+        ("007_event_archive", eventArchive),
     ]
 
     static let v1 = """

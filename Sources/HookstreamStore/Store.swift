@@ -78,8 +78,9 @@ public protocol CoreStore: Sendable {
     func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent>
 }
 
-/// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`).
-public protocol Store: CoreStore, DeliveryStore {}
+/// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
+/// archive (see `Archive/EventArchiveStore.swift`).
+public protocol Store: CoreStore, DeliveryStore, EventArchiveStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization
