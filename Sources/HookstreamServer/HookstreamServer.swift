@@ -46,6 +46,9 @@ public struct HookstreamServer {
         if let key = configuration.bootstrapKey, !APIKey.isWellFormed(key) {
             throw ServerStartError("--bootstrap-key must look like hs_live_<64 hex> or hs_test_<64 hex>")
         }
+        guard configuration.retentionDays >= 0, configuration.retentionDays.isFinite else {
+            throw ServerStartError("--retention-days must be a number of days ≥ 0 (0 keeps every event), not \(configuration.retentionDays)")
+        }
         let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
 
         let registry = PrometheusCollectorRegistry()
@@ -63,11 +66,14 @@ public struct HookstreamServer {
         let sources = SourceCache(store: store, secrets: secrets)
         let routing = EventRouting(store: store, writer: writer, delivery: delivery, sources: sources, blobs: blobs, clock: configuration.clock)
         let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger)
+        let archiver = EventArchiver(
+            store: store, blobs: blobs, files: try ArchiveFiles(root: dataDirectory + "/archive"),
+            policy: RetentionPolicy(retentionDays: configuration.retentionDays), logger: logger)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources,
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser)
+            routing: routing, releaser: releaser, archiver: archiver)
 
         let router = buildRouter(deps)
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
@@ -85,8 +91,10 @@ public struct HookstreamServer {
         // first, the release of held events stops between two batches, the ingest writer drains
         // only after every in-flight ingest has been answered, and the delivery engine stops
         // before the writer of its results.
-        let maintenance = Maintenance(store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger,
-            clock: configuration.clock)
+        // `--retention-days 0` keeps every event: the archive stays listable, nothing new goes in.
+        let maintenance = Maintenance(
+            store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger, clock: configuration.clock,
+            archiver: configuration.retentionDays > 0 ? archiver : nil)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -140,6 +148,7 @@ public struct HookstreamServer {
         ConnectionsRoutes(deps: deps).register(on: router)
         TransformsRoutes(deps: deps).register(on: router)
         IngestRoutes(deps: deps).register(on: router)
+        EventArchivesRoutes(deps: deps).register(on: router)
         EventsRoutes(deps: deps).register(on: router)
         table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

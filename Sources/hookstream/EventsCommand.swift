@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import HookstreamClient
+import HookstreamCore
 import JSONValue
 
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self, Retry.self])
+        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self, Retry.self, Archive.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events, newest first.")
@@ -92,6 +93,56 @@ struct EventsCommand: AsyncParsableCommand {
                         lines.append("✗ \(e["destination_id"]?.cell ?? "-") (connection \(e["connection_id"]?.cell ?? "-")): \(e["error"]?.cell ?? "failed")")
                     }
                     return lines.isEmpty ? "Nothing to retry: no connection routes this event" : lines.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Days of events moved to the archive by --retention-days, and restoring them.",
+            subcommands: [ArchiveList.self, ArchiveRestore.self])
+    }
+
+    struct ArchiveList: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List archived days, newest first.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await runClient {
+                let result = try await global.client().get("/v1/events/archives")
+                global.output(result) {
+                    let rows = (result["archives"]?.arrayValue ?? []).map { day in
+                        [day["date"]?.cell ?? "", day["event_count"]?.cell ?? "", day["last_archived_at"]?.cell ?? "", day["last_restored_at"]?.cell ?? "-"]
+                    }
+                    let retention = result["retention_days"]?.numberValue.map { "Retention: \(JSON.number($0).serialized()) days" } ?? "Retention: off"
+                    guard !rows.isEmpty else { return "No archived days. \(retention)" }
+                    return TableFormatter.render(headers: ["DATE", "EVENTS", "ARCHIVED", "RESTORED"], rows: rows) + "\n" + retention
+                }
+            }
+        }
+    }
+
+    struct ArchiveRestore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Re-import an archived day's events (no delivery happens; restoring twice adds nothing).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The UTC day to restore, as YYYY-MM-DD.") var date: String
+
+        func validate() throws {
+            // Checked here too: a date with slashes would otherwise reach the server as a
+            // different path and come back as an unknown route.
+            guard ArchiveDay(parsing: date) != nil else { throw ValidationError("--date must be a calendar date as YYYY-MM-DD, not '\(date)'") }
+        }
+
+        func run() async throws {
+            try await runClient {
+                // The endpoint takes no body, so none is sent.
+                let result = try await global.client().send("POST", "/v1/events/archives/\(APIClient.escape(date))/restore", body: nil)
+                global.output(result) {
+                    "Restored \(result["restored"]?.cell ?? "0") of \(result["archived_events"]?.cell ?? "0") archived events of \(result["date"]?.cell ?? date)"
+                        + " (\(result["already_present"]?.cell ?? "0") already present)"
                 }
             }
         }

@@ -4,40 +4,103 @@ import HookstreamStore
 import Logging
 import ServiceLifecycle
 
-/// Periodic housekeeping: forgets dedup keys whose window has closed, and resolves issues
-/// that have been quiet for `--issue-auto-resolve-seconds`.
+/// Periodic housekeeping on the injected clock: forgets dedup keys whose window has closed,
+/// resolves issues that have been quiet for `--issue-auto-resolve-seconds`, and archives events
+/// past `--retention-days` (shortly after start-up, then hourly).
+///
+/// One loop runs the jobs one after another, so each job has at most one run at a time; a
+/// long retention run delays the next auto-resolve check by at most its own length, and a
+/// retention run yields the database writer between its batches.
 struct Maintenance: Service {
     let store: any Store
     let issueAutoResolveSeconds: Double
     let logger: Logger
-    /// Dedup windows are measured on the injected clock; so is their expiry.
     var clock: any GatewayClock = SystemClock()
-
-    /// Often enough that an issue resolves within a small fraction of its quiet time (tests
-    /// use seconds), never more than every 30 s.
-    var interval: Duration {
-        .milliseconds(Int64(min(30, max(0.2, issueAutoResolveSeconds / 4)) * 1000))
-    }
+    /// `nil` switches retention off (no archiver was configured).
+    var archiver: EventArchiver?
 
     func run() async throws {
-        var lastDedupPurge = ContinuousClock.now - .seconds(3600)
+        var schedule = MaintenanceSchedule(start: clock.now, issueAutoResolveSeconds: issueAutoResolveSeconds, retention: archiver != nil)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let now = Date()
-            if ContinuousClock.now - lastDedupPurge >= .seconds(60) {
-                lastDedupPurge = .now
-                do {
-                    try await store.purgeExpiredDedupKeys(now: clock.nowMillis)
-                } catch {
-                    logger.warning("dedup key purge failed", metadata: ["error": "\(error)"])
-                }
-            }
+            let now = clock.now
+            for job in schedule.takeDue(at: now) { await perform(job, now: now) }
+            let wake = schedule.nextWake
             do {
-                let quietSince = now.addingTimeInterval(-issueAutoResolveSeconds)
-                try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: wake) }
             } catch {
-                logger.warning("issue auto-resolve failed", metadata: ["error": "\(error)"])
+                return
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
+
+    private func perform(_ job: MaintenanceSchedule.Job, now: Date) async {
+        do {
+            switch job {
+            case .dedupPurge:
+                try await store.purgeExpiredDedupKeys(now: Timestamp.millis(now))
+            case .issueAutoResolve:
+                let quietSince = now.addingTimeInterval(-issueAutoResolveSeconds)
+                try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
+            case .retention:
+                guard let archiver, let summary = try await archiver.run(now: Timestamp.millis(now)) else { return }
+                if summary.archivedEvents > 0 || summary.conflicts > 0 || summary.stoppedEarly {
+                    logger.info(
+                        "retention: archived events",
+                        metadata: [
+                            "events": "\(summary.archivedEvents)", "batches": "\(summary.batches)", "conflicts": "\(summary.conflicts)",
+                            "more_left": "\(summary.stoppedEarly)",
+                        ])
+                }
+            }
+        } catch {
+            logger.warning("\(job) failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// When each maintenance job is next due, with no I/O: the loop asks which jobs are due now
+/// and how long it may sleep.
+struct MaintenanceSchedule: Sendable {
+    enum Job: String, Sendable, CaseIterable, CustomStringConvertible {
+        case dedupPurge = "dedup key purge"
+        case issueAutoResolve = "issue auto-resolve"
+        case retention = "retention"
+
+        var description: String { rawValue }
+    }
+
+    /// The first retention run waits this long after start-up, so a restart under load serves
+    /// its backlog first; then it runs hourly.
+    static let retentionFirstDelay: TimeInterval = 60
+    static let retentionInterval: TimeInterval = 3600
+    static let dedupPurgeInterval: TimeInterval = 60
+
+    private(set) var next: [Job: Date]
+    let intervals: [Job: TimeInterval]
+
+    init(start: Date, issueAutoResolveSeconds: Double, retention: Bool) {
+        // Often enough that an issue resolves within a small fraction of its quiet time (tests
+        // use seconds), never less often than every 30 s.
+        var intervals: [Job: TimeInterval] = [
+            .dedupPurge: Self.dedupPurgeInterval, .issueAutoResolve: min(30, max(0.2, issueAutoResolveSeconds / 4)),
+        ]
+        var next: [Job: Date] = [.dedupPurge: start, .issueAutoResolve: start]
+        if retention {
+            intervals[.retention] = Self.retentionInterval
+            next[.retention] = start.addingTimeInterval(Self.retentionFirstDelay)
+        }
+        self.intervals = intervals
+        self.next = next
+    }
+
+    /// The jobs due at `now`, in a fixed order, each rescheduled one interval after `now` (a
+    /// clock that jumped ahead runs a job once, not once per missed interval).
+    mutating func takeDue(at now: Date) -> [Job] {
+        let due = Job.allCases.filter { job in next[job].map { $0 <= now } ?? false }
+        for job in due { next[job] = now.addingTimeInterval(intervals[job]!) }
+        return due
+    }
+
+    /// When the earliest job is due.
+    var nextWake: Date { next.values.min()! }
 }

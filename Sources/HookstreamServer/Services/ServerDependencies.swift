@@ -23,6 +23,8 @@ struct ServerDependencies: Sendable {
     /// Routing and its commit, shared by ingest, event retry and the release of held events.
     let routing: EventRouting
     let releaser: HeldEventReleaser
+    /// Retention's archive: listing and restoring archived days.
+    let archiver: EventArchiver
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is
