@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
     @Option(help: "Alert evaluation period in seconds (HOOKSTREAM_ALERT_INTERVAL_SECONDS, default 300).") var alertIntervalSeconds: Double?
     @Option(help: "Test session lifetime in seconds (HOOKSTREAM_TEST_SESSION_TTL_SECONDS, default 1209600).") var testSessionTTLSeconds: Double?
-    @Option(help: "Days before events are archived (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
+    @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
