@@ -129,15 +129,15 @@ public struct HookstreamServer {
     func buildRouter(_ deps: ServerDependencies) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Middleware applies to the routes added after it, so it goes first; the route table
-        // the error middleware uses for 405s is filled in once the routes exist.
+        // (405s, and 404 before 401 for unknown paths) is filled in once the routes exist.
         let table = RouteTable()
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         router.add(middleware: MetricsMiddleware(registry: deps.metrics))
         router.add(middleware: APIErrorMiddleware(routes: table))
-        router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage))
+        router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage, routes: table))
         router.add(middleware: RateLimitMiddleware(authenticated: apiLimiter, anonymous: publicLimiter))
-        router.add(middleware: RequireIdentityMiddleware())
+        router.add(middleware: RequireIdentityMiddleware(routes: table))
         SystemRoutes(deps: deps).register(on: router)
         AuthRoutes(deps: deps).register(on: router)
         APIKeysRoutes(deps: deps).register(on: router)

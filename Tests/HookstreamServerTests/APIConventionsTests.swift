@@ -28,6 +28,25 @@ import Testing
         #expect(wrongMethod.header("Allow") == "GET, POST")
     }
 
+    /// The README promises a JSON 404 for an unknown route; asking for a key instead would send
+    /// a caller with a typo in the URL after the wrong problem.
+    @Test func unknownRoutesAre404WithOrWithoutCredentials() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let badKey = server.client.with(apiKey: "hs_live_" + String(repeating: "0", count: 64))
+        for client in [server.anonymous, badKey, server.client] {
+            for path in ["/v1/nothing-here", "/v1/sources/x/nothing", "/nothing"] {
+                let response = try await client.get(path)
+                #expect(response.status == 404, "\(path): \(response.status) \(response.text)")
+                #expect(response.json["status"] == 404)
+                #expect(response.json["request_id"]?.stringValue == response.header("X-Request-Id"))
+            }
+        }
+        // A route that exists still asks for credentials first, whatever the method.
+        #expect(try await server.anonymous.get("/v1/sources/src_1").status == 401)
+        #expect(try await server.anonymous.request("PUT", "/v1/sources").status == 401)
+    }
+
     @Test func managementEndpointsRequireCredentials() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }

@@ -86,6 +86,9 @@ final class RouteTable: Sendable {
         entries.withLock { $0 = byPath.map { (path, methods) in (path.split(separator: "/"), methods) } }
     }
 
+    /// Whether some route (with any method) matches `path`.
+    func knows(_ path: String) -> Bool { !methods(for: path).isEmpty }
+
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         var found: Set<String> = []

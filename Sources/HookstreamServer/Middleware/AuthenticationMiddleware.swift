@@ -10,9 +10,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: any Store
     let usage: APIKeyUsageRecorder
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !PublicPaths.contains(request.uri.path) else { return try await next(request, context) }
+        guard PublicPaths.needsIdentity(request.uri.path, routes: routes) else { return try await next(request, context) }
         var context = context
         let now = Timestamp.millis(Date())
         if let key = request.headers[.apiKey] {
@@ -40,9 +41,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
 /// Refuses requests to non-public paths that carry no valid credentials.
 struct RequireIdentityMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if context.identity == nil, !PublicPaths.contains(request.uri.path) {
+        if context.identity == nil, PublicPaths.needsIdentity(request.uri.path, routes: routes) {
             throw APIError(.unauthorized, "Not authenticated: send an X-API-Key header or sign in")
         }
         return try await next(request, context)
@@ -57,6 +59,13 @@ enum PublicPaths {
 
     static func contains(_ path: String) -> Bool {
         exact.contains(path) || prefixes.contains { path.hasPrefix($0) } || !path.hasPrefix("/v1/")
+    }
+
+    /// Whether a request must carry credentials: a non-public path the router serves. A path
+    /// no route matches is answered 404 for everyone (the router's answer), never 401 —
+    /// asking for a key first would tell a caller with a typo in the URL to fix the wrong thing.
+    static func needsIdentity(_ path: String, routes: RouteTable) -> Bool {
+        !contains(path) && routes.knows(path)
     }
 }
 
