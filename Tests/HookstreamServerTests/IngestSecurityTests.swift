@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HookstreamCore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -75,7 +76,8 @@ import Testing
     }
 
     @Test func rotatedSecretKeepsWorkingUntilItExpires() async throws {
-        let server = try await TestServer.start()
+        let clock = ManualClock()
+        let server = try await TestServer.start { $0.clock = clock }
         defer { server.stop() }
         let source = try #require(try await server.client.post(
             "/v1/sources", ["name": "rotating", "verification_type": "hmac_sha256", "verification_secret": "old-secret", "verification_header": "X-Signature"]
@@ -86,17 +88,18 @@ import Testing
         }
         func iso(_ date: Date) -> JSON { .string(ISO8601DateFormatter().string(from: date)) }
         // Inside the rotation window both secrets verify.
-        let hourAhead = try await server.client.patch("/v1/sources/\(source)", ["verification_secret": "new-secret", "previous_secret_expires_at": iso(Date().addingTimeInterval(3600))])
+        let hourAhead = try await server.client.patch("/v1/sources/\(source)", ["verification_secret": "new-secret", "previous_secret_expires_at": iso(clock.now.addingTimeInterval(3600))])
         #expect(hourAhead.status == 200)
         #expect(hourAhead.json["previous_secret_expires_at"] != .null)
         #expect(try await send("new-secret") == 200)
         #expect(try await send("old-secret") == 200)
         #expect(try await send("another-secret") == 401)
-        // Once the window has passed the previous secret stops (only the "after" side is
-        // timed, so a slow machine cannot make this flaky).
-        let expiry = Date().addingTimeInterval(1)
-        _ = try await server.client.patch("/v1/sources/\(source)", ["verification_secret": "newest", "previous_secret_expires_at": iso(expiry)])
-        try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 1.5))
+        // Up to the expiry the previous secret verifies; past it, it stops (time is the
+        // server's injected clock, moved by the test).
+        _ = try await server.client.patch("/v1/sources/\(source)", ["verification_secret": "newest", "previous_secret_expires_at": iso(clock.now.addingTimeInterval(60))])
+        clock.advance(by: .seconds(59))
+        #expect(try await send("new-secret") == 200)
+        clock.advance(by: .seconds(2))
         #expect(try await send("new-secret") == 401)
         #expect(try await send("newest") == 200)
         // Without an expiry the old secret stops at once.
@@ -128,7 +131,8 @@ import Testing
     }
 
     @Test func duplicatesAnswerTheOriginalEventUntilTheWindowCloses() async throws {
-        let server = try await TestServer.start()
+        let clock = ManualClock()
+        let server = try await TestServer.start { $0.clock = clock }
         defer { server.stop() }
         let source = try #require(try await server.client.post(
             "/v1/sources", ["name": "dedup", "dedup_strategy": "body_field", "dedup_field": "data.id", "dedup_window_seconds": 300]
@@ -152,12 +156,17 @@ import Testing
         // A different key is not a duplicate.
         #expect(try await client.request("POST", "/v1/ingest/\(source)", json: ["data": ["id": "pay_2"]]).json["duplicate"] == nil)
 
-        // After the window closes the same key is new again (only the "after" side is timed).
+        // The window is measured on the server's clock: a repeat inside it is a duplicate,
+        // once it has closed the same key is new again.
         let short = try #require(try await server.client.post(
-            "/v1/sources", ["name": "short", "dedup_strategy": "payload_hash", "dedup_window_seconds": 0.5]
+            "/v1/sources", ["name": "short", "dedup_strategy": "payload_hash", "dedup_window_seconds": 60]
         ).json["id"]?.stringValue)
         let first = try await client.request("POST", "/v1/ingest/\(short)", json: ["n": 1]).json
-        try await Task.sleep(for: .seconds(1.5))
+        clock.advance(by: .milliseconds(59_500))
+        let inside = try await client.request("POST", "/v1/ingest/\(short)", json: ["n": 1]).json
+        #expect(inside["duplicate"] == true)
+        #expect(inside["event_id"] == first["event_id"])
+        clock.advance(by: .seconds(1))
         let later = try await client.request("POST", "/v1/ingest/\(short)", json: ["n": 1]).json
         #expect(later["duplicate"] == nil)
         #expect(later["event_id"] != first["event_id"])

@@ -39,7 +39,7 @@ struct SourcesRoutes {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: SourceSettings.fields)
-        let now = Timestamp.millis(Date())
+        let now = deps.configuration.clock.nowMillis
         let name = try body.requiredString("name", maxLength: 200)
         var source = Source(
             id: ResourceID.make(.source), tenant: identity.tenant, name: name,
@@ -67,7 +67,7 @@ struct SourcesRoutes {
         let id = try context.parameters.require("id")
         let body = try await JSONBody.read(request, context: context, limit: deps.configuration.maxAPIBodyBytes, fields: SourceSettings.fields)
         guard var source = try await deps.store.source(id: id, tenant: identity.tenant) else { throw APIError.notFound("Source") }
-        let now = Timestamp.millis(Date())
+        let now = deps.configuration.clock.nowMillis
         if body.has("name") { source.name = try body.requiredString("name", maxLength: 200) }
         if body.has("slug") { source.slug = try body.requiredString("slug", maxLength: 100) }
         try SourceSettings(deps: deps).apply(body, to: &source, creating: false, now: now)
@@ -84,7 +84,7 @@ struct SourcesRoutes {
         let identity = try context.caller
         let id = try context.parameters.require("id")
         do {
-            try await deps.store.deleteSource(id: id, tenant: identity.tenant, at: Timestamp.millis(Date()))
+            try await deps.store.deleteSource(id: id, tenant: identity.tenant, at: deps.configuration.clock.nowMillis)
         } catch StoreError.notFound {
             throw APIError.notFound("Source")
         }
