@@ -26,8 +26,6 @@ public struct ServerConfiguration: Sendable {
     public var circuitFailureThreshold = 5
     public var circuitCooldownSeconds = 60.0
     public var issueAutoResolveSeconds = 1800.0
-    public var alertIntervalSeconds = 300.0
-    public var testSessionTTLSeconds = 1_209_600.0
     public var retentionDays = 30.0
     public var logLevel = "info"
 

@@ -24,8 +24,6 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Consecutive failures that open a circuit (HOOKSTREAM_CIRCUIT_FAILURE_THRESHOLD, default 5).") var circuitFailureThreshold: Int?
     @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
-    @Option(help: "Alert evaluation period in seconds (HOOKSTREAM_ALERT_INTERVAL_SECONDS, default 300).") var alertIntervalSeconds: Double?
-    @Option(help: "Test session lifetime in seconds (HOOKSTREAM_TEST_SESSION_TTL_SECONDS, default 1209600).") var testSessionTTLSeconds: Double?
     @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
@@ -56,8 +54,6 @@ struct ServeCommand: AsyncParsableCommand {
         c.circuitFailureThreshold = try pick(circuitFailureThreshold, "CIRCUIT_FAILURE_THRESHOLD", Int.init) ?? c.circuitFailureThreshold
         c.circuitCooldownSeconds = try pick(circuitCooldownSeconds, "CIRCUIT_COOLDOWN_SECONDS", Double.init) ?? c.circuitCooldownSeconds
         c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
-        c.alertIntervalSeconds = try pick(alertIntervalSeconds, "ALERT_INTERVAL_SECONDS", Double.init) ?? c.alertIntervalSeconds
-        c.testSessionTTLSeconds = try pick(testSessionTTLSeconds, "TEST_SESSION_TTL_SECONDS", Double.init) ?? c.testSessionTTLSeconds
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
