@@ -38,9 +38,9 @@ extension SQLiteStore {
         }
     }
 
-    public func sources(tenant: Tenant, status: String?, beforeID: String?, limit: Int) async throws -> Page<Source> {
+    public func sources(tenant: Tenant, status: Source.Status?, beforeID: String?, limit: Int) async throws -> Page<Source> {
         try await pool.read { db in
-            try Self.livePage(db, table: "sources", tenant: tenant, equal: [("status", status)], beforeID: beforeID, limit: limit, row: Self.source)
+            try Self.livePage(db, table: "sources", tenant: tenant, equal: [("status", status?.rawValue)], beforeID: beforeID, limit: limit, row: Self.source)
         }
     }
 
@@ -79,7 +79,7 @@ extension SQLiteStore {
     /// The mutable columns, in the order both INSERT and UPDATE name them.
     private static func columns(_ s: Source) -> [(any DatabaseValueConvertible)?] {
         [
-            s.name, s.slug, s.status, s.template, s.verificationType, s.verificationHeader, s.sealedSecret,
+            s.name, s.slug, s.status.rawValue, s.template, s.verificationType, s.verificationHeader, s.sealedSecret,
             s.sealedPreviousSecret, s.previousSecretExpiresAt, s.dedupStrategy, s.dedupField, s.dedupWindowSeconds,
             s.ipAllowlist.map(jsonText), s.ipDenylist.map(jsonText), s.schemaValidationEnabled ? 1 : 0,
             s.jsonSchema.map { $0.serialized() }, s.schemaAction,
@@ -96,7 +96,7 @@ extension SQLiteStore {
     static func source(_ row: Row) -> Source {
         Source(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
-            slug: row["slug"], status: row["status"], template: row["template"], verificationType: row["verification_type"],
+            slug: row["slug"], status: Source.Status(rawValue: row["status"]) ?? .active, template: row["template"], verificationType: row["verification_type"],
             verificationHeader: row["verification_header"], sealedSecret: row["verification_secret"],
             sealedPreviousSecret: row["previous_secret"], previousSecretExpiresAt: row["previous_secret_expires_at"],
             dedupStrategy: row["dedup_strategy"], dedupField: row["dedup_field"], dedupWindowSeconds: row["dedup_window_seconds"],

@@ -30,7 +30,7 @@ public protocol CoreStore: Sendable {
     /// A live source by ID, whatever its tenant: the public ingest path knows only the ID.
     func source(id: String) async throws -> Source?
     func source(id: String, tenant: Tenant) async throws -> Source?
-    func sources(tenant: Tenant, status: String?, beforeID: String?, limit: Int) async throws -> Page<Source>
+    func sources(tenant: Tenant, status: Source.Status?, beforeID: String?, limit: Int) async throws -> Page<Source>
     func updateSource(_ source: Source) async throws
     func deleteSource(id: String, tenant: Tenant, at: Int64) async throws
 

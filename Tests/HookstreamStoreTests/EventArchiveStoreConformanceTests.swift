@@ -20,7 +20,7 @@ import Testing
     func onlyEventsWithNothingLeftToDeliverAreArchivable(_ backend: StoreBackend) async throws {
         let store = try await backend.make()
         let f = try await StoreFixture.make(store)
-        let paused = try await StoreFixture.make(store, tenant: f.tenant, sourceStatus: "paused")
+        let paused = try await StoreFixture.make(store, tenant: f.tenant, sourceStatus: .paused)
         _ = try await f.ingest(at: Self.t0, routed: true)  // a pending delivery
         _ = try await paused.ingest(at: Self.t0 + 1, routed: true)  // held by its paused source
         let (unrouted, _) = try await f.ingest(at: Self.t0 + 2, routed: false)

@@ -151,7 +151,7 @@ import Testing
         let store = try await backend.make()
         let tenant = try await StoreFixture.defaultTenant(store)
         var ids: [String] = []
-        for n in 0..<3 { ids.append(try await StoreFixture.makeSource(store, tenant: tenant, status: n == 1 ? "paused" : "active").id) }
+        for n in 0..<3 { ids.append(try await StoreFixture.makeSource(store, tenant: tenant, status: n == 1 ? .paused : .active).id) }
         let first = try await store.sources(tenant: tenant, status: nil, beforeID: nil, limit: 2)
         #expect(first.items.map(\.id) == [ids[2], ids[1]])
         #expect(first.hasMore)
@@ -159,7 +159,7 @@ import Testing
         #expect(second.items.map(\.id) == [ids[0]])
         #expect(!second.hasMore)
         #expect(second.nextAfterID == nil)
-        #expect(try await store.sources(tenant: tenant, status: "paused", beforeID: nil, limit: 10).items.map(\.id) == [ids[1]])
+        #expect(try await store.sources(tenant: tenant, status: .paused, beforeID: nil, limit: 10).items.map(\.id) == [ids[1]])
     }
 
     // MARK: CRUD and soft delete
@@ -171,12 +171,12 @@ import Testing
         let (event, _) = try await f.ingest()
         var source = f.source
         source.name = "Renamed"
-        source.status = "paused"
+        source.status = .paused
         source.dedupWindowSeconds = 60
         source.updatedAt = Self.t0 + 1
         try await store.updateSource(source)
         let read = try #require(try await store.source(id: source.id, tenant: f.tenant))
-        #expect(read.name == "Renamed" && read.status == "paused" && read.dedupWindowSeconds == 60 && read.updatedAt == Self.t0 + 1)
+        #expect(read.name == "Renamed" && read.status == .paused && read.dedupWindowSeconds == 60 && read.updatedAt == Self.t0 + 1)
         #expect(read.eventCount == 1)
 
         await #expect(throws: StoreError.self) { try await StoreFixture.makeSource(store, tenant: f.tenant, slug: f.source.slug) }
@@ -254,7 +254,7 @@ import Testing
     @Test(arguments: StoreBackend.all)
     func aPausedSourcesEventsAreHeldThenReleasedOnceInArrivalOrder(_ backend: StoreBackend) async throws {
         let store = try await backend.make()
-        let f = try await StoreFixture.make(store, sourceStatus: "paused")
+        let f = try await StoreFixture.make(store, sourceStatus: .paused)
         var held: [Event] = []
         for n in 0..<3 {
             let (event, outcome) = try await f.ingest(at: Self.t0 + Int64(n))
@@ -267,7 +267,7 @@ import Testing
         #expect(try await store.sourcesWithHeldEvents().isEmpty)
 
         var source = f.source
-        source.status = "active"
+        source.status = .active
         try await store.updateSource(source)
         #expect(try await store.sourcesWithHeldEvents() == [f.source.id])
         #expect(try await store.heldEvents(sourceID: f.source.id, limit: 2).map(\.id) == [held[0].id, held[1].id])
@@ -297,7 +297,7 @@ import Testing
     @Test(arguments: StoreBackend.all)
     func deletingAPausedSourceLetsGoOfItsHeldEvents(_ backend: StoreBackend) async throws {
         let store = try await backend.make()
-        let f = try await StoreFixture.make(store, sourceStatus: "paused")
+        let f = try await StoreFixture.make(store, sourceStatus: .paused)
         let (event, _) = try await f.ingest()
         try await store.deleteSource(id: f.source.id, tenant: f.tenant, at: Self.t0)
         #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == "received")

@@ -26,7 +26,7 @@ struct StoreFixture {
         return Tenant(organizationID: org.id, environmentID: env.id)
     }
 
-    static func make(_ store: any Store, tenant: Tenant? = nil, sourceStatus: String = "active") async throws -> StoreFixture {
+    static func make(_ store: any Store, tenant: Tenant? = nil, sourceStatus: Source.Status = .active) async throws -> StoreFixture {
         let tenant = try await Self.resolve(tenant, store)
         let source = try await makeSource(store, tenant: tenant, status: sourceStatus)
         let destination = Destination(
@@ -45,7 +45,7 @@ struct StoreFixture {
         return try await defaultTenant(store)
     }
 
-    static func makeSource(_ store: any Store, tenant: Tenant, status: String = "active", slug: String? = nil) async throws -> Source {
+    static func makeSource(_ store: any Store, tenant: Tenant, status: Source.Status = .active, slug: String? = nil) async throws -> Source {
         let source = Source(
             id: ResourceID.make(.source), tenant: tenant, name: "Shop", slug: slug ?? "shop-\(UUID().uuidString.prefix(8).lowercased())",
             status: status, createdAt: t0, updatedAt: t0)

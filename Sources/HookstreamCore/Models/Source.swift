@@ -4,11 +4,18 @@ public import JSONValue
 ///
 /// Secrets are held sealed (see `SecretBox`); routes open them only where a check needs them.
 public struct Source: Sendable, Equatable {
+    /// A paused source still accepts and stores every request, but routes nothing until it is
+    /// active again (its events are held).
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case active
+        case paused
+    }
+
     public var id: String
     public var tenant: Tenant
     public var name: String
     public var slug: String
-    public var status: String
+    public var status: Status
     public var template: String?
     public var verificationType: String?
     public var verificationHeader: String?
@@ -28,7 +35,7 @@ public struct Source: Sendable, Equatable {
     public var updatedAt: Int64
 
     public init(
-        id: String, tenant: Tenant, name: String, slug: String, status: String = "active", template: String? = nil,
+        id: String, tenant: Tenant, name: String, slug: String, status: Status = .active, template: String? = nil,
         verificationType: String? = nil, verificationHeader: String? = nil, sealedSecret: String? = nil,
         sealedPreviousSecret: String? = nil, previousSecretExpiresAt: Int64? = nil, dedupStrategy: String? = nil,
         dedupField: String? = nil, dedupWindowSeconds: Double = 300, ipAllowlist: [String]? = nil,

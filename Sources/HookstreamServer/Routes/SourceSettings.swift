@@ -24,7 +24,9 @@ struct SourceSettings {
         guard Slug.isValid(updated.slug) else {
             throw APIError.badRequest("'slug' may contain only lower-case letters, digits and hyphens")
         }
-        if body.has("status") { updated.status = try body.oneOf("status", ["active", "paused"]) ?? "active" }
+        if body.has("status") {
+            updated.status = try body.oneOf("status", Source.Status.allCases.map(\.rawValue)).flatMap(Source.Status.init(rawValue:)) ?? .active
+        }
         do {
             try applyVerification(body, to: &updated, creating: creating, now: now)
             try applyDedup(body, to: &updated)

@@ -31,7 +31,8 @@ struct SourcesRoutes {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let paging = try Paging(request.uri.queryParameters, defaultLimit: 20)
-        let status = try QueryValue.oneOf(request.uri.queryParameters, "status", ["active", "paused"])
+        let status = try QueryValue.oneOf(request.uri.queryParameters, "status", Source.Status.allCases.map(\.rawValue))
+            .flatMap(Source.Status.init(rawValue:))
         let page = try await deps.store.sources(tenant: identity.tenant, status: status, beforeID: paging.afterID, limit: paging.limit)
         return .json(page.listBody("sources", render: render))
     }
@@ -76,7 +77,7 @@ struct SourcesRoutes {
         deps.sources.invalidate(source.id)
         // Resumed (or set active again): what the source held while paused is routed now, in
         // arrival order. Asking when nothing is held costs one indexed read.
-        if body.has("status") && source.status == "active" { deps.releaser.resume(sourceID: source.id) }
+        if body.has("status") && source.status == .active { deps.releaser.resume(sourceID: source.id) }
         return .json(render(source))
     }
 
@@ -98,7 +99,7 @@ struct SourcesRoutes {
         o["id"] = .string(s.id)
         o["name"] = .string(s.name)
         o["slug"] = .string(s.slug)
-        o["status"] = .string(s.status)
+        o["status"] = .string(s.status.rawValue)
         o["template"] = s.template.map(JSON.string) ?? .null
         o["url"] = .string(deps.baseURL.string + "/v1/ingest/" + s.id)
         o["verification_type"] = s.verificationType.map(JSON.string) ?? .null
