@@ -137,6 +137,7 @@ let package = Package(
         ),
         // The store's state machines, and the store conformance suite every backend runs.
         .testTarget(name: "HookstreamStoreTests", dependencies: ["HookstreamStore", "HookstreamCore", "JSONValue"]),
+        .testTarget(name: "HookstreamDeliveryTests", dependencies: ["HookstreamDelivery", "HookstreamCore", "HookstreamStore"]),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

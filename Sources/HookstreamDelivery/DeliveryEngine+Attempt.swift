@@ -6,14 +6,14 @@ import JSONata
 import NIOPosix
 
 extension DeliveryEngine {
-    /// Makes one claimed attempt and records its result; the lane is released afterwards.
+    /// Makes one claimed attempt and records its result; the slot is released afterwards.
     func attempt(_ claim: Claim) async {
         let attempt = claim.claimed.attempt
         let destinationID = attempt.destinationID
         var retryAt: Int64?
-        defer { release(destinationID: destinationID, attemptID: attempt.id, isProbe: claim.isProbe, retryAt: retryAt) }
+        defer { release(destinationID: destinationID, attemptID: attempt.id, retryAt: retryAt) }
 
-        let started = Date()
+        let started = clock.now
         let message: OutboundMessage
         var result: ProviderResult
         do {
@@ -32,21 +32,21 @@ extension DeliveryEngine {
             // The event's body could not be read: a fault on this side, so no attempt is
             // spent; the attempt stays pending and is tried again shortly.
             logger.error("could not prepare delivery", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
-            retryAt = Timestamp.millis(Date()) + 5000
+            retryAt = clock.nowMillis + 5000
             return
         }
         // Abandoned at shutdown: the attempt stays pending and is sent again after restart.
         if Task.isCancelled { return }
 
-        let finished = Date()
+        let finished = clock.now
         let record = outcomeRecord(claim, result: result, started: started, finished: finished)
         do {
-            _ = try await recorder.submit(record)
+            _ = try await recorder.submit(.attempt(record))
             retryAt = record.retry?.scheduledAt
             onRecorded(record)
         } catch {
             logger.error("could not record delivery attempt", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
-            retryAt = Timestamp.millis(Date()) + 1000
+            retryAt = clock.nowMillis + 1000
         }
     }
 
@@ -120,52 +120,25 @@ extension DeliveryEngine {
         }
 
         // The circuit hears about every result that says something about the destination.
-        state.withLock { s in
-            guard var lane = s.lanes[destination.id] else { return }
-            let kind: CircuitBreaker.AttemptKind = claim.isProbe ? .probe : .regular
-            let before = lane.circuit
-            var action = CircuitBreaker.Action.none
-            if classification.affectsCircuit {
-                action =
-                    classification.isSuccess
-                    ? lane.circuit.recordSuccess(of: kind, at: finished)
-                    : lane.circuit.recordFailure(of: kind, at: finished, configuration: configuration.circuit)
-            } else if claim.isProbe {
-                _ = lane.circuit.abandonProbe()
-            }
-            switch action {
-            case .opened, .reopened:
-                record.circuitOpened = ("Circuit opened after \(lane.circuit.failureCount) consecutive failures: \(result.outcome.summary)", finishedMs)
-            case .closed:
-                // Held deliveries flow again, in order (see `Lane.drainUntil`).
-                lane.drainUntil = finishedMs
-                lane.nextDue = min(lane.nextDue ?? finishedMs, finishedMs)
-                lane.generation += 1
-            case .none, .halfOpened:
-                break
-            }
-            if lane.circuit != before {
-                lane.circuitVersion += 1
-                record.circuit = (lane.circuit, lane.circuitVersion)
-            }
-            s.lanes[destination.id] = lane
+        let report = state.withLock { s in
+            s.scheduler.finished(
+                destinationID: destination.id, attemptID: attempt.id, isProbe: claim.isProbe, success: classification.isSuccess,
+                affectsCircuit: classification.affectsCircuit, now: finishedMs)
         }
+        if report.opened {
+            record.circuitOpened = ("Circuit opened after \(report.failureCount) consecutive failures: \(result.outcome.summary)", finishedMs)
+        }
+        record.circuit = report.change.map { ($0.circuit, $0.version) }
         return record
     }
 
     /// Frees the attempt's slot, notes when the lane has work again, and wakes the loop.
-    func release(destinationID: String, attemptID: String, isProbe: Bool, retryAt: Int64?) {
-        state.withLock { s in
-            s.inFlight -= 1
-            guard var lane = s.lanes[destinationID] else { return }
-            lane.inFlight.remove(attemptID)
-            if isProbe, lane.probe == attemptID { lane.probe = nil }
-            if let retryAt {
-                lane.nextDue = min(lane.nextDue ?? retryAt, retryAt)
-                lane.generation += 1
-            }
-            s.lanes[destinationID] = lane
+    func release(destinationID: String, attemptID: String, retryAt: Int64?) {
+        let idle = state.withLock { s in
+            s.scheduler.recorded(destinationID: destinationID, attemptID: attemptID, retryAt: retryAt)
+            return s.scheduler.inFlight == 0 ? s.idle.take() : nil
         }
+        idle?.resume()
         signal()
     }
 }

@@ -9,15 +9,27 @@ import Synchronization
 /// the destination type's provider, and records each result (group-committed) with its retry,
 /// dead-lettering, issue and circuit breaker consequences.
 ///
-/// The queue lives in the database; in memory there is one small ``Lane`` per destination with
-/// work: when its next attempt is due, what is in flight, and its circuit breaker. Nothing
-/// polls: the dispatch loop sleeps until a lane is due or it is woken — by ingest committing
-/// new deliveries (``wake(destinationID:)``), a finished attempt freeing a slot, or an API
-/// change to a destination — so a newly routed event is sent within milliseconds.
+/// Concurrency model: every decision — which destination to load or claim for, how many
+/// attempts, when to sleep, how a circuit moves — is made by ``DeliveryScheduler``, a value
+/// type kept under one lock and never held across an `await`. This class is the I/O shell
+/// around it:
+/// - one dispatch loop runs the scheduler's loads and claims (store reads) one after another,
+///   feeding each result back, until only a sleep is left; it then waits for a signal;
+/// - each claimed attempt runs as a child task of the loop's task group (prepare, send,
+///   record); its slot is freed once its result is committed;
+/// - every write the engine makes — attempt results and circuit changes (a probe handed out, a
+///   reset) — goes through one group-commit writer, in the order the scheduler made them, so
+///   the stored circuit never lags behind the results (a stored circuit is only replaced by a
+///   newer version);
+/// - time comes from the injected ``GatewayClock``: the loop sleeps until the next due time on
+///   it, and cooldowns, retries and timestamps read it, so tests move time by hand.
 ///
-/// Concurrency is bounded overall (`--delivery-concurrency`) and per destination
-/// (`max_concurrency`). A destination's retries sit in the database with their own due time,
-/// so one failing destination never delays another.
+/// Nothing polls: the loop is signalled by ingest committing new deliveries
+/// (``wake(destinationID:)``), a recorded attempt freeing a slot, an API change to a destination
+/// (``destinationChanged(_:)``) or the clock reaching the next due time. Concurrency is bounded
+/// overall (`--delivery-concurrency`, shared evenly between destinations that want slots) and
+/// per destination (`max_concurrency`); a destination's retries wait in the database with their
+/// own due time, so one failing destination never delays another.
 public final class DeliveryEngine: Service, Sendable {
     public struct Configuration: Sendable {
         public var concurrency: Int
@@ -40,27 +52,11 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    struct Lane {
-        var runtime: DestinationRuntime?
-        var loadedAt: ContinuousClock.Instant?
-        var circuit = CircuitBreaker()
-        var circuitVersion: Int64 = 0
-        /// When the earliest pending attempt not in flight is due (Unix ms); `nil` = none known.
-        var nextDue: Int64?
-        /// Bumped by every wake, so a claim query that started earlier cannot erase it.
-        var generation = 0
-        var inFlight: Set<String> = []
-        var probe: String?
-        /// Set when held deliveries are released (resume, circuit closed or reset): attempts
-        /// scheduled up to this time (Unix ms) are the held backlog, sent one at a time, oldest
-        /// first, so the receiver gets them in ingest order; later work flows concurrently again.
-        var drainUntil: Int64?
-    }
-
     struct State {
-        var lanes: [String: Lane] = [:]
-        var inFlight = 0
+        var scheduler: DeliveryScheduler
         var timer: Task<Void, Never>?
+        /// Resumed when the last in-flight attempt is released during shutdown.
+        var idle: CheckedContinuation<Void, Never>?
     }
 
     let store: any Store
@@ -68,29 +64,38 @@ public final class DeliveryEngine: Service, Sendable {
     let blobs: BlobStore
     let providers: [String: any DeliveryProvider]
     let configuration: Configuration
+    let clock: any GatewayClock
     let logger: Logger
-    let recorder: GroupCommitWriter<AttemptResult, Void>
+    let recorder: GroupCommitWriter<DeliveryRecord, Void>
     /// Told about every attempt result once it is committed (the server feeds `/metrics`).
     let onRecorded: @Sendable (AttemptResult) -> Void
     let transforms = TransformCache()
-    let state = Mutex(State())
+    let state: Mutex<State>
     private let signals: AsyncStream<Void>
     private let signalInput: AsyncStream<Void>.Continuation
 
     public init(
         store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider], configuration: Configuration,
-        logger: Logger, onRecorded: @escaping @Sendable (AttemptResult) -> Void = { _ in }
+        clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult) -> Void = { _ in }
     ) {
         self.store = store
         self.secrets = secrets
         self.blobs = blobs
         self.providers = providers
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
         self.onRecorded = onRecorded
-        self.recorder = GroupCommitWriter(name: "delivery results", logger: logger) { results in
-            try await store.recordAttemptResults(results)
-            return results.map { _ in () }
+        let refresh = configuration.refreshInterval.components
+        self.state = Mutex(
+            State(
+                scheduler: DeliveryScheduler(
+                    configuration: .init(
+                        concurrency: configuration.concurrency, circuit: configuration.circuit,
+                        refreshMillis: refresh.seconds * 1000 + refresh.attoseconds / 1_000_000_000_000_000))))
+        self.recorder = GroupCommitWriter(name: "delivery results", logger: logger) { records in
+            try await store.recordDelivery(records)
+            return records.map { _ in () }
         }
         (signals, signalInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -102,49 +107,27 @@ public final class DeliveryEngine: Service, Sendable {
 
     /// New pending attempts for this destination are committed and due now.
     public func wake(destinationID: String) {
-        let now = Timestamp.millis(Date())
-        state.withLock { s in
-            var lane = s.lanes[destinationID] ?? Lane()
-            lane.nextDue = min(lane.nextDue ?? now, now)
-            lane.generation += 1
-            s.lanes[destinationID] = lane
-        }
+        let now = clock.nowMillis
+        state.withLock { $0.scheduler.woken(destinationID: destinationID, now: now) }
         signal()
     }
 
     /// The destination was changed, paused, resumed or deleted through the API: re-read it
     /// before the next claim, and look for work it may now be able to do.
     public func destinationChanged(_ destinationID: String) {
-        state.withLock { s in
-            guard var lane = s.lanes[destinationID] else { return }
-            lane.loadedAt = nil
-            lane.nextDue = lane.nextDue ?? 0
-            lane.generation += 1
-            s.lanes[destinationID] = lane
-        }
+        state.withLock { $0.scheduler.destinationChanged(destinationID) }
         signal()
     }
 
     /// `POST /v1/destinations/:id/circuit/reset`: closes the circuit now and lets held
-    /// deliveries flow. Returns the circuit as it now is.
+    /// deliveries flow. Returns the circuit as it now is, once it is stored.
     public func resetCircuit(destination: Destination) async throws -> CircuitBreaker {
-        let now = Date()
-        let (circuit, version) = try await currentCircuit(destination)
-        let reset = state.withLock { s -> (CircuitBreaker, Int64) in
-            var lane = s.lanes[destination.id] ?? Lane(circuit: circuit, circuitVersion: version)
-            if lane.runtime == nil && lane.circuitVersion < version { (lane.circuit, lane.circuitVersion) = (circuit, version) }
-            _ = lane.circuit.reset(at: now)
-            lane.circuitVersion += 1
-            lane.probe = nil
-            lane.drainUntil = Timestamp.millis(now)
-            lane.nextDue = lane.nextDue ?? 0
-            lane.generation += 1
-            s.lanes[destination.id] = lane
-            return (lane.circuit, lane.circuitVersion)
-        }
-        try await store.saveCircuit(destinationID: destination.id, circuit: reset.0, version: reset.1)
+        let stored = try await currentCircuit(destination)
+        let now = clock.nowMillis
+        let change = state.withLock { $0.scheduler.resetCircuit(destinationID: destination.id, stored: stored, now: now) }
+        try await recorder.submit(.circuit(destinationID: change.destinationID, circuit: change.circuit, version: change.version))
         signal()
-        return reset.0
+        return change.circuit
     }
 
     /// The circuit as the engine holds it (its in-memory state is the newest), else as stored.
@@ -153,9 +136,7 @@ public final class DeliveryEngine: Service, Sendable {
     }
 
     private func currentCircuit(_ destination: Destination) async throws -> (CircuitBreaker, Int64) {
-        if let held = state.withLock({ s in s.lanes[destination.id].flatMap { $0.runtime == nil ? nil : ($0.circuit, $0.circuitVersion) } }) {
-            return held
-        }
+        if let held = state.withLock({ $0.scheduler.heldCircuit(destination.id) }) { return held }
         let stored = try await store.deliveryDestination(id: destination.id)
         return (stored?.destination.circuit ?? destination.circuit, stored?.circuitVersion ?? 0)
     }
@@ -168,135 +149,95 @@ public final class DeliveryEngine: Service, Sendable {
 
     public func run() async throws {
         let heads = try await store.pendingDestinations()
-        state.withLock { s in
-            for (destinationID, due) in heads {
-                var lane = s.lanes[destinationID] ?? Lane()
-                lane.nextDue = min(lane.nextDue ?? due, due)
-                s.lanes[destinationID] = lane
-            }
-        }
+        state.withLock { $0.scheduler.started(heads: heads) }
         logger.info("delivery engine started", metadata: ["destinations_with_work": "\(heads.count)"])
         signal()
         await withDiscardingTaskGroup { group in
             for await _ in signals.cancelOnGracefulShutdown() {
-                let (claims, wakeAt) = await dispatch()
-                for claim in claims {
-                    group.addTask { await self.attempt(claim) }
-                }
-                schedule(wakeAt)
+                await dispatch { claim in group.addTask { await self.attempt(claim) } }
             }
-            state.withLock { $0.timer?.cancel() }
-            // Let in-flight attempts finish (and be recorded) for a short while; whatever is
-            // still running after that is abandoned, stays pending, and is sent after restart.
-            let deadline = ContinuousClock.now + configuration.shutdownGrace
-            while state.withLock({ $0.inFlight }) > 0 && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            await drain()
             group.cancelAll()
         }
         for provider in providers.values { await provider.shutdown() }
         logger.info("delivery engine stopped")
     }
 
-    /// Wakes the loop at `millis` (Unix ms) unless something wakes it earlier.
-    private func schedule(_ millis: Int64?) {
-        state.withLock { s in
+    /// Stops starting attempts and lets in-flight ones finish (and be recorded) for the grace
+    /// period; whatever still runs after that is abandoned, stays pending, and is sent after
+    /// restart.
+    private func drain() async {
+        let busy = state.withLock { s -> Bool in
             s.timer?.cancel()
             s.timer = nil
-            guard let millis else { return }
-            let delay = max(0, millis - Timestamp.millis(Date()))
-            s.timer = Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(delay))
-                if !Task.isCancelled { self?.signal() }
-            }
+            s.scheduler.shutdown()
+            return s.scheduler.inFlight > 0
         }
-    }
-
-    /// One pass over the lanes: claims what is due and allowed, and returns the claims to
-    /// start with the time the next lane becomes due.
-    private func dispatch() async -> ([Claim], Int64?) {
-        var claims: [Claim] = []
-        var wakeAt: Int64?
-        func wake(at millis: Int64) { wakeAt = min(wakeAt ?? millis, millis) }
-        let laneIDs = state.withLock { s in s.lanes.filter { $0.value.nextDue != nil }.map(\.key) }
-        for destinationID in laneIDs {
-            do {
-                guard let plan = try await plan(destinationID) else { continue }
-                switch plan {
-                case .wait(let until):
-                    wake(at: until)
-                case .claim(let limit, let probe, let generation, let excluding):
-                    let now = Timestamp.millis(Date())
-                    let batch = try await store.claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding)
-                    claims += start(batch.attempts, destinationID: destinationID, probe: probe, generation: generation, next: batch.nextDue)
-                    if let next = batch.nextDue, next > now { wake(at: next) }
+        guard busy else { return }
+        let deadline = clock.now.addingTimeInterval(Double(configuration.shutdownGrace.components.seconds))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let idle = self.state.withLock { s -> Bool in
+                        if s.scheduler.inFlight == 0 { return true }
+                        s.idle = continuation
+                        return false
+                    }
+                    if idle { continuation.resume() }
                 }
-            } catch {
-                logger.error("delivery dispatch failed", metadata: ["destination_id": "\(destinationID)", "error": "\(error)"])
-                wake(at: Timestamp.millis(Date()) + 1000)
+            }
+            group.addTask { [clock] in try? await clock.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+            // The idle waiter cannot be cancelled: resume it if the deadline came first.
+            state.withLock { s in s.idle.take() }?.resume()
+        }
+    }
+
+    /// Runs the scheduler's loads and claims until only a sleep is left, starting each claimed
+    /// attempt through `start`, then arms the timer for that sleep.
+    private func dispatch(start: (Claim) -> Void) async {
+        while true {
+            let now = clock.nowMillis
+            let actions = state.withLock { $0.scheduler.nextActions(now: now) }
+            var wakeAt: Int64?
+            var worked = false
+            for action in actions {
+                switch action {
+                case .sleep(let until):
+                    wakeAt = until
+                case .load(let destinationID):
+                    worked = true
+                    await load(destinationID)
+                case .claim(let request):
+                    worked = true
+                    for claim in await claim(request) { start(claim) }
+                }
+            }
+            if !worked {
+                schedule(wakeAt)
+                return
             }
         }
-        return (claims, wakeAt)
     }
 
-    enum Plan {
-        case wait(until: Int64)
-        case claim(limit: Int, probe: Bool, generation: Int, excluding: Set<String>)
-    }
-
-    /// Decides what a lane may do now; loads (or reloads) its destination first when needed.
-    /// `nil` = nothing to do until something wakes the loop.
-    private func plan(_ destinationID: String) async throws -> Plan? {
-        let stale = state.withLock { s -> Bool in
-            guard let lane = s.lanes[destinationID] else { return false }
-            guard let loaded = lane.loadedAt else { return true }
-            return ContinuousClock.now - loaded > configuration.refreshInterval
-        }
-        if stale {
-            guard let stored = try await store.deliveryDestination(id: destinationID) else {
+    private func load(_ destinationID: String) async {
+        do {
+            let loaded = try await store.deliveryDestination(id: destinationID).map { stored in
+                DeliveryScheduler.Loaded(
+                    runtime: try DestinationRuntime(stored.destination, secrets: secrets), circuit: stored.destination.circuit,
+                    circuitVersion: stored.circuitVersion)
+            }
+            let now = clock.nowMillis
+            let followUp = state.withLock { $0.scheduler.destinationLoaded(destinationID, loaded, now: now) }
+            if case .cancelPending = followUp {
                 // Deleted: its pending attempts are marked, not silently dropped.
-                try await store.cancelPendingAttempts(destinationID: destinationID, at: Timestamp.millis(Date()))
-                state.withLock { s in
-                    if s.lanes[destinationID]?.inFlight.isEmpty ?? true { s.lanes[destinationID] = nil } else { s.lanes[destinationID]?.nextDue = nil }
-                }
-                return nil
+                try await store.cancelPendingAttempts(destinationID: destinationID, at: now)
             }
-            let runtime = try DestinationRuntime(stored.destination, secrets: secrets)
-            state.withLock { s in
-                guard var lane = s.lanes[destinationID] else { return }
-                if lane.runtime == nil && stored.circuitVersion >= lane.circuitVersion {
-                    // First load in this process: a probe in flight before a restart is lost.
-                    lane.circuit = stored.destination.circuit
-                    _ = lane.circuit.abandonProbe()
-                    lane.circuitVersion = stored.circuitVersion
-                }
-                if lane.runtime?.destination.status == "paused" && runtime.destination.status == "active" {
-                    lane.drainUntil = Timestamp.millis(Date())
-                }
-                lane.runtime = runtime
-                lane.loadedAt = .now
-                s.lanes[destinationID] = lane
-            }
-        }
-        let now = Timestamp.millis(Date())
-        return state.withLock { s -> Plan? in
-            guard let lane = s.lanes[destinationID], let runtime = lane.runtime, let due = lane.nextDue else { return nil }
-            guard runtime.destination.status == "active" else { return nil }
-            guard due <= now else { return .wait(until: due) }
-            let perDestination = lane.drainUntil != nil ? 1 : runtime.destination.maxConcurrency ?? configuration.concurrency
-            let free = min(perDestination - lane.inFlight.count, configuration.concurrency - s.inFlight)
-            guard free > 0 else { return nil }
-            switch lane.circuit.state {
-            case .closed:
-                return .claim(limit: free, probe: false, generation: lane.generation, excluding: lane.inFlight)
-            case .open:
-                if let ends = lane.circuit.cooldownEnds(configuration: configuration.circuit), ends > Date() {
-                    return .wait(until: Timestamp.millis(ends))
-                }
-                return lane.probe == nil ? .claim(limit: 1, probe: true, generation: lane.generation, excluding: lane.inFlight) : nil
-            case .halfOpen:
-                return lane.probe == nil ? .claim(limit: 1, probe: true, generation: lane.generation, excluding: lane.inFlight) : nil
-            }
+        } catch {
+            logger.error("could not load destination", metadata: ["destination_id": "\(destinationID)", "error": "\(error)"])
+            let now = clock.nowMillis
+            state.withLock { $0.scheduler.failed(destinationID, now: now) }
         }
     }
 
@@ -306,40 +247,51 @@ public final class DeliveryEngine: Service, Sendable {
         var isProbe: Bool
     }
 
-    /// Marks claimed attempts in flight (the probe takes the circuit's single slot) and records
-    /// where the lane's queue continues.
-    private func start(_ found: [ClaimedAttempt], destinationID: String, probe: Bool, generation: Int, next: Int64?) -> [Claim] {
-        let now = Date()
-        var persist: (CircuitBreaker, Int64)?
-        let claims = state.withLock { s -> [Claim] in
-            guard var lane = s.lanes[destinationID], let runtime = lane.runtime else { return [] }
-            var claims: [Claim] = []
-            for item in found {
-                var isProbe = false
-                if probe {
-                    guard case .sendProbe = lane.circuit.requestPermission(at: now, configuration: configuration.circuit) else { break }
-                    lane.circuitVersion += 1
-                    persist = (lane.circuit, lane.circuitVersion)
-                    lane.probe = item.attempt.id
-                    isProbe = true
-                }
-                lane.inFlight.insert(item.attempt.id)
-                s.inFlight += 1
-                claims.append(Claim(claimed: item, runtime: runtime, isProbe: isProbe))
-            }
-            // The held backlog is over once the oldest due attempt was scheduled after the
-            // release (or nothing is due).
-            if let drainUntil = lane.drainUntil, found.first.map({ $0.attempt.scheduledAt > drainUntil }) ?? true {
-                lane.drainUntil = nil
-            }
-            // A wake that arrived while the claim query ran means new work is due now.
-            lane.nextDue = lane.generation == generation ? next : Timestamp.millis(now)
-            s.lanes[destinationID] = lane
-            return claims
+    /// Claims due attempts for one lane; a probe's circuit change is recorded before the probe
+    /// starts, so it is written ahead of the probe's result.
+    private func claim(_ request: DeliveryScheduler.ClaimRequest) async -> [Claim] {
+        let batch: ClaimBatch
+        do {
+            batch = try await store.claimDue(
+                destinationID: request.destinationID, now: clock.nowMillis, limit: request.limit, excluding: request.excluding)
+        } catch {
+            logger.error("delivery claim failed", metadata: ["destination_id": "\(request.destinationID)", "error": "\(error)"])
+            let now = clock.nowMillis
+            state.withLock { $0.scheduler.failed(request.destinationID, now: now) }
+            return []
         }
-        if let (circuit, version) = persist {
-            Task { try? await store.saveCircuit(destinationID: destinationID, circuit: circuit, version: version) }
+        let now = clock.nowMillis
+        let items = batch.attempts.map { DeliveryScheduler.ClaimedItem(attemptID: $0.attempt.id, scheduledAt: $0.attempt.scheduledAt) }
+        let (starts, change, runtime) = state.withLock { s in
+            let (starts, change) = s.scheduler.claimed(request, attempts: items, nextDue: batch.nextDue, now: now)
+            return (starts, change, s.scheduler.lanes[request.destinationID]?.runtime)
         }
-        return claims
+        if let change {
+            do {
+                try await recorder.submit(.circuit(destinationID: change.destinationID, circuit: change.circuit, version: change.version))
+            } catch {
+                // The probe still goes out; its result carries a newer circuit version.
+                logger.error("could not record circuit", metadata: ["destination_id": "\(change.destinationID)", "error": "\(error)"])
+            }
+        }
+        guard let runtime else { return [] }
+        let byID = Dictionary(batch.attempts.map { ($0.attempt.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return starts.compactMap { start in byID[start.attemptID].map { Claim(claimed: $0, runtime: runtime, isProbe: start.isProbe) } }
+    }
+
+    /// Wakes the loop at `millis` (Unix ms) on the engine's clock unless something wakes it
+    /// earlier.
+    private func schedule(_ millis: Int64?) {
+        state.withLock { s in
+            s.timer?.cancel()
+            s.timer = nil
+            guard let millis else { return }
+            s.timer = Task { [weak self, clock] in
+                do {
+                    try await clock.sleep(untilMillis: millis)
+                    self?.signal()
+                } catch {}
+            }
+        }
     }
 }

@@ -69,7 +69,7 @@ public final class HTTPProvider: DeliveryProvider {
                     answered[name] = .string(header.value)
                 }
             }
-            let retryAfter = RetryAfter.delay(statusCode: status, headerValue: responseHeaders.first(name: "retry-after"), now: Date())
+            let retryAfter = RetryAfter.delay(statusCode: status, headerValue: responseHeaders.first(name: "retry-after"), now: message.now)
             return ProviderResult(
                 outcome: .response(statusCode: status), requestHeaders: shown, responseHeaders: answered,
                 responseBody: String(decoding: body, as: UTF8.self), retryAfter: retryAfter)

@@ -61,7 +61,7 @@ public struct HookstreamServer {
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
-            logger: logger, onRecorded: { GatewayMetrics.record($0, in: registry) })
+            clock: configuration.clock, logger: logger, onRecorded: { GatewayMetrics.record($0, in: registry) })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let sources = SourceCache(store: store, secrets: secrets)
         let routing = EventRouting(store: store, writer: writer, delivery: delivery, sources: sources, blobs: blobs, clock: configuration.clock)

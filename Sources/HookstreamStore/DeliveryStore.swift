@@ -15,11 +15,11 @@ public protocol DeliveryStore: Sendable {
     func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch
     /// A live destination by ID whatever its tenant, with its circuit version.
     func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)?
-    /// Writes the outcomes of finished attempts in one transaction (the worker's group commit):
-    /// the attempt rows, scheduled retries, issues, delivery counts, circuits, event statuses.
-    func recordAttemptResults(_ results: [AttemptResult]) async throws
-    /// Stores a circuit unless a newer version is already stored.
-    func saveCircuit(destinationID: String, circuit: CircuitBreaker, version: Int64) async throws
+    /// Writes what the engine decided, in order, in one transaction (the engine's group
+    /// commit): finished attempts with their retries, issues, delivery counts, circuits and
+    /// event statuses, and circuit changes of their own (a probe handed out, a reset). A circuit
+    /// is stored only over an older version.
+    func recordDelivery(_ records: [DeliveryRecord]) async throws
     /// Marks the pending attempts of a deleted destination failed (`destination_deleted`).
     func cancelPendingAttempts(destinationID: String, at: Int64) async throws
 
@@ -74,6 +74,13 @@ public struct ClaimedAttempt: Sendable {
         self.event = event
         self.transformExpression = transformExpression
     }
+}
+
+/// One write of the delivery engine, committed in the order the engine made them.
+public enum DeliveryRecord: Sendable {
+    case attempt(AttemptResult)
+    /// A circuit change not tied to a finished attempt (a probe handed out, a manual reset).
+    case circuit(destinationID: String, circuit: CircuitBreaker, version: Int64)
 }
 
 /// What a worker reports about one finished attempt.

@@ -82,10 +82,6 @@ extension SQLiteStore {
         }
     }
 
-    public func saveCircuit(destinationID: String, circuit: CircuitBreaker, version: Int64) async throws {
-        try await pool.write { db in try Self.saveCircuit(db, destinationID: destinationID, circuit: circuit, version: version) }
-    }
-
     static func saveCircuit(_ db: Database, destinationID: String, circuit: CircuitBreaker, version: Int64) throws {
         let text = try encode(circuit)
         try db.cachedStatement(sql: "UPDATE destinations SET circuit = ?, circuit_version = ? WHERE id = ? AND circuit_version < ?")
@@ -108,8 +104,8 @@ extension SQLiteStore {
         for event in events { try refreshEventStatus(db, eventID: event) }
     }
 
-    public func recordAttemptResults(_ results: [AttemptResult]) async throws {
-        guard !results.isEmpty else { return }
+    public func recordDelivery(_ records: [DeliveryRecord]) async throws {
+        guard !records.isEmpty else { return }
         try await pool.write { db in
             let finish = try db.cachedStatement(
                 sql: """
@@ -120,7 +116,15 @@ extension SQLiteStore {
             let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
             var events: [String] = []
             var deliveredPerDestination: [String: Int] = [:]
-            for result in results {
+            for record in records {
+                let result: AttemptResult
+                switch record {
+                case .circuit(let destinationID, let circuit, let version):
+                    try Self.saveCircuit(db, destinationID: destinationID, circuit: circuit, version: version)
+                    continue
+                case .attempt(let attempt):
+                    result = attempt
+                }
                 let a = result.attempt
                 var issueID: String?
                 if let issue = result.issue {

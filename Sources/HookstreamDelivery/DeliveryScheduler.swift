@@ -1,0 +1,395 @@
+public import HookstreamCore
+
+/// The delivery engine's decisions, without I/O: which destination to (re)load, which to claim
+/// due attempts for and how many, when to sleep, and how each destination's circuit breaker
+/// moves. ``DeliveryEngine`` feeds it what happened (woken, loaded, claimed, finished,
+/// recorded, …) and executes the actions it returns; time is always an argument (Unix ms).
+///
+/// The queue itself lives in the database. In memory there is one ``Lane`` per destination
+/// with work: when its next attempt is due, which attempts are in flight, its settings and its
+/// circuit. Invariants:
+/// - at most `concurrency` attempts are in flight (or reserved by an outstanding claim)
+///   overall, and at most the destination's `max_concurrency` per lane;
+/// - a lane has at most one claim or load outstanding;
+/// - a half-open circuit has at most one probe in flight;
+/// - a wake that arrives while a claim is outstanding is never lost (``Lane/generation``).
+public struct DeliveryScheduler: Sendable {
+    public struct Configuration: Sendable {
+        public var concurrency: Int
+        public var circuit: CircuitBreaker.Configuration
+        /// How long a destination's settings are trusted before being re-read (ms).
+        public var refreshMillis: Int64
+        /// How long to wait before retrying a failed load or claim (ms).
+        public var errorBackoffMillis: Int64
+
+        public init(concurrency: Int, circuit: CircuitBreaker.Configuration = .default, refreshMillis: Int64 = 5000, errorBackoffMillis: Int64 = 1000) {
+            self.concurrency = max(1, concurrency)
+            self.circuit = circuit
+            self.refreshMillis = refreshMillis
+            self.errorBackoffMillis = errorBackoffMillis
+        }
+    }
+
+    /// What the engine does next.
+    public enum Action: Hashable, Sendable {
+        /// Read the destination (settings and stored circuit) and report ``destinationLoaded(_:_:now:)``.
+        case load(destinationID: String)
+        /// Claim due attempts and report ``claimed(_:attempts:nextDue:now:)``.
+        case claim(ClaimRequest)
+        /// Nothing more can start before this time (Unix ms) unless something wakes the engine.
+        case sleep(untilMillis: Int64)
+    }
+
+    public struct ClaimRequest: Hashable, Sendable {
+        public var destinationID: String
+        public var limit: Int
+        /// The claim is for a half-open circuit's single probe.
+        public var probe: Bool
+        /// Attempts in flight, which the claim must skip.
+        public var excluding: Set<String>
+        /// The lane's generation when the claim was planned.
+        public var generation: Int
+    }
+
+    /// A destination as read from the store.
+    public struct Loaded: Sendable {
+        public var runtime: DestinationRuntime
+        public var circuit: CircuitBreaker
+        public var circuitVersion: Int64
+
+        public init(runtime: DestinationRuntime, circuit: CircuitBreaker, circuitVersion: Int64) {
+            self.runtime = runtime
+            self.circuit = circuit
+            self.circuitVersion = circuitVersion
+        }
+    }
+
+    /// What a load leads to besides new claims.
+    public enum LoadFollowUp: Hashable, Sendable {
+        case none
+        /// The destination is gone: mark its pending attempts (they are never silently dropped).
+        case cancelPending(destinationID: String)
+    }
+
+    /// An attempt the engine should start now.
+    public struct Start: Hashable, Sendable {
+        public var attemptID: String
+        public var isProbe: Bool
+    }
+
+    /// A claimed attempt as the scheduler needs to know it.
+    public struct ClaimedItem: Hashable, Sendable {
+        public var attemptID: String
+        public var scheduledAt: Int64
+
+        public init(attemptID: String, scheduledAt: Int64) {
+            self.attemptID = attemptID
+            self.scheduledAt = scheduledAt
+        }
+    }
+
+    /// A circuit state to persist, in order with the attempt results (higher version wins).
+    public struct CircuitChange: Hashable, Sendable {
+        public var destinationID: String
+        public var circuit: CircuitBreaker
+        public var version: Int64
+    }
+
+    /// What a finished attempt did to the circuit.
+    public struct CircuitReport: Hashable, Sendable {
+        public var change: CircuitChange?
+        /// The attempt opened (or re-opened) the circuit.
+        public var opened: Bool
+        public var failureCount: Int
+    }
+
+    struct Lane {
+        var runtime: DestinationRuntime?
+        var loadedAt: Int64?
+        var circuit = CircuitBreaker()
+        var circuitVersion: Int64 = 0
+        /// When the earliest pending attempt not in flight is due; `nil` = none known.
+        var nextDue: Int64?
+        /// Bumped by every wake, so a claim that was planned earlier cannot erase it.
+        var generation = 0
+        var inFlight: Set<String> = []
+        var probe: String?
+        /// Set when held deliveries are released (resume, circuit closed or reset): attempts
+        /// scheduled up to this time are the held backlog, sent one at a time, oldest first,
+        /// so the receiver gets them in ingest order; later work flows concurrently again.
+        var drainUntil: Int64?
+        /// A load or claim is outstanding; its slots (for a claim) are reserved.
+        var busy = false
+        var reserved = 0
+        /// After a failed load or claim, nothing is tried before this time.
+        var retryAt: Int64?
+    }
+
+    public let configuration: Configuration
+    var lanes: [String: Lane] = [:]
+    /// Attempts in flight plus slots reserved by outstanding claims.
+    public private(set) var inFlight = 0
+    public private(set) var isShuttingDown = false
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    // MARK: - Events from outside
+
+    /// Start-up: the destinations with pending attempts and their earliest due time.
+    public mutating func started(heads: [String: Int64]) {
+        for (destinationID, due) in heads { noteDue(destinationID, at: due) }
+    }
+
+    /// New pending attempts for this destination are committed and due at `now`.
+    public mutating func woken(destinationID: String, now: Int64) {
+        noteDue(destinationID, at: now)
+    }
+
+    /// The destination was changed, paused, resumed or deleted through the API: re-read it
+    /// before the next claim, and look for work it may now be able to do.
+    public mutating func destinationChanged(_ destinationID: String) {
+        guard var lane = lanes[destinationID] else { return }
+        lane.loadedAt = nil
+        lane.nextDue = lane.nextDue ?? 0
+        lane.generation += 1
+        lanes[destinationID] = lane
+    }
+
+    /// Closes the circuit now (`POST /v1/destinations/:id/circuit/reset`); `stored` is the
+    /// circuit as the store has it, used when this node holds none. Returns the change to
+    /// persist.
+    public mutating func resetCircuit(destinationID: String, stored: (CircuitBreaker, Int64), now: Int64) -> CircuitChange {
+        var lane = lanes[destinationID] ?? Lane(circuit: stored.0, circuitVersion: stored.1)
+        if lane.runtime == nil && lane.circuitVersion < stored.1 { (lane.circuit, lane.circuitVersion) = stored }
+        _ = lane.circuit.reset(at: Timestamp.date(millis: now))
+        lane.circuitVersion += 1
+        lane.probe = nil
+        lane.drainUntil = now
+        lane.nextDue = lane.nextDue ?? 0
+        lane.generation += 1
+        lanes[destinationID] = lane
+        return CircuitChange(destinationID: destinationID, circuit: lane.circuit, version: lane.circuitVersion)
+    }
+
+    /// The circuit as this node holds it, when it has loaded the destination.
+    public func heldCircuit(_ destinationID: String) -> (CircuitBreaker, Int64)? {
+        lanes[destinationID].flatMap { $0.runtime == nil ? nil : ($0.circuit, $0.circuitVersion) }
+    }
+
+    /// Graceful shutdown: nothing new starts; in-flight attempts finish.
+    public mutating func shutdown() {
+        isShuttingDown = true
+    }
+
+    // MARK: - The plan
+
+    /// What to do now: loads and claims to run, or when to look again.
+    public mutating func nextActions(now: Int64) -> [Action] {
+        guard !isShuttingDown else { return [] }
+        var actions: [Action] = []
+        var wakeAt: Int64?
+        func wake(at millis: Int64) { wakeAt = min(wakeAt ?? millis, millis) }
+        // Oldest due first: under the global limit, the lane that waited longest goes first.
+        let candidates = lanes.filter { $0.value.nextDue != nil && !$0.value.busy }
+            .sorted { ($0.value.nextDue!, $0.key) < ($1.value.nextDue!, $1.key) }
+        var wanting: [(id: String, limit: Int, probe: Bool)] = []
+        for (destinationID, lane) in candidates {
+            if let retryAt = lane.retryAt, retryAt > now {
+                wake(at: retryAt)
+                continue
+            }
+            if lane.runtime == nil || lane.loadedAt.map({ now - $0 >= configuration.refreshMillis }) ?? true {
+                lanes[destinationID]?.busy = true
+                lanes[destinationID]?.retryAt = nil
+                actions.append(.load(destinationID: destinationID))
+                continue
+            }
+            switch permission(lane, now: now) {
+            case .none: break
+            case .wait(let until): wake(at: until)
+            case .claim(let limit, let probe): wanting.append((destinationID, limit, probe))
+            }
+        }
+        // Share the free global slots evenly among the lanes that want some (remainder to the
+        // longest waiting), so one busy destination cannot take every slot from the others.
+        var free = configuration.concurrency - inFlight
+        var remaining = wanting.count
+        for want in wanting where free > 0 {
+            let share = max(1, (free + remaining - 1) / remaining)
+            let limit = min(want.limit, share)
+            remaining -= 1
+            free -= limit
+            var lane = lanes[want.id]!
+            lane.busy = true
+            lane.reserved = limit
+            lane.retryAt = nil
+            inFlight += limit
+            lanes[want.id] = lane
+            actions.append(
+                .claim(ClaimRequest(destinationID: want.id, limit: limit, probe: want.probe, excluding: lane.inFlight, generation: lane.generation)))
+        }
+        if let wakeAt { actions.append(.sleep(untilMillis: wakeAt)) }
+        return actions
+    }
+
+    enum Permission {
+        case none
+        case wait(until: Int64)
+        case claim(limit: Int, probe: Bool)
+    }
+
+    /// What one loaded lane may do now, before the global limit is applied.
+    func permission(_ lane: Lane, now: Int64) -> Permission {
+        guard let runtime = lane.runtime, let due = lane.nextDue, runtime.destination.status == "active" else { return .none }
+        guard due <= now else { return .wait(until: due) }
+        let perDestination = lane.drainUntil != nil ? 1 : runtime.destination.maxConcurrency ?? configuration.concurrency
+        let free = perDestination - lane.inFlight.count
+        guard free > 0 else { return .none }
+        switch lane.circuit.state {
+        case .closed:
+            return .claim(limit: free, probe: false)
+        case .open:
+            if let ends = lane.circuit.cooldownEnds(configuration: configuration.circuit).map(Timestamp.millis), ends > now {
+                return .wait(until: ends)
+            }
+            return lane.probe == nil ? .claim(limit: 1, probe: true) : .none
+        case .halfOpen:
+            return lane.probe == nil ? .claim(limit: 1, probe: true) : .none
+        }
+    }
+
+    // MARK: - Results of the actions
+
+    /// The load of a destination finished: `loaded` is `nil` when it no longer exists.
+    public mutating func destinationLoaded(_ destinationID: String, _ loaded: Loaded?, now: Int64) -> LoadFollowUp {
+        guard var lane = lanes[destinationID] else { return .none }
+        lane.busy = false
+        guard let loaded else {
+            if lane.inFlight.isEmpty { lanes[destinationID] = nil } else { lane.nextDue = nil; lanes[destinationID] = lane }
+            return .cancelPending(destinationID: destinationID)
+        }
+        if lane.runtime == nil && loaded.circuitVersion >= lane.circuitVersion {
+            // First load in this process: a probe in flight before a restart is lost.
+            lane.circuit = loaded.circuit
+            _ = lane.circuit.abandonProbe()
+            lane.circuitVersion = loaded.circuitVersion
+        }
+        if lane.runtime?.destination.status == "paused" && loaded.runtime.destination.status == "active" {
+            lane.drainUntil = now
+        }
+        lane.runtime = loaded.runtime
+        lane.loadedAt = now
+        lanes[destinationID] = lane
+        return .none
+    }
+
+    /// A load or claim failed: its reserved slots are free, and the lane is tried again after
+    /// the error backoff.
+    public mutating func failed(_ destinationID: String, now: Int64) {
+        guard var lane = lanes[destinationID] else { return }
+        lane.busy = false
+        inFlight -= lane.reserved
+        lane.reserved = 0
+        lane.retryAt = now + configuration.errorBackoffMillis
+        lanes[destinationID] = lane
+    }
+
+    /// A claim returned `attempts` (oldest first) and where the lane's queue continues.
+    /// Returns the attempts to start and, when a probe was handed out, the circuit to persist
+    /// before the probe's result can be recorded.
+    public mutating func claimed(
+        _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, now: Int64
+    ) -> (starts: [Start], circuit: CircuitChange?) {
+        guard var lane = lanes[request.destinationID] else {
+            inFlight -= request.limit
+            return ([], nil)
+        }
+        inFlight -= lane.reserved
+        lane.reserved = 0
+        lane.busy = false
+        var starts: [Start] = []
+        var change: CircuitChange?
+        for item in attempts.prefix(request.limit) {
+            var isProbe = false
+            if request.probe {
+                guard case .sendProbe = lane.circuit.requestPermission(at: Timestamp.date(millis: now), configuration: configuration.circuit) else { break }
+                lane.circuitVersion += 1
+                change = CircuitChange(destinationID: request.destinationID, circuit: lane.circuit, version: lane.circuitVersion)
+                lane.probe = item.attemptID
+                isProbe = true
+            }
+            lane.inFlight.insert(item.attemptID)
+            inFlight += 1
+            starts.append(Start(attemptID: item.attemptID, isProbe: isProbe))
+        }
+        // The held backlog is over once the oldest due attempt was scheduled after the
+        // release (or nothing is due).
+        if let drainUntil = lane.drainUntil, attempts.first.map({ $0.scheduledAt > drainUntil }) ?? true {
+            lane.drainUntil = nil
+        }
+        // A wake that arrived while the claim ran means new work is due now.
+        lane.nextDue = lane.generation == request.generation ? nextDue : now
+        lanes[request.destinationID] = lane
+        return (starts, change)
+    }
+
+    /// An attempt got its answer (or failed to). `affectsCircuit` is false for outcomes that
+    /// say nothing about the destination (a transform error). Returns the circuit change to
+    /// record with the attempt.
+    public mutating func finished(
+        destinationID: String, attemptID: String, isProbe: Bool, success: Bool, affectsCircuit: Bool, now: Int64
+    ) -> CircuitReport {
+        guard var lane = lanes[destinationID] else { return CircuitReport(change: nil, opened: false, failureCount: 0) }
+        let at = Timestamp.date(millis: now)
+        let kind: CircuitBreaker.AttemptKind = isProbe ? .probe : .regular
+        let before = lane.circuit
+        var action = CircuitBreaker.Action.none
+        if affectsCircuit {
+            action = success ? lane.circuit.recordSuccess(of: kind, at: at) : lane.circuit.recordFailure(of: kind, at: at, configuration: configuration.circuit)
+        } else if isProbe {
+            _ = lane.circuit.abandonProbe()
+        }
+        var opened = false
+        switch action {
+        case .opened, .reopened:
+            opened = true
+        case .closed:
+            // Held deliveries flow again, in order (see `Lane.drainUntil`).
+            lane.drainUntil = now
+            lane.nextDue = min(lane.nextDue ?? now, now)
+            lane.generation += 1
+        case .none, .halfOpened:
+            break
+        }
+        var change: CircuitChange?
+        if lane.circuit != before {
+            lane.circuitVersion += 1
+            change = CircuitChange(destinationID: destinationID, circuit: lane.circuit, version: lane.circuitVersion)
+        }
+        lanes[destinationID] = lane
+        return CircuitReport(change: change, opened: opened, failureCount: lane.circuit.failureCount)
+    }
+
+    /// The attempt's result is committed (or the attempt was abandoned): its slot is free.
+    /// `retryAt` is when the lane has work again because of it (a scheduled retry).
+    public mutating func recorded(destinationID: String, attemptID: String, retryAt: Int64?) {
+        inFlight -= 1
+        guard var lane = lanes[destinationID] else { return }
+        lane.inFlight.remove(attemptID)
+        if lane.probe == attemptID { lane.probe = nil }
+        if let retryAt {
+            lane.nextDue = min(lane.nextDue ?? retryAt, retryAt)
+            lane.generation += 1
+        }
+        lanes[destinationID] = lane
+    }
+
+    private mutating func noteDue(_ destinationID: String, at due: Int64) {
+        var lane = lanes[destinationID] ?? Lane()
+        lane.nextDue = min(lane.nextDue ?? due, due)
+        lane.generation += 1
+        lanes[destinationID] = lane
+    }
+}

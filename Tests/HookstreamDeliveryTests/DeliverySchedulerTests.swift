@@ -1,0 +1,244 @@
+import HookstreamCore
+import Testing
+
+@testable import HookstreamDelivery
+
+/// The scheduler's decisions as tables: given these events at these times, these actions.
+@Suite struct DeliverySchedulerTests {
+    typealias Action = DeliveryScheduler.Action
+    typealias Item = DeliveryScheduler.ClaimedItem
+
+    static func loaded(status: String = "active", maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), version: Int64 = 0)
+        -> DeliveryScheduler.Loaded
+    {
+        let destination = Destination(
+            id: "dst_a", tenant: Tenant(organizationID: "org_1", environmentID: "env_1"), name: "d", slug: "d", status: status,
+            maxConcurrency: maxConcurrency, createdAt: 0, updatedAt: 0)
+        return .init(runtime: DestinationRuntime(destination: destination, headers: [], signing: nil), circuit: circuit, circuitVersion: version)
+    }
+
+    /// Settings are re-read every `refreshMillis` (long by default, so tables need no reloads).
+    static func scheduler(concurrency: Int = 8, failureThreshold: Int = 2, cooldown: Double = 10, refreshMillis: Int64 = 3_600_000)
+        -> DeliveryScheduler
+    {
+        DeliveryScheduler(
+            configuration: .init(
+                concurrency: concurrency, circuit: .init(failureThreshold: failureThreshold, cooldown: cooldown), refreshMillis: refreshMillis))
+    }
+
+    /// Wakes `destinations` at `now`, answers their loads with `loaded`, and returns the actions
+    /// that follow.
+    static func ready(_ s: inout DeliveryScheduler, _ destinations: [String], loaded: DeliveryScheduler.Loaded = loaded(), now: Int64 = 1000)
+        -> [Action]
+    {
+        for d in destinations { s.woken(destinationID: d, now: now) }
+        let loads = s.nextActions(now: now)
+        #expect(Set(loads) == Set(destinations.map { Action.load(destinationID: $0) }))
+        for d in destinations { #expect(s.destinationLoaded(d, loaded, now: now) == .none) }
+        return s.nextActions(now: now)
+    }
+
+    static func claims(_ actions: [Action]) -> [DeliveryScheduler.ClaimRequest] {
+        actions.compactMap { if case .claim(let request) = $0 { request } else { nil } }
+    }
+
+    static func items(_ ids: [String], at scheduledAt: Int64 = 500) -> [Item] {
+        ids.map { Item(attemptID: $0, scheduledAt: scheduledAt) }
+    }
+
+    @Test func loadsTheDestinationThenClaimsUpToTheGlobalLimit() {
+        var s = Self.scheduler(concurrency: 8)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        #expect(claims.map(\.limit) == [8])
+        #expect(claims.map(\.probe) == [false])
+        let (starts, circuit) = s.claimed(claims[0], attempts: Self.items(["da_1", "da_2"]), nextDue: nil, now: 1000)
+        #expect(starts.map(\.attemptID) == ["da_1", "da_2"])
+        #expect(circuit == nil)
+        #expect(s.inFlight == 2)
+        // Nothing more due: nothing to do, no sleep.
+        #expect(s.nextActions(now: 1000) == [])
+        // A retry scheduled by a recorded failure is slept for.
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 4000)
+        #expect(s.nextActions(now: 1000) == [.sleep(untilMillis: 4000)])
+        #expect(Self.claims(s.nextActions(now: 4000)).map(\.excluding) == [["da_2"]])
+    }
+
+    @Test func olderWorkGetsScarceSlotsFirst() {
+        var s = Self.scheduler(concurrency: 1)
+        s.woken(destinationID: "dst_b", now: 300)
+        s.woken(destinationID: "dst_a", now: 700)
+        #expect(s.nextActions(now: 1000).count == 2)
+        for d in ["dst_a", "dst_b"] { _ = s.destinationLoaded(d, Self.loaded(), now: 1000) }
+        #expect(Self.claims(s.nextActions(now: 1000)).map(\.destinationID) == ["dst_b"])
+    }
+
+    @Test(arguments: [
+        // (global concurrency, max_concurrency of both, expected limits of dst_a and dst_b)
+        (4, nil, [2, 2]), (5, nil, [3, 2]), (1, nil, [1]), (8, 3, [3, 3]), (64, 1, [1, 1]),
+    ] as [(Int, Int?, [Int])])
+    func slotsAreSharedEvenlyBetweenDestinations(concurrency: Int, perDestination: Int?, limits: [Int]) {
+        var s = Self.scheduler(concurrency: concurrency)
+        let claims = Self.claims(Self.ready(&s, ["dst_a", "dst_b"], loaded: Self.loaded(maxConcurrency: perDestination)))
+        #expect(claims.map(\.limit) == limits)
+        #expect(s.inFlight == limits.reduce(0, +))
+        // While those claims are out, their slots stay reserved: nothing else is claimed.
+        #expect(Self.claims(s.nextActions(now: 1000)) == [])
+    }
+
+    @Test func perDestinationLimitHoldsUntilASlotIsRecorded() {
+        var s = Self.scheduler(concurrency: 64)
+        let first = Self.claims(Self.ready(&s, ["dst_a"], loaded: Self.loaded(maxConcurrency: 2)))
+        #expect(first.map(\.limit) == [2])
+        // A full batch: more may be due now, but the lane is at its limit.
+        _ = s.claimed(first[0], attempts: Self.items(["da_1", "da_2"]), nextDue: 1000, now: 1000)
+        #expect(s.nextActions(now: 1000) == [])
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        let next = Self.claims(s.nextActions(now: 1001))
+        #expect(next.map(\.limit) == [1])
+        #expect(next.map(\.excluding) == [["da_2"]])
+    }
+
+    @Test func pausedDestinationHoldsThenReleasesItsBacklogOneAtATime() {
+        var s = Self.scheduler(concurrency: 8)
+        #expect(Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: "paused")) == [])
+        s.woken(destinationID: "dst_a", now: 2000)
+        #expect(s.nextActions(now: 2000) == [])
+        // Resumed at 3000: reloaded, and the backlog (scheduled up to 3000) goes one at a time.
+        s.destinationChanged("dst_a")
+        #expect(s.nextActions(now: 3000) == [.load(destinationID: "dst_a")])
+        _ = s.destinationLoaded("dst_a", Self.loaded(), now: 3000)
+        var claims = Self.claims(s.nextActions(now: 3000))
+        #expect(claims.map(\.limit) == [1])
+        _ = s.claimed(claims[0], attempts: [Item(attemptID: "da_1", scheduledAt: 1000)], nextDue: 3000, now: 3000)
+        #expect(s.nextActions(now: 3000) == [])
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        claims = Self.claims(s.nextActions(now: 3001))
+        #expect(claims.map(\.limit) == [1])
+        // The oldest due attempt was scheduled after the release: the backlog is done.
+        _ = s.claimed(claims[0], attempts: [Item(attemptID: "da_9", scheduledAt: 3500)], nextDue: 4000, now: 4000)
+        s.recorded(destinationID: "dst_a", attemptID: "da_9", retryAt: nil)
+        #expect(Self.claims(s.nextActions(now: 4000)).map(\.limit) == [8])
+    }
+
+    @Test func openCircuitWaitsForCooldownThenSendsASingleProbe() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 2, cooldown: 10)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1", "da_2"]), nextDue: nil, now: 1000)
+        let first = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1100)
+        #expect(first.opened == false)
+        #expect(first.change?.circuit.failureCount == 1)
+        let second = s.finished(destinationID: "dst_a", attemptID: "da_2", isProbe: false, success: false, affectsCircuit: true, now: 1200)
+        #expect(second.opened)
+        #expect(second.change?.circuit.state == .open)
+        // Versions only grow, so a late write of an older state is ignored by the store.
+        #expect(second.change!.version > first.change!.version)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 1300)
+        s.recorded(destinationID: "dst_a", attemptID: "da_2", retryAt: 1300)
+        s.woken(destinationID: "dst_a", now: 1400)
+        // Open: held until the cooldown ends (1200 + 10 s).
+        #expect(s.nextActions(now: 1400) == [.sleep(untilMillis: 11_200)])
+        #expect(s.nextActions(now: 11_199) == [.sleep(untilMillis: 11_200)])
+        let probe = Self.claims(s.nextActions(now: 11_200))
+        #expect(probe.map(\.limit) == [1])
+        #expect(probe.map(\.probe) == [true])
+        let (starts, change) = s.claimed(probe[0], attempts: Self.items(["da_3"]), nextDue: 11_200, now: 11_200)
+        #expect(starts == [.init(attemptID: "da_3", isProbe: true)])
+        #expect(change?.circuit.state == .halfOpen)
+        // More is due, but only the single probe may be out.
+        #expect(s.nextActions(now: 11_300) == [])
+        let closed = s.finished(destinationID: "dst_a", attemptID: "da_3", isProbe: true, success: true, affectsCircuit: true, now: 11_400)
+        #expect(closed.change?.circuit.state == .closed)
+        s.recorded(destinationID: "dst_a", attemptID: "da_3", retryAt: nil)
+        // Closed: the held backlog is released in order, one at a time.
+        #expect(Self.claims(s.nextActions(now: 11_400)).map(\.limit) == [1])
+    }
+
+    @Test func failedProbeReopensAndATransformErrorFreesTheProbeSlot() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 1)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
+        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000).opened)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 1500)
+        var probe = Self.claims(s.nextActions(now: 2000))
+        _ = s.claimed(probe[0], attempts: Self.items(["da_2"]), nextDue: 2000, now: 2000)
+        // A transform error says nothing about the destination: the circuit stays half-open.
+        let neutral = s.finished(destinationID: "dst_a", attemptID: "da_2", isProbe: true, success: false, affectsCircuit: false, now: 2100)
+        #expect(neutral.opened == false)
+        s.recorded(destinationID: "dst_a", attemptID: "da_2", retryAt: nil)
+        probe = Self.claims(s.nextActions(now: 2100))
+        #expect(probe.map(\.probe) == [true])
+        _ = s.claimed(probe[0], attempts: Self.items(["da_3"]), nextDue: 2100, now: 2100)
+        let reopened = s.finished(destinationID: "dst_a", attemptID: "da_3", isProbe: true, success: false, affectsCircuit: true, now: 2200)
+        #expect(reopened.opened)
+        #expect(reopened.change?.circuit.state == .open)
+        s.recorded(destinationID: "dst_a", attemptID: "da_3", retryAt: 9000)
+        #expect(s.nextActions(now: 2300) == [.sleep(untilMillis: 3200)])
+    }
+
+    @Test func resetClosesAndReleasesInOrder() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 60)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: 1000, now: 1000)
+        _ = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 2000)
+        let version = s.heldCircuit("dst_a")!.1
+        let change = s.resetCircuit(destinationID: "dst_a", stored: (CircuitBreaker(), 0), now: 5000)
+        #expect(change.circuit.state == .closed)
+        #expect(change.version == version + 1)
+        #expect(Self.claims(s.nextActions(now: 5000)).map(\.limit) == [1])
+    }
+
+    @Test func aWakeDuringAClaimIsNotLost() {
+        var s = Self.scheduler()
+        var claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        // The claim query saw nothing more; meanwhile ingest committed a new delivery.
+        s.woken(destinationID: "dst_a", now: 1001)
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1002)
+        claims = Self.claims(s.nextActions(now: 1002))
+        #expect(claims.map(\.excluding) == [["da_1"]])
+        // Without a wake, the claim's answer stands.
+        _ = s.claimed(claims[0], attempts: [], nextDue: nil, now: 1003)
+        #expect(s.nextActions(now: 1003) == [])
+    }
+
+    @Test func settingsAreReReadAfterTheRefreshInterval() {
+        var s = Self.scheduler(refreshMillis: 5000)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: 7000, now: 1000)
+        #expect(s.nextActions(now: 5999) == [.sleep(untilMillis: 7000)])
+        #expect(s.nextActions(now: 7000) == [.load(destinationID: "dst_a")])
+        // Paused elsewhere: the due work is held.
+        _ = s.destinationLoaded("dst_a", Self.loaded(status: "paused"), now: 7000)
+        #expect(s.nextActions(now: 7000) == [])
+    }
+
+    @Test func failuresBackOffAndADeletedDestinationCancelsItsWork() {
+        var s = Self.scheduler()
+        s.woken(destinationID: "dst_a", now: 1000)
+        #expect(s.nextActions(now: 1000) == [.load(destinationID: "dst_a")])
+        s.failed("dst_a", now: 1000)
+        #expect(s.nextActions(now: 1500) == [.sleep(untilMillis: 2000)])
+        #expect(s.nextActions(now: 2000) == [.load(destinationID: "dst_a")])
+        #expect(s.destinationLoaded("dst_a", nil, now: 2000) == .cancelPending(destinationID: "dst_a"))
+        #expect(s.nextActions(now: 2000) == [])
+        #expect(s.heldCircuit("dst_a") == nil)
+        // A failed claim frees the slots it reserved.
+        let claims = Self.claims(Self.ready(&s, ["dst_b"], now: 3000))
+        #expect(s.inFlight == 8)
+        s.failed(claims[0].destinationID, now: 3000)
+        #expect(s.inFlight == 0)
+    }
+
+    @Test func shutdownStartsNothingNew() {
+        var s = Self.scheduler()
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: 1000, now: 1000)
+        s.shutdown()
+        s.woken(destinationID: "dst_a", now: 1000)
+        #expect(s.nextActions(now: 1000) == [])
+        #expect(s.inFlight == 1)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        #expect(s.inFlight == 0)
+        #expect(s.nextActions(now: 9000) == [])
+    }
+}
