@@ -162,6 +162,19 @@ import Testing
         #expect(try await f.archiver.restore(tenant: f.tenant, day: f.day, now: dueAgain) == RestoreResult(day: f.day, archivedEvents: 4, restored: 4))
     }
 
+    @Test func aBodyFileLostBeforeArchivingDoesNotStopRetention() async throws {
+        let f = try Fixture()
+        let ids = try await f.insert(3)
+        let lost = try #require(try await f.store.archivableEvents(in: f.window(), restoredBefore: f.later).first { $0.blobKey != nil })
+        f.blobs.remove(key: lost.blobKey!)
+        #expect(try await f.archiver.run(now: f.later)?.archivedEvents == 3)
+        #expect(try f.lines().first { $0.eventID == lost.eventID }?.body == nil)
+        // Restored as it was archived: the row, its key, and still no file.
+        #expect(try await f.archiver.restore(tenant: f.tenant, day: f.day, now: f.later)?.restored == 3)
+        #expect(try await f.store.existingEventIDs(ids) == Set(ids))
+        #expect(!FileManager.default.fileExists(atPath: f.blobs.root + "/" + lost.blobKey!))
+    }
+
     @Test func gzipMembersConcatenateAndATruncatedOneIsAnError() throws {
         let one = try GzipMembers.compress(Array("first\n".utf8))
         let two = try GzipMembers.compress(Array(repeating: UInt8(ascii: "x"), count: 300_000) + [0x0A])

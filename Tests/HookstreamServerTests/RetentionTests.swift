@@ -141,6 +141,7 @@ import Testing
         #expect(try await stranger.get("/v1/events/archives").json["archives"] == [])
         #expect(try await stranger.post("/v1/events/archives/\(day)/restore", [:]).status == 404)
 
+        #expect(try await api.post("/v1/events/archives/\(day)/restore", ["overwrite": true]).status == 400, "restore takes no settings")
         let restored = try await api.post("/v1/events/archives/\(day)/restore", [:])
         #expect(restored.status == 200, "\(restored.text)")
         #expect(restored.json == ["date": .string(day), "archived_events": 4, "restored": 4, "already_present": 0])

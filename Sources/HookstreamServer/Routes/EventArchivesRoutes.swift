@@ -32,6 +32,7 @@ struct EventArchivesRoutes {
         guard let day = ArchiveDay(parsing: text) else {
             throw APIError.badRequest("'date' must be a calendar date as YYYY-MM-DD, not '\(text)'")
         }
+        try await JSONBody.requireNone(request, context: context, limit: deps.configuration.maxAPIBodyBytes)
         let result: RestoreResult?
         do {
             result = try await deps.archiver.restore(tenant: identity.tenant, day: day, now: deps.configuration.clock.nowMillis)

@@ -93,13 +93,26 @@ public final class EventArchiver: Sendable {
         guard length > 0 else { return .archived(count: 0, exhausted: exhausted) }
         let blobs = blobs
         let batch = Array(fetched.prefix(length))
-        let member = try await NIOThreadPool.singleton.runIfActive { () throws -> [UInt8] in
+        let (member, missing) = try await NIOThreadPool.singleton.runIfActive { () throws -> ([UInt8], [String]) in
             var lines: [UInt8] = []
+            var missing: [String] = []
             for var record in batch {
-                if let key = record.blobKey { record.body = try blobs.read(key: key) }
+                if let key = record.blobKey {
+                    // A body file already gone (removed by hand, lost disk) cannot be archived,
+                    // but refusing would stop retention for good at this event: archive the row
+                    // as it is (`body: null` with its `body_blob` key), as a restore will put it.
+                    if FileManager.default.fileExists(atPath: blobs.root + "/" + key) {
+                        record.body = try blobs.read(key: key)
+                    } else {
+                        missing.append(record.eventID)
+                    }
+                }
                 lines += ArchiveLine.encode(record)
             }
-            return try GzipMembers.compress(lines)
+            return (try GzipMembers.compress(lines), missing)
+        }
+        if !missing.isEmpty {
+            logger.error("retention: archiving events whose body file is missing", metadata: ["events": "\(missing)"])
         }
         let files = files
         let (org, day) = (window.organizationID, window.day)
@@ -186,7 +199,10 @@ public final class EventArchiver: Sendable {
         let blobs = blobs
         // Blob files first: a committed row must never point at a missing file.
         try await NIOThreadPool.singleton.runIfActive {
-            for record in missing { if let key = record.blobKey { try blobs.write(record.body ?? [], key: key) } }
+            for record in missing {
+                // No body in the line: the file was already missing when it was archived.
+                if let key = record.blobKey, let body = record.body { try blobs.write(body, key: key) }
+            }
         }
         return try await store.restoreArchivedEvents(missing, day: day, at: now)
     }
