@@ -49,7 +49,7 @@ public struct APIClient: Sendable {
         let value = bytes.readableBytes == 0 ? JSON.null : (try? JSON(parsing: bytes.readableBytesView))
         guard (200..<300).contains(Int(response.status.code)) else {
             let message = value?["error"]?.stringValue ?? "HTTP \(response.status.code)"
-            throw APIClientError(status: Int(response.status.code), message: message)
+            throw APIClientError(status: Int(response.status.code), message: message, body: value?.objectValue ?? [:])
         }
         guard let value else { throw APIClientError(status: Int(response.status.code), message: "The server answered with invalid JSON") }
         return value
@@ -66,5 +66,30 @@ public struct APIClient: Sendable {
 public struct APIClientError: Error, CustomStringConvertible, Sendable {
     public var status: Int?
     public var message: String
-    public var description: String { message }
+    /// The server's whole error body: beyond `error`, `status` and `request_id` it may say
+    /// where the problem is (a JSONata `code` and `position`, `validation_errors`).
+    public var body: JSONObject
+
+    public init(status: Int?, message: String, body: JSONObject = [:]) {
+        self.status = status
+        self.message = message
+        self.body = body
+    }
+
+    /// Where in an expression the server found the error, when it said (JSONata errors).
+    public var location: String? {
+        let code = body["code"]?.stringValue
+        let position = body["position"]?.numberValue.map { Int($0) }
+        switch (code, position) {
+        case (let code?, let position?): return "code \(code) at position \(position)"
+        case (let code?, nil): return "code \(code)"
+        case (nil, let position?): return "at position \(position)"
+        case (nil, nil): return nil
+        }
+    }
+
+    /// The message, then the location on a line of its own.
+    public var description: String {
+        location.map { "\(message)\n  \($0)" } ?? message
+    }
 }

@@ -63,13 +63,14 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a client command body, printing a failure as `Error: <server message>` on stderr and
-/// exiting with status 1.
+/// Runs a client command body, printing a failure as `Error: <server message>` on stderr (with
+/// the JSONata code and position on the next line when the server gave them) and exiting with
+/// status 1.
 func runClient(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as APIClientError {
-        FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         throw ExitCode(1)
     } catch let error as CLIError {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))

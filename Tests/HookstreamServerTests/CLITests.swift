@@ -87,6 +87,32 @@ import Testing
         }
     }
 
+    /// The API names a JSONata error's code and position; the CLI passes both on.
+    @Test func jsonataErrorsShowCodeAndPosition() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let env = ["XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")]
+        let expression = "{\"total\": price * }"
+        let api = try await server.client.post("/v1/transforms/test", ["expression": .string(expression), "payload": [:]])
+        let code = try #require(api.json["code"]?.stringValue)
+        let position = try #require(api.json["position"]?.numberValue.map { Int($0) })
+
+        let run = try await CLIRun.run(
+            ["transforms", "test", "--expression", expression, "--api-key", server.adminKey, "--base-url", server.baseURL], environment: env)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("code \(code) at position \(position)"), "\(run.stderr)")
+
+        let source = try await server.client.post("/v1/sources", ["name": "s"])
+        let destination = try await server.client.post("/v1/destinations", ["name": "d", "url": "http://127.0.0.1:9/"])
+        let connection = try await CLIRun.run(
+            [
+                "connections", "create", "priced", "--source", source.json["id"]?.stringValue ?? "", "--destination",
+                destination.json["id"]?.stringValue ?? "", "--transform", expression, "--api-key", server.adminKey, "--base-url", server.baseURL,
+            ], environment: env)
+        #expect(connection.status != 0)
+        #expect(connection.stderr.contains("code \(code) at position \(position)"), "\(connection.stderr)")
+    }
+
     @Test func flagBeatsEnvironmentBeatsConfigFile() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }
