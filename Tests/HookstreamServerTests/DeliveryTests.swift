@@ -105,7 +105,8 @@ import Testing
         #expect(attempts.map { $0["is_dlq"] } == [0, 0, 1])
         #expect(attempts[0]["next_retry_at"] != .null)
         #expect(attempts[2]["error_type"] == "http_5xx")
-        try await Task.sleep(for: .milliseconds(500))
+        // Dead-lettered: the chain has no pending attempt left, so nothing more can be sent.
+        #expect(try await server.client.get("/v1/delivery-attempts?event_id=\(event)&status=pending").json["pagination"]?["total"] == 0)
         #expect(receiver.requests.count == 3)
 
         let issues = try await server.client.get("/v1/issues?destination_id=\(p.destination)").json
@@ -153,34 +154,43 @@ import Testing
     }
 
     @Test func circuitOpensHoldsHalfOpensAndFlushesInOrder() async throws {
+        let clock = ManualClock()
         let server = try await TestServer.start {
             $0.circuitFailureThreshold = 2
-            $0.circuitCooldownSeconds = 2
+            $0.circuitCooldownSeconds = 60
+            $0.clock = clock
         }
         defer { server.stop() }
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
+        let witness = try await TestReceiver.start()
+        defer { witness.stop() }
         receiver.setDefault(.status(503))
         let p = try await pipe(
-            server, url: receiver.url,
-            destination: ["retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [30]])
+            server, url: receiver.url, destination: ["retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [600]])
+        let active = try #require(try await server.client.post("/v1/destinations", ["name": "Witness", "url": .string(witness.url)]).json["id"]?.stringValue)
+        #expect(try await server.client.post("/v1/connections", ["source_id": .string(p.source), "destination_id": .string(active)]).status == 201)
         for n in 1...2 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
         _ = try await receiver.waitFor(count: 2)
         try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "open" }
-        // While open, new events are held, not sent and not dropped.
+        // While open, new events are held, not sent and not dropped: the destination routed
+        // alongside got them, this one did not, and they wait as pending deliveries.
         for n in 3...5 { _ = try await ingest(server, p.source, ["n": .number(Double(n))]) }
-        try await Task.sleep(for: .milliseconds(300))
+        _ = try await witness.waitFor(count: 5)
         #expect(receiver.requests.count == 2)
+        try await eventually(server, "/v1/delivery-attempts?destination_id=\(p.destination)&status=pending") { $0["pagination"]?["total"] == 5 }
         let issues = try await server.client.get("/v1/issues?destination_id=\(p.destination)").json["issues"]?.arrayValue ?? []
         #expect(issues.contains { $0["error_type"] == "circuit_open" })
+        #expect(try await server.client.get("/v1/destinations/\(p.destination)/circuit").json["state"] == "open")
 
         // After the cooldown one probe goes out; it succeeds, the circuit closes, and the held
-        // deliveries flow oldest first.
+        // deliveries flow oldest first (the retries of 1 and 2 are not due for 10 minutes).
         receiver.setDefault(.status(200))
+        clock.advance(by: .seconds(60))
         let all = try await receiver.waitFor(count: 5)
         let probe = try JSON(parsing: all[2].body)
         #expect(probe["n"] == 3)
-        #expect(all[3...].map { (try? JSON(parsing: $0.body))?["n"] } == [4, 5])
+        #expect(numbers(Array(all[3...])) == [4, 5])
         try await eventually(server, "/v1/destinations/\(p.destination)/circuit") { $0["state"] == "closed" }
 
         // Manual reset closes an open circuit at once.
@@ -195,6 +205,11 @@ import Testing
     /// The `n` field of each request's JSON body, in the order the receiver got them.
     func numbers(_ received: [TestReceiver.Received]) -> [Int] {
         received.map { Int((try? JSON(parsing: $0.body))?["n"]?.numberValue ?? -1) }
+    }
+
+    /// An API timestamp as Unix milliseconds.
+    func millis(_ value: JSON?) -> Int64? {
+        value?.stringValue.flatMap(Timestamp.parse).map(Timestamp.millis)
     }
 
     @Test func pausedDestinationHoldsThenReleasesInIngestOrder() async throws {
@@ -335,15 +350,25 @@ import Testing
     }
 
     @Test func retryAfterIsHonoured() async throws {
-        let server = try await TestServer.start()
+        let clock = ManualClock()
+        let server = try await TestServer.start { $0.clock = clock }
         defer { server.stop() }
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
         receiver.reply([.status(503, headers: ["Retry-After": "2"])])
         let p = try await pipe(server, url: receiver.url, destination: ["retry_backoff_type": "fixed", "retry_intervals": [0.1, 5]])
-        _ = try await ingest(server, p.source, ["x": 1])
+        let event = try await ingest(server, p.source, ["x": 1])
+        // The retry is scheduled Retry-After seconds after the failure (time stands still here),
+        // not after the policy's 0.1 s.
+        let failed = try await eventually(server, "/v1/delivery-attempts?event_id=\(event)&status=failed") { $0["pagination"]?["total"] == 1 }
+        let first = try #require(failed["delivery_attempts"]?[0])
+        let attemptedAt = try #require(millis(first["attempted_at"]))
+        #expect(millis(first["next_retry_at"]) == attemptedAt + 2000)
+        clock.advance(by: .seconds(2))
         let both = try await receiver.waitFor(count: 2)
-        #expect(both[1].at.timeIntervalSince(both[0].at) >= 1.9)
+        #expect(both[1].headers["x-hookstream-delivery-attempt"] == "2")
+        let retried = try await eventually(server, "/v1/delivery-attempts?event_id=\(event)&status=success") { $0["pagination"]?["total"] == 1 }
+        #expect(millis(retried["delivery_attempts"]?[0]?["attempted_at"]) == attemptedAt + 2000)
     }
 
     @Test func deletingDestinationMarksItsPendingDeliveries() async throws {
@@ -376,7 +401,11 @@ import Testing
     }
 
     @Test func runtimeTransformErrorDeadLettersWithAnIssueThatResolvesItself() async throws {
-        let server = try await TestServer.start { $0.issueAutoResolveSeconds = 1 }
+        let clock = ManualClock()
+        let server = try await TestServer.start {
+            $0.issueAutoResolveSeconds = 60
+            $0.clock = clock
+        }
         defer { server.stop() }
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
@@ -398,6 +427,8 @@ import Testing
         let issues = try await server.client.get("/v1/issues?status=all").json["issues"]?.arrayValue ?? []
         let issue = try #require(issues.first { $0["error_type"] == "transform_error" })
         // Quiet for longer than --issue-auto-resolve-seconds: resolved without anyone acting.
+        #expect(try await server.client.get("/v1/issues/\(try #require(issue["id"]?.stringValue))").json["status"] == "open")
+        clock.advance(by: .seconds(61))
         try await eventually(server, "/v1/issues/\(try #require(issue["id"]?.stringValue))") { $0["status"] == "resolved" }
         #expect(try await server.client.get("/v1/issues/summary").json["resolved"] == 1)
     }
