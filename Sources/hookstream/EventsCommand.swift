@@ -138,8 +138,11 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                // The endpoint takes no body, so none is sent.
-                let result = try await global.client().send("POST", "/v1/events/archives/\(APIClient.escape(date))/restore", body: nil)
+                // A large day takes minutes (about 3,000 events a second): wait for it rather
+                // than give up at the usual 30 s. The endpoint takes no body, so none is sent.
+                var client = try global.client()
+                client.timeout = .minutes(30)
+                let result = try await client.send("POST", "/v1/events/archives/\(APIClient.escape(date))/restore", body: nil)
                 global.output(result) {
                     "Restored \(result["restored"]?.cell ?? "0") of \(result["archived_events"]?.cell ?? "0") archived events of \(result["date"]?.cell ?? date)"
                         + " (\(result["already_present"]?.cell ?? "0") already present)"
