@@ -80,6 +80,10 @@ extension SQLiteStore {
 
     /// Whether new events of the source are held: it is paused, or it still holds events from
     /// a pause whose release is under way (a new event must not overtake them).
+    ///
+    /// Correct because SQLite serializes write transactions: once a release has found nothing
+    /// held, no later transaction can decide to hold. A backend with concurrent writers
+    /// (PostgreSQL) must lock the source row (`SELECT … FOR UPDATE`) here and in the release.
     private static func sourceHoldsEvents(_ db: Database, sourceID: String) throws -> Bool {
         try Bool.fetchOne(
             db.cachedStatement(
