@@ -136,7 +136,9 @@ public struct HookstreamServer {
         router.add(middleware: MetricsMiddleware(registry: deps.metrics))
         router.add(middleware: APIErrorMiddleware(routes: table))
         router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage, routes: table))
-        router.add(middleware: RateLimitMiddleware(authenticated: apiLimiter, anonymous: publicLimiter))
+        router.add(
+            middleware: RateLimitMiddleware(
+                authenticated: apiLimiter, anonymous: publicLimiter, clientAddresses: deps.clientAddresses, clock: configuration.clock))
         router.add(middleware: RequireIdentityMiddleware(routes: table))
         SystemRoutes(deps: deps).register(on: router)
         AuthRoutes(deps: deps).register(on: router)

@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -60,10 +61,9 @@ import Testing
     }
 
     @Test func rateLimitHeadersAndTooManyRequests() async throws {
-        // Windows turn on the minute; start well inside one so the counts are not reset midway.
-        let second = Int(Date().timeIntervalSince1970) % 60
-        if second > 45 { try await Task.sleep(for: .seconds(61 - second)) }
-        let server = try await TestServer.start { $0.apiRateLimit = 3; $0.publicRateLimit = 2 }
+        // Windows turn on the minute of the injected clock, which stays one second into one.
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_799_999_941))
+        let server = try await TestServer.start { $0.apiRateLimit = 3; $0.publicRateLimit = 2; $0.clock = clock }
         defer { server.stop() }
         var statuses: [Int] = []
         for _ in 0..<4 {
@@ -84,6 +84,28 @@ import Testing
         #expect(first.status == 200)
         #expect(first.header("X-RateLimit-Limit") == "2")
         #expect(third.status == 429)
+        // The next window, on the server's clock, starts afresh.
+        clock.advance(by: .seconds(60))
+        #expect(try await server.anonymous.get("/v1/health").status == 200)
+        #expect(try await server.client.get("/v1/sources").status == 200)
+    }
+
+    /// Behind a trusted proxy every request comes from the proxy's address; the anonymous
+    /// bucket must key on the client it forwarded, as the IP allow and deny lists do, or one
+    /// busy caller would lock out everyone behind the same proxy.
+    @Test func anonymousRateLimitKeysOnTheForwardedClient() async throws {
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_799_999_941))
+        let server = try await TestServer.start { $0.publicRateLimit = 2; $0.trustedProxies = ["127.0.0.1/32"]; $0.clock = clock }
+        defer { server.stop() }
+        func health(from client: String) async throws -> Int {
+            try await server.anonymous.request("GET", "/v1/health", headers: [("X-Forwarded-For", client)]).status
+        }
+        #expect(try await health(from: "203.0.113.1") == 200)
+        #expect(try await health(from: "203.0.113.1") == 200)
+        #expect(try await health(from: "203.0.113.1") == 429)
+        #expect(try await health(from: "203.0.113.2") == 200)
+        #expect(try await health(from: "203.0.113.2") == 200)
+        #expect(try await health(from: "203.0.113.2") == 429)
     }
 
     @Test func openAPIDocumentDescribesTheAPI() async throws {

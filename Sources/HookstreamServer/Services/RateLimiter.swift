@@ -24,7 +24,8 @@ final class RateLimiter: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    func take(_ key: String, now: Date = Date()) -> Decision {
+    /// Counts one request for `key` at `now` (the server's injected clock).
+    func take(_ key: String, now: Date) -> Decision {
         let seconds = Int(now.timeIntervalSince1970)
         let start = seconds - seconds % windowSeconds
         let used = window.withLock { w -> Int in
