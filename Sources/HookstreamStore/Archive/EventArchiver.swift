@@ -2,6 +2,7 @@ import Foundation
 public import HookstreamCore
 public import Logging
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 /// Retention's I/O shell: performs the actions of a ``RetentionRun`` against the store, the
@@ -58,6 +59,12 @@ public final class EventArchiver: Sendable {
             case .findOldest(let cutoff, let restoredBefore):
                 action = run.found(try await store.oldestArchivableEvent(before: cutoff, restoredBefore: restoredBefore))
             case .archive(let window):
+                // Shutdown waits for this service: stop between batches, the next run resumes.
+                if Task.isCancelled || Task.isShuttingDownGracefully {
+                    var summary = run.summary
+                    summary.stoppedEarly = true
+                    return summary
+                }
                 action = run.batchFinished(try await archive(window, restoredBefore: run.restoredBefore, now: now))
                 // Let ingest and deliveries have the writer between batches.
                 await Task.yield()
