@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 public import UnixSignals
 
 /// The `hookstream serve` process: storage, the HTTP API and ingest, and background services,
@@ -49,6 +50,8 @@ public struct HookstreamServer {
         guard configuration.retentionDays >= 0, configuration.retentionDays.isFinite else {
             throw ServerStartError("--retention-days must be a number of days ≥ 0 (0 keeps every event), not \(configuration.retentionDays)")
         }
+        // Bind before the first start creates the admin key, so a taken port cannot swallow it.
+        try await ListenAddress.probe(host: configuration.host, port: configuration.port)
         let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
 
         let registry = PrometheusCollectorRegistry()
@@ -78,12 +81,14 @@ public struct HookstreamServer {
         let router = buildRouter(deps)
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
+        let listening = Mutex(false)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hookstream"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
                 if configured.baseURL == nil { baseURL.set("http://\(Self.urlHost(configured.host)):\(port)") }
+                listening.withLock { $0 = true }
                 onListening(Listening(port: port, generatedKey: bootstrap.generatedKey, baseURL: baseURL.string, routes: routes))
             },
             logger: logger)
@@ -102,7 +107,17 @@ public struct HookstreamServer {
                     .init(service: writer), .init(service: releaser), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            guard !listening.withLock({ $0 }) else { throw error }
+            // The listener never came up. Say why in words, and never lose a key made just now.
+            var message = ListenAddress.startError(error, host: configuration.host, port: configuration.port)?.description ?? "\(error)"
+            if let key = bootstrap.generatedKey {
+                message += "\nThe admin API key created on this first start (store it now, it is not shown again):\n  \(key)"
+            }
+            throw ServerStartError(message)
+        }
         if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
     }
 
