@@ -57,6 +57,8 @@ public final class DeliveryEngine: Service, Sendable {
         var timer: Task<Void, Never>?
         /// Resumed when the last in-flight attempt is released during shutdown.
         var idle: CheckedContinuation<Void, Never>?
+        /// The shutdown grace is over: nobody waits for idle any more.
+        var graceOver = false
     }
 
     let store: any Store
@@ -179,7 +181,7 @@ public final class DeliveryEngine: Service, Sendable {
             group.addTask {
                 await withCheckedContinuation { continuation in
                     let idle = self.state.withLock { s -> Bool in
-                        if s.scheduler.inFlight == 0 { return true }
+                        if s.scheduler.inFlight == 0 || s.graceOver { return true }
                         s.idle = continuation
                         return false
                     }
@@ -189,8 +191,12 @@ public final class DeliveryEngine: Service, Sendable {
             group.addTask { [clock] in try? await clock.sleep(until: deadline) }
             await group.next()
             group.cancelAll()
-            // The idle waiter cannot be cancelled: resume it if the deadline came first.
-            state.withLock { s in s.idle.take() }?.resume()
+            // The idle waiter cannot be cancelled: resume it if the deadline came first (or
+            // make it return at once if it has not registered yet).
+            state.withLock { s in
+                s.graceOver = true
+                return s.idle.take()
+            }?.resume()
         }
     }
 
@@ -264,7 +270,7 @@ public final class DeliveryEngine: Service, Sendable {
         let items = batch.attempts.map { DeliveryScheduler.ClaimedItem(attemptID: $0.attempt.id, scheduledAt: $0.attempt.scheduledAt) }
         let (starts, change, runtime) = state.withLock { s in
             let (starts, change) = s.scheduler.claimed(request, attempts: items, nextDue: batch.nextDue, now: now)
-            return (starts, change, s.scheduler.lanes[request.destinationID]?.runtime)
+            return (starts, change, s.scheduler.runtime(of: request.destinationID))
         }
         if let change {
             do {

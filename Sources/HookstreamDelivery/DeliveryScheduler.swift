@@ -178,6 +178,11 @@ public struct DeliveryScheduler: Sendable {
         lanes[destinationID].flatMap { $0.runtime == nil ? nil : ($0.circuit, $0.circuitVersion) }
     }
 
+    /// The destination's settings as last loaded.
+    public func runtime(of destinationID: String) -> DestinationRuntime? {
+        lanes[destinationID]?.runtime
+    }
+
     /// Graceful shutdown: nothing new starts; in-flight attempts finish.
     public mutating func shutdown() {
         isShuttingDown = true
