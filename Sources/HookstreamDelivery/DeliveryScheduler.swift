@@ -247,7 +247,7 @@ public struct DeliveryScheduler: Sendable {
 
     /// What one loaded lane may do now, before the global limit is applied.
     func permission(_ lane: Lane, now: Int64) -> Permission {
-        guard let runtime = lane.runtime, let due = lane.nextDue, runtime.destination.status == "active" else { return .none }
+        guard let runtime = lane.runtime, let due = lane.nextDue, runtime.destination.status == .active else { return .none }
         guard due <= now else { return .wait(until: due) }
         let perDestination = lane.drainUntil != nil ? 1 : runtime.destination.maxConcurrency ?? configuration.concurrency
         let free = perDestination - lane.inFlight.count
@@ -281,7 +281,7 @@ public struct DeliveryScheduler: Sendable {
             _ = lane.circuit.abandonProbe()
             lane.circuitVersion = loaded.circuitVersion
         }
-        if lane.runtime?.destination.status == "paused" && loaded.runtime.destination.status == "active" {
+        if lane.runtime?.destination.status == .paused && loaded.runtime.destination.status == .active {
             lane.drainUntil = now
         }
         lane.runtime = loaded.runtime

@@ -19,7 +19,7 @@ public struct Page<Item: Sendable>: Sendable {
 /// Filters of `GET /v1/events`.
 public struct EventQuery: Sendable {
     public var sourceID: String?
-    public var status: String?
+    public var status: Event.Status?
     public var receivedAfter: Int64?
     public var receivedBefore: Int64?
     public var search: String?
@@ -27,7 +27,7 @@ public struct EventQuery: Sendable {
     public var limit: Int
 
     public init(
-        sourceID: String? = nil, status: String? = nil, receivedAfter: Int64? = nil, receivedBefore: Int64? = nil,
+        sourceID: String? = nil, status: Event.Status? = nil, receivedAfter: Int64? = nil, receivedBefore: Int64? = nil,
         search: String? = nil, beforeID: String? = nil, limit: Int = 50
     ) {
         self.sourceID = sourceID

@@ -43,7 +43,7 @@ extension SQLiteStore {
     /// The archivable condition on `events AS e` (see ``EventArchiveStore``); its one argument
     /// is `restoredBefore`.
     private static let archivable = """
-        e.status NOT IN (\(EventArchiveRules.liveEventStatuses.map { "'\($0)'" }.joined(separator: ",")))
+        e.status NOT IN (\(EventArchiveRules.liveEventStatuses.map(\.sqlLiteral).joined(separator: ",")))
         AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.event_id = e.id AND a.status = 'pending')
         AND NOT EXISTS (SELECT 1 FROM event_restores r WHERE r.event_id = e.id AND r.restored_at >= ?)
         """

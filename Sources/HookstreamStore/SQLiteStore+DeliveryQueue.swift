@@ -216,7 +216,7 @@ extension SQLiteStore {
                     connectionID: row["connection_id"], destinationID: row["destination_id"],
                     status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed)
             })
-        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [EventStatus.derive(facts), eventID])
+        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [EventStatus.derive(facts).rawValue, eventID])
     }
 
     /// `?, ?, …` for an `IN (…)` list of `count` values.

@@ -30,10 +30,10 @@ extension SQLiteStore {
         }
     }
 
-    public func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination> {
+    public func destinations(tenant: Tenant, status: Destination.Status?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination> {
         try await pool.read { db in
             try Self.livePage(
-                db, table: "destinations", tenant: tenant, equal: [("status", status), ("type", type)], beforeID: beforeID, limit: limit,
+                db, table: "destinations", tenant: tenant, equal: [("status", status?.rawValue), ("type", type)], beforeID: beforeID, limit: limit,
                 row: Self.destination)
         }
     }
@@ -69,7 +69,7 @@ extension SQLiteStore {
     private static func columns(_ d: Destination) throws -> [(any DatabaseValueConvertible)?] {
         [
             d.name, d.slug, d.type, d.url, d.method, d.sealedHeaders, d.timeoutSeconds, d.sealedSigningConfig,
-            d.providerConfig.map { $0.serialized() }, try encode(d.retry), d.status, d.maxConcurrency,
+            d.providerConfig.map { $0.serialized() }, try encode(d.retry), d.status.rawValue, d.maxConcurrency,
         ]
     }
 
@@ -87,7 +87,7 @@ extension SQLiteStore {
             slug: row["slug"], type: row["type"], url: row["url"], method: row["method"], sealedHeaders: row["headers"],
             timeoutSeconds: row["timeout_seconds"], sealedSigningConfig: row["signing_config"],
             providerConfig: (row["provider_config"] as String?).flatMap { try? JSON(parsing: $0) },
-            retry: decode(RetryPolicy.self, row["retry_policy"]) ?? .default, status: row["status"],
+            retry: decode(RetryPolicy.self, row["retry_policy"]) ?? .default, status: Destination.Status(rawValue: row["status"]) ?? .active,
             maxConcurrency: row["max_concurrency"], circuit: decode(CircuitBreaker.self, row["circuit"]) ?? CircuitBreaker(),
             deliveryCount: row["delivery_count"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }

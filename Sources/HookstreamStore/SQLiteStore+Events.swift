@@ -49,13 +49,13 @@ extension SQLiteStore {
                         holding[event.sourceID] = held
                     }
                     if held {
-                        event.status = "held"
+                        event.status = .held
                         outcome.held = true
                     } else {
                         routes = try Self.liveRoutes(db, item.routes)
                     }
                 }
-                if !routes.isEmpty { event.status = "processing" }
+                if !routes.isEmpty { event.status = .processing }
                 var inline: Data?
                 var blobKey: String?
                 switch event.body {
@@ -65,7 +65,7 @@ extension SQLiteStore {
                 try insert.execute(arguments: [
                     event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
                     JSON.object(event.headers).serialized(), JSON.object(event.query).serialized(), event.contentType,
-                    event.sourceIP, event.bodySize, inline, blobKey, event.status, event.dedupStatus,
+                    event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus,
                     event.verificationStatus, event.receivedAt,
                 ])
                 try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
@@ -88,8 +88,8 @@ extension SQLiteStore {
         try Bool.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT 1 FROM sources WHERE id = ? AND status = 'paused'
-                    UNION ALL SELECT 1 FROM events WHERE source_id = ? AND status = 'held'
+                    SELECT 1 FROM sources WHERE id = ? AND status = \(Source.Status.paused.sqlLiteral)
+                    UNION ALL SELECT 1 FROM events WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)
                     LIMIT 1
                     """),
             arguments: [sourceID, sourceID]) == true
@@ -118,7 +118,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
-                    WHERE events.source_id = ? AND events.status = 'held' AND sources.status = 'active' AND sources.deleted_at IS NULL
+                    WHERE events.source_id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
                     ORDER BY events.id LIMIT ?
                     """,
                 arguments: [sourceID, limit]
@@ -139,14 +139,14 @@ extension SQLiteStore {
                             db.cachedStatement(
                                 sql: """
                                     SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
-                                    WHERE events.id = ? AND events.status = 'held' AND sources.status = 'active' AND sources.deleted_at IS NULL
+                                    WHERE events.id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
                                     """),
                             arguments: [release.eventID])
                     else { continue }
                     let event = Self.storedEvent(row).event
                     let routes = try Self.liveRoutes(db, release.routes)
                     try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?")
-                        .execute(arguments: [routes.isEmpty ? "received" : "processing", event.id])
+                        .execute(arguments: [(routes.isEmpty ? Event.Status.received : .processing).rawValue, event.id])
                     try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: now)
                     applied.append(HeldRelease(eventID: event.id, routes: routes))
                 }
@@ -160,8 +160,8 @@ extension SQLiteStore {
             try String.fetchAll(
                 db,
                 sql: """
-                    SELECT id FROM sources WHERE status = 'active' AND deleted_at IS NULL
-                    AND EXISTS (SELECT 1 FROM events WHERE events.source_id = sources.id AND events.status = 'held')
+                    SELECT id FROM sources WHERE status = \(Source.Status.active.sqlLiteral) AND deleted_at IS NULL
+                    AND EXISTS (SELECT 1 FROM events WHERE events.source_id = sources.id AND events.status = \(Event.Status.held.sqlLiteral))
                     ORDER BY id
                     """)
         }
@@ -210,7 +210,7 @@ extension SQLiteStore {
             }
             if let status = query.status {
                 conditions.append("events.status = ?")
-                arguments += [status]
+                arguments += [status.rawValue]
             }
             if let after = query.receivedAfter {
                 conditions.append("events.received_at >= ?")
@@ -268,7 +268,7 @@ extension SQLiteStore {
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), sourceID: row["source_id"],
             method: row["method"], headers: objectColumn(row["headers"]), query: objectColumn(row["query"]),
             contentType: row["content_type"], sourceIP: row["source_ip"], bodySize: row["body_size"], body: body,
-            status: row["status"], dedupStatus: row["dedup_status"], verificationStatus: row["verification_status"],
+            status: Event.Status(rawValue: row["status"]) ?? .received, dedupStatus: row["dedup_status"], verificationStatus: row["verification_status"],
             receivedAt: row["received_at"])
         return StoredEvent(event: event, sourceName: row["source_name"])
     }

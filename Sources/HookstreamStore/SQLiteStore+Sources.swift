@@ -72,7 +72,7 @@ extension SQLiteStore {
                 arguments: [at, id, tenant.organizationID, tenant.environmentID])
             if db.changesCount == 0 { throw StoreError.notFound }
             // Nothing will ever release a deleted source's held events: they stay as received.
-            try db.execute(sql: "UPDATE events SET status = 'received' WHERE source_id = ? AND status = 'held'", arguments: [id])
+            try db.execute(sql: "UPDATE events SET status = \(Event.Status.received.sqlLiteral) WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)", arguments: [id])
         }
     }
 

@@ -38,7 +38,7 @@ public protocol CoreStore: Sendable {
 
     func createDestination(_ destination: Destination) async throws
     func destination(id: String, tenant: Tenant) async throws -> Destination?
-    func destinations(tenant: Tenant, status: String?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination>
+    func destinations(tenant: Tenant, status: Destination.Status?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination>
     func updateDestination(_ destination: Destination) async throws
     func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws
 

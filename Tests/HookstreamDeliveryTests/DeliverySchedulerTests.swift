@@ -8,7 +8,7 @@ import Testing
     typealias Action = DeliveryScheduler.Action
     typealias Item = DeliveryScheduler.ClaimedItem
 
-    static func loaded(status: String = "active", maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), version: Int64 = 0)
+    static func loaded(status: Destination.Status = .active, maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), version: Int64 = 0)
         -> DeliveryScheduler.Loaded
     {
         let destination = Destination(
@@ -100,7 +100,7 @@ import Testing
 
     @Test func pausedDestinationHoldsThenReleasesItsBacklogOneAtATime() {
         var s = Self.scheduler(concurrency: 8)
-        #expect(Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: "paused")) == [])
+        #expect(Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: .paused)) == [])
         s.woken(destinationID: "dst_a", now: 2000)
         #expect(s.nextActions(now: 2000) == [])
         // Resumed at 3000: reloaded, and the backlog (scheduled up to 3000) goes one at a time.
@@ -208,7 +208,7 @@ import Testing
         #expect(s.nextActions(now: 5999) == [.sleep(untilMillis: 7000)])
         #expect(s.nextActions(now: 7000) == [.load(destinationID: "dst_a")])
         // Paused elsewhere: the due work is held.
-        _ = s.destinationLoaded("dst_a", Self.loaded(status: "paused"), now: 7000)
+        _ = s.destinationLoaded("dst_a", Self.loaded(status: .paused), now: 7000)
         #expect(s.nextActions(now: 7000) == [])
     }
 

@@ -48,6 +48,24 @@ import Testing
         #expect(try await server.anonymous.request("PUT", "/v1/sources").status == 401)
     }
 
+    /// A misspelled status filter must not look like "nothing has that status": an empty 200
+    /// would hide the typo, so it is a 400 naming the values that exist.
+    @Test func anUnknownStatusFilterIsA400NamingTheKnownStatuses() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        for (path, known) in [
+            ("/v1/events", "received, held, processing, delivered, failed"), ("/v1/destinations", "active, paused"),
+            ("/v1/sources", "active, paused"),
+        ] {
+            let response = try await server.client.get(path + "?status=bogus")
+            #expect(response.status == 400, "\(path): \(response.status) \(response.text)")
+            #expect(response.json["status"] == 400)
+            #expect(response.json["error"] == .string("'status' must be one of: " + known))
+            #expect(response.json["request_id"]?.stringValue == response.header("X-Request-Id"))
+            #expect(try await server.client.get(path + "?status=paused").status == (path == "/v1/events" ? 400 : 200))
+        }
+    }
+
     @Test func managementEndpointsRequireCredentials() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }

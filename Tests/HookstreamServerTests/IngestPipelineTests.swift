@@ -108,6 +108,6 @@ import Testing
         #expect(event.headers["x-tag"] == "a, b")
         #expect(event.sourceIP == "10.1.2.3")
         #expect(event.bodySize == arrival.body.count)
-        #expect(event.status == "received" && event.tenant == source.tenant && event.receivedAt == 42)
+        #expect(event.status == .received && event.tenant == source.tenant && event.receivedAt == 42)
     }
 }

@@ -42,7 +42,7 @@ import Testing
         #expect(try await stored(store, f.destination.id) == (.closed, 3))
         #expect(try await store.deliveryAttempt(id: attempt.id, tenant: f.tenant)?.attempt.status == .success)
         #expect(try await store.pendingDestinations()[f.destination.id] == nil)
-        #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == "delivered")
+        #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == .delivered)
 
         // A late write of an older state changes nothing.
         try await store.recordDelivery([.circuit(destinationID: f.destination.id, circuit: open, version: 2)])

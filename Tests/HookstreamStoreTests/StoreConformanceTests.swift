@@ -60,7 +60,7 @@ import Testing
         // The duplicate is stored, marked, and routed nowhere.
         let duplicate = try #require(try await store.event(id: first[1].event.id, tenant: f.tenant)?.event)
         #expect(duplicate.dedupStatus == "duplicate")
-        #expect(duplicate.status == "received")
+        #expect(duplicate.status == .received)
         #expect(try await f.attempts(of: duplicate.id).isEmpty)
         #expect(try await f.attempts(of: first[0].event.id).count == 1)
 
@@ -102,17 +102,17 @@ import Testing
         #expect(attempts.first?.destinationID == f.destination.id)
         #expect(attempts.first?.connectionID == f.connection.id)
         #expect(attempts.first?.scheduledAt == Self.t0 + 5)
-        #expect(try await store.event(id: routed.id, tenant: f.tenant)?.event.status == "processing")
+        #expect(try await store.event(id: routed.id, tenant: f.tenant)?.event.status == .processing)
 
         let (unrouted, _) = try await f.ingest(routed: false)
         #expect(try await f.attempts(of: unrouted.id).isEmpty)
-        #expect(try await store.event(id: unrouted.id, tenant: f.tenant)?.event.status == "received")
+        #expect(try await store.event(id: unrouted.id, tenant: f.tenant)?.event.status == .received)
 
         // A route to a destination deleted since routing was decided gets nothing.
         try await store.deleteDestination(id: f.destination.id, tenant: f.tenant, at: Self.t0)
         let (late, _) = try await f.ingest()
         #expect(try await f.attempts(of: late.id).isEmpty)
-        #expect(try await store.event(id: late.id, tenant: f.tenant)?.event.status == "received")
+        #expect(try await store.event(id: late.id, tenant: f.tenant)?.event.status == .received)
         #expect(try await store.source(id: f.source.id, tenant: f.tenant)?.eventCount == 3)
     }
 
@@ -197,10 +197,10 @@ import Testing
         let f = try await StoreFixture.make(store)
         var destination = f.destination
         destination.url = "http://127.0.0.1:10/hook"
-        destination.status = "paused"
+        destination.status = .paused
         try await store.updateDestination(destination)
         let readDestination = try #require(try await store.destination(id: destination.id, tenant: f.tenant))
-        #expect(readDestination.url == "http://127.0.0.1:10/hook" && readDestination.status == "paused")
+        #expect(readDestination.url == "http://127.0.0.1:10/hook" && readDestination.status == .paused)
 
         var connection = f.connection
         connection.name = "orders"
@@ -261,7 +261,7 @@ import Testing
             #expect(outcome.held && !outcome.duplicate)
             held.append(event)
         }
-        #expect(try await store.event(id: held[0].id, tenant: f.tenant)?.event.status == "held")
+        #expect(try await store.event(id: held[0].id, tenant: f.tenant)?.event.status == .held)
         #expect(try await f.attempts(of: held[0].id).isEmpty)
         #expect(try await store.heldEvents(sourceID: f.source.id, limit: 10).isEmpty, "nothing is released while paused")
         #expect(try await store.sourcesWithHeldEvents().isEmpty)
@@ -283,11 +283,11 @@ import Testing
             let attempts = try await f.attempts(of: event.id)
             #expect(attempts.count == 1)
             #expect(attempts.first?.scheduledAt == event.receivedAt, "due at arrival, so delivery keeps arrival order")
-            #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == "processing")
+            #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == .processing)
         }
         #expect(try await store.heldEvents(sourceID: f.source.id, limit: 10).map(\.id) == [newcomer.id])
         _ = try await store.releaseHeldEvents([HeldRelease(eventID: newcomer.id, routes: [])], now: Self.t0 + 70)
-        #expect(try await store.event(id: newcomer.id, tenant: f.tenant)?.event.status == "received")
+        #expect(try await store.event(id: newcomer.id, tenant: f.tenant)?.event.status == .received)
         // Backlog gone: events route directly again.
         let (direct, directOutcome) = try await f.ingest(at: Self.t0 + 80)
         #expect(!directOutcome.held)
@@ -300,7 +300,7 @@ import Testing
         let f = try await StoreFixture.make(store, sourceStatus: .paused)
         let (event, _) = try await f.ingest()
         try await store.deleteSource(id: f.source.id, tenant: f.tenant, at: Self.t0)
-        #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == "received")
+        #expect(try await store.event(id: event.id, tenant: f.tenant)?.event.status == .received)
         #expect(try await store.releaseHeldEvents([HeldRelease(eventID: event.id, routes: [f.route])], now: Self.t0).isEmpty)
     }
 }

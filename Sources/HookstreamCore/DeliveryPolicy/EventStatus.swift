@@ -19,12 +19,12 @@ public enum EventStatus {
     }
 
     /// - Parameter attempts: the event's attempts, oldest first.
-    public static func derive(_ attempts: [AttemptFact]) -> String {
-        guard !attempts.isEmpty else { return "received" }
+    public static func derive(_ attempts: [AttemptFact]) -> Event.Status {
+        guard !attempts.isEmpty else { return .received }
         var newest: [String: DeliveryAttempt.Status] = [:]
         for attempt in attempts { newest[(attempt.connectionID ?? "") + "|" + attempt.destinationID] = attempt.status }
-        if newest.values.contains(.pending) { return "processing" }
-        if newest.values.contains(.failed) { return "failed" }
-        return "delivered"
+        if newest.values.contains(.pending) { return .processing }
+        if newest.values.contains(.failed) { return .failed }
+        return .delivered
     }
 }

@@ -6,6 +6,12 @@ public import JSONValue
 /// Header values and the signing configuration may hold credentials, so they are kept sealed
 /// (`SecretBox`) like source secrets; routes and workers open them where they are needed.
 public struct Destination: Sendable {
+    /// A paused destination holds its deliveries until it is active again.
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case active
+        case paused
+    }
+
     public var id: String
     public var tenant: Tenant
     public var name: String
@@ -19,8 +25,7 @@ public struct Destination: Sendable {
     public var sealedSigningConfig: String?
     public var providerConfig: JSON?
     public var retry: RetryPolicy
-    /// `active` or `paused`; a paused destination holds its deliveries.
-    public var status: String
+    public var status: Status
     /// In-flight deliveries allowed for this destination; `nil` = only the global limit.
     public var maxConcurrency: Int?
     public var circuit: CircuitBreaker
@@ -31,7 +36,7 @@ public struct Destination: Sendable {
     public init(
         id: String, tenant: Tenant, name: String, slug: String, type: String = "http", url: String? = nil,
         method: String = "POST", sealedHeaders: String? = nil, timeoutSeconds: Double = 30, sealedSigningConfig: String? = nil,
-        providerConfig: JSON? = nil, retry: RetryPolicy = .default, status: String = "active", maxConcurrency: Int? = nil,
+        providerConfig: JSON? = nil, retry: RetryPolicy = .default, status: Status = .active, maxConcurrency: Int? = nil,
         circuit: CircuitBreaker = CircuitBreaker(), deliveryCount: Int64 = 0, createdAt: Int64, updatedAt: Int64
     ) {
         self.id = id

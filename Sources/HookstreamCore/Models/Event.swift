@@ -2,6 +2,17 @@ public import JSONValue
 
 /// One request received at a source, exactly as it arrived.
 public struct Event: Sendable, Equatable {
+    /// Where the event is in its life, in lifecycle order. `held`: received while its source
+    /// was paused, stored but not routed until the source resumes (then `processing`, or
+    /// `received` when no connection matches). The raw values are the API's and the store's.
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case received
+        case held
+        case processing
+        case delivered
+        case failed
+    }
+
     public var id: String
     public var tenant: Tenant
     public var sourceID: String
@@ -14,14 +25,14 @@ public struct Event: Sendable, Equatable {
     public var sourceIP: String?
     public var bodySize: Int
     public var body: EventBody
-    public var status: String
+    public var status: Status
     public var dedupStatus: String
     public var verificationStatus: String?
     public var receivedAt: Int64
 
     public init(
         id: String, tenant: Tenant, sourceID: String, method: String, headers: JSONObject, query: JSONObject,
-        contentType: String?, sourceIP: String?, bodySize: Int, body: EventBody, status: String = "received",
+        contentType: String?, sourceIP: String?, bodySize: Int, body: EventBody, status: Status = .received,
         dedupStatus: String = "unique", verificationStatus: String? = nil, receivedAt: Int64
     ) {
         self.id = id
@@ -52,10 +63,5 @@ extension Event {
     /// Bodies larger than this go to the blob store; the row keeps a reference.
     public static let inlineBodyLimit = 10 * 1024
 
-    /// Event status values, in lifecycle order. `held`: received while its source was paused,
-    /// stored but not routed until the source resumes (then `processing`, or `received` when no
-    /// connection matches).
-    public static let statuses = ["received", "held", "processing", "delivered", "failed"]
-
-    public var isHeld: Bool { status == "held" }
+    public var isHeld: Bool { status == .held }
 }

@@ -73,8 +73,10 @@ struct DestinationSettings {
         } catch {
             throw APIError.badRequest(error.description)
         }
-        if body.has("status") { updated.status = try body.oneOf("status", ["active", "paused"]) ?? "active" }
-        if let enabled = try body.bool("enabled") { updated.status = enabled ? "active" : "paused" }
+        if body.has("status") {
+            updated.status = try body.oneOf("status", Destination.Status.allCases.map(\.rawValue)).flatMap(Destination.Status.init(rawValue:)) ?? .active
+        }
+        if let enabled = try body.bool("enabled") { updated.status = enabled ? .active : .paused }
         if body.has("max_concurrency") {
             if body.isNull("max_concurrency") {
                 updated.maxConcurrency = nil

@@ -25,7 +25,7 @@ struct DestinationsRoutes {
         let identity = try context.caller
         let q = request.uri.queryParameters
         let paging = try Paging(q, defaultLimit: 20)
-        let status = try QueryValue.oneOf(q, "status", ["active", "paused"])
+        let status = try QueryValue.oneOf(q, "status", Destination.Status.allCases.map(\.rawValue)).flatMap(Destination.Status.init(rawValue:))
         let type = try QueryValue.oneOf(q, "type", DestinationSettings.knownTypes)
         let page = try await deps.store.destinations(tenant: identity.tenant, status: status, type: type, beforeID: paging.afterID, limit: paging.limit)
         return .json(page.listBody("destinations", render: render))
@@ -116,8 +116,8 @@ struct DestinationsRoutes {
         for (key, value) in config { o[key] = value }
         o["config"] = .object(config)
         for (key, value) in d.retry.jsonFields { o[key] = value }
-        o["status"] = .string(d.status)
-        o["enabled"] = .bool(d.status == "active")
+        o["status"] = .string(d.status.rawValue)
+        o["enabled"] = .bool(d.status == .active)
         o["max_concurrency"] = d.maxConcurrency.map { .number(Double($0)) } ?? .null
         o["circuit_state"] = .string(d.circuit.state.rawValue)
         o["delivery_count"] = .number(Double(d.deliveryCount))

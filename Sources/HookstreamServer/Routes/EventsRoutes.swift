@@ -22,7 +22,7 @@ struct EventsRoutes {
         if let s = search, s.count > 200 { throw APIError.badRequest("'search' must be at most 200 characters") }
         if search?.isEmpty == true { search = nil }
         let query = EventQuery(
-            sourceID: try QueryValue.id(q, "source_id"), status: try QueryValue.oneOf(q, "status", Event.statuses),
+            sourceID: try QueryValue.id(q, "source_id"), status: try QueryValue.oneOf(q, "status", Event.Status.allCases.map(\.rawValue)).flatMap(Event.Status.init(rawValue:)),
             receivedAfter: try QueryValue.timestamp(q, "after"), receivedBefore: try QueryValue.timestamp(q, "before"),
             search: search, beforeID: paging.afterID, limit: paging.limit)
         let page = try await deps.store.events(tenant: identity.tenant, query: query)
@@ -81,7 +81,7 @@ struct EventsRoutes {
         let e = stored.event
         return [
             "id": .string(e.id), "source_id": .string(e.sourceID), "source_name": stored.sourceName.map(JSON.string) ?? .null,
-            "method": .string(e.method), "content_type": e.contentType.map(JSON.string) ?? .null, "status": .string(e.status),
+            "method": .string(e.method), "content_type": e.contentType.map(JSON.string) ?? .null, "status": .string(e.status.rawValue),
             "dedup_status": .string(e.dedupStatus), "body_size": .number(Double(e.bodySize)),
             "source_ip": e.sourceIP.map(JSON.string) ?? .null, "received_at": .string(Timestamp.iso(millis: e.receivedAt)),
         ]
@@ -109,7 +109,7 @@ struct EventsRoutes {
         w.member("content_type", e.contentType.map(JSON.string) ?? .null)
         w.member("source_ip", e.sourceIP.map(JSON.string) ?? .null)
         w.member("body_size", .number(Double(e.bodySize)))
-        w.member("status", .string(e.status))
+        w.member("status", .string(e.status.rawValue))
         w.member("dedup_status", .string(e.dedupStatus))
         w.member("verification_status", e.verificationStatus.map(JSON.string) ?? .null)
         w.member("delivery_attempts", .array(attempts))

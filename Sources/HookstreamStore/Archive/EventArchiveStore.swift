@@ -44,7 +44,7 @@ public protocol EventArchiveStore: Sendable {
 public enum EventArchiveRules {
     /// Event statuses that mean a delivery is still to happen: `processing` (routed, not
     /// finished) and `held` (a paused source's event waiting for its resume).
-    public static let liveEventStatuses = ["processing", "held"]
+    public static let liveEventStatuses: [Event.Status] = [.processing, .held]
 }
 
 /// One event as the archive keeps it: every column of its row, its body and its attempts.
