@@ -1,5 +1,5 @@
 import Foundation
-public import HookstreamCore
+import HookstreamCore
 
 /// Large event bodies, one file each under `<data-dir>/blobs/<org>/<yyyy-mm-dd>/<event id>`.
 ///

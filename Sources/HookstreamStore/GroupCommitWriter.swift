@@ -1,4 +1,4 @@
-public import HookstreamCore
+import HookstreamCore
 import Logging
 public import ServiceLifecycle
 import Synchronization

@@ -30,7 +30,7 @@ extension SQLiteStore {
                     // The writer is the only one deciding, one transaction at a time, so two
                     // identical requests can never both be taken as the first.
                     if let original = try Self.openDedupWindow(db, source: event.sourceID, keyHash: keyHash, now: event.receivedAt) {
-                        event.dedupStatus = "duplicate"
+                        event.dedupStatus = .duplicate
                         outcome = IngestOutcome(eventID: original, duplicate: true)
                     } else {
                         try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
@@ -65,8 +65,8 @@ extension SQLiteStore {
                 try insert.execute(arguments: [
                     event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
                     JSON.object(event.headers).serialized(), JSON.object(event.query).serialized(), event.contentType,
-                    event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus,
-                    event.verificationStatus, event.receivedAt,
+                    event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
+                    event.verificationStatus?.rawValue, event.receivedAt,
                 ])
                 try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
                 perSource[event.sourceID, default: 0] += 1
@@ -268,7 +268,8 @@ extension SQLiteStore {
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), sourceID: row["source_id"],
             method: row["method"], headers: objectColumn(row["headers"]), query: objectColumn(row["query"]),
             contentType: row["content_type"], sourceIP: row["source_ip"], bodySize: row["body_size"], body: body,
-            status: Event.Status(rawValue: row["status"]) ?? .received, dedupStatus: row["dedup_status"], verificationStatus: row["verification_status"],
+            status: Event.Status(rawValue: row["status"]) ?? .received, dedupStatus: Event.DedupStatus(rawValue: row["dedup_status"]) ?? .unique,
+            verificationStatus: (row["verification_status"] as String?).flatMap(Event.VerificationStatus.init(rawValue:)),
             receivedAt: row["received_at"])
         return StoredEvent(event: event, sourceName: row["source_name"])
     }

@@ -34,7 +34,7 @@ public final class SQLiteStore: Store {
 
     /// Writes the WAL back into the main database file; called at shutdown.
     public func checkpoint() throws {
-        try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
     }
 
     /// Runs a write, turning SQLite's "database or disk is full" into ``StoreError/storageFull``

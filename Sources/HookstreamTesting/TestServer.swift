@@ -1,5 +1,5 @@
 import Foundation
-public import HookstreamCore
+import HookstreamCore
 public import HookstreamServer
 import Logging
 import Synchronization

@@ -60,9 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard c.maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
 
+        let level = Logger.Level(rawValue: c.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: c.logLevel) ?? .info
+            handler.logLevel = level
             return handler
         }
         let server = HookstreamServer(configuration: c)

@@ -51,7 +51,7 @@ import Testing
             $0.sealedSecret = try Self.secrets.seal("s3cret")
         }
         let good = Self.arrival(body: body, headers: [(name: "X-Signature", value: Self.signature(body, "s3cret"))])
-        #expect(try IngestPipeline.verify(signed, good, now: Self.now).get() == "verified")
+        #expect(try IngestPipeline.verify(signed, good, now: Self.now).get() == .verified)
         let forged = Self.arrival(body: body, headers: [(name: "X-Signature", value: Self.signature(body, "guess"))])
         guard case .failure(let refusal) = IngestPipeline.verify(signed, forged, now: Self.now) else {
             Issue.record("a forged signature was accepted")
@@ -59,7 +59,7 @@ import Testing
         }
         #expect(refusal.reason == "signature")
         #expect(refusal.error.status == .unauthorized)
-        #expect(try IngestPipeline.verify(try Self.policy(), forged, now: Self.now).get() == "unverified")
+        #expect(try IngestPipeline.verify(try Self.policy(), forged, now: Self.now).get() == .unverified)
 
         let schema: JSON = ["type": "object", "required": ["amount"], "properties": ["amount": ["type": "number", "minimum": 10]]]
         let strict = try Self.policy {
@@ -78,8 +78,8 @@ import Testing
             $0.jsonSchema = schema
             $0.schemaAction = "warn"
         }
-        #expect(try IngestPipeline.verify(lenient, Self.arrival(body: body), now: Self.now).get() == "schema_invalid")
-        #expect(try IngestPipeline.verify(lenient, Self.arrival(body: #"{"amount":50}"#), now: Self.now).get() == "unverified")
+        #expect(try IngestPipeline.verify(lenient, Self.arrival(body: body), now: Self.now).get() == .schemaInvalid)
+        #expect(try IngestPipeline.verify(lenient, Self.arrival(body: #"{"amount":50}"#), now: Self.now).get() == .unverified)
     }
 
     @Test func theDedupWindowIsCountedFromTheEventsReceptionTime() throws {
@@ -104,7 +104,7 @@ import Testing
             updatedAt: 0)
         let arrival = Self.arrival(headers: [(name: "x-tag", value: "a"), (name: "x-tag", value: "b")])
         let event = IngestPipeline.event(
-            id: "evt_1", source: source, arrival, body: .inline(arrival.body), verificationStatus: "unverified", receivedAt: 42)
+            id: "evt_1", source: source, arrival, body: .inline(arrival.body), verificationStatus: .unverified, receivedAt: 42)
         #expect(event.headers["x-tag"] == "a, b")
         #expect(event.sourceIP == "10.1.2.3")
         #expect(event.bodySize == arrival.body.count)

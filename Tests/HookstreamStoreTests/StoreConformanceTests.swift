@@ -59,7 +59,7 @@ import Testing
 
         // The duplicate is stored, marked, and routed nowhere.
         let duplicate = try #require(try await store.event(id: first[1].event.id, tenant: f.tenant)?.event)
-        #expect(duplicate.dedupStatus == "duplicate")
+        #expect(duplicate.dedupStatus == .duplicate)
         #expect(duplicate.status == .received)
         #expect(try await f.attempts(of: duplicate.id).isEmpty)
         #expect(try await f.attempts(of: first[0].event.id).count == 1)

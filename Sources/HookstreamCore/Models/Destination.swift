@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import JSONValue
 
 /// Where events are delivered, with its delivery settings, retry policy and circuit state.

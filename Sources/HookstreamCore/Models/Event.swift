@@ -13,6 +13,22 @@ public struct Event: Sendable, Equatable {
         case failed
     }
 
+    /// Whether the request repeated one already accepted inside the source's dedup window.
+    /// A duplicate is stored as a record of the retry but never routed.
+    public enum DedupStatus: String, Sendable, Equatable, CaseIterable {
+        case unique
+        case duplicate
+    }
+
+    /// What the source's checks said about the request: `unverified` when the source checks no
+    /// signature, `verified` when it checked one and it matched, `schema_invalid` when the body
+    /// failed the source's JSON Schema in flag mode (reject mode refuses it instead).
+    public enum VerificationStatus: String, Sendable, Equatable, CaseIterable {
+        case unverified
+        case verified
+        case schemaInvalid = "schema_invalid"
+    }
+
     public var id: String
     public var tenant: Tenant
     public var sourceID: String
@@ -26,14 +42,14 @@ public struct Event: Sendable, Equatable {
     public var bodySize: Int
     public var body: EventBody
     public var status: Status
-    public var dedupStatus: String
-    public var verificationStatus: String?
+    public var dedupStatus: DedupStatus
+    public var verificationStatus: VerificationStatus?
     public var receivedAt: Int64
 
     public init(
         id: String, tenant: Tenant, sourceID: String, method: String, headers: JSONObject, query: JSONObject,
         contentType: String?, sourceIP: String?, bodySize: Int, body: EventBody, status: Status = .received,
-        dedupStatus: String = "unique", verificationStatus: String? = nil, receivedAt: Int64
+        dedupStatus: DedupStatus = .unique, verificationStatus: VerificationStatus? = nil, receivedAt: Int64
     ) {
         self.id = id
         self.tenant = tenant

@@ -40,7 +40,7 @@ struct HeldEventReleaser: Service {
         } catch {
             logger.error("could not list sources with held events", metadata: ["error": "\(error)"])
         }
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await sourceID in requests {
                 await release(sourceID)
             }

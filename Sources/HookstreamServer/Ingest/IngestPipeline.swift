@@ -44,14 +44,14 @@ struct IngestPipeline: Sendable {
 
     /// Signature (401), then the JSON Schema (422 in reject mode); on success the event's
     /// `verification_status`.
-    static func verify(_ policy: SourcePolicy, _ arrival: Arrival, now: Date) -> Result<String, Refusal> {
-        var status = "unverified"
+    static func verify(_ policy: SourcePolicy, _ arrival: Arrival, now: Date) -> Result<Event.VerificationStatus, Refusal> {
+        var status = Event.VerificationStatus.unverified
         if let verification = policy.verification {
             let signed = SignedRequest(method: arrival.method, url: arrival.url, headers: arrival.headers, body: arrival.body, now: now)
             if case .failed(let reason) = SignatureVerifier.verify(signed, config: verification) {
                 return .failure(Refusal(reason: "signature", error: APIError(.unauthorized, "Signature verification failed: \(reason)")))
             }
-            status = "verified"
+            status = .verified
         }
         if let schema = policy.schema {
             let errors: [JSONSchema.ValidationError]
@@ -70,7 +70,7 @@ struct IngestPipeline: Sendable {
                                 .unprocessableContent, "Payload does not match the source's JSON Schema",
                                 extra: ["validation_errors": .array(Array(listed))])))
                 }
-                status = "schema_invalid"
+                status = .schemaInvalid
             }
         }
         return .success(status)
@@ -86,7 +86,7 @@ struct IngestPipeline: Sendable {
 
     /// The event to store; `body` says where its bytes live.
     static func event(
-        id: String, source: Source, _ arrival: Arrival, body: EventBody, verificationStatus: String, receivedAt: Int64
+        id: String, source: Source, _ arrival: Arrival, body: EventBody, verificationStatus: Event.VerificationStatus, receivedAt: Int64
     ) -> Event {
         Event(
             id: id, tenant: source.tenant, sourceID: source.id, method: arrival.method, headers: headers(arrival.headers),
@@ -116,7 +116,7 @@ struct IngestPipeline: Sendable {
     func accept(_ arrival: Arrival, source entry: SourceCache.Entry) async throws -> IngestOutcome {
         let source = entry.source
         let now = deps.configuration.clock.now
-        let verificationStatus: String
+        let verificationStatus: Event.VerificationStatus
         switch Self.verify(entry.policy, arrival, now: now) {
         case .success(let status): verificationStatus = status
         case .failure(let refusal): throw refusal

@@ -82,7 +82,7 @@ struct EventsRoutes {
         return [
             "id": .string(e.id), "source_id": .string(e.sourceID), "source_name": stored.sourceName.map(JSON.string) ?? .null,
             "method": .string(e.method), "content_type": e.contentType.map(JSON.string) ?? .null, "status": .string(e.status.rawValue),
-            "dedup_status": .string(e.dedupStatus), "body_size": .number(Double(e.bodySize)),
+            "dedup_status": .string(e.dedupStatus.rawValue), "body_size": .number(Double(e.bodySize)),
             "source_ip": e.sourceIP.map(JSON.string) ?? .null, "received_at": .string(Timestamp.iso(millis: e.receivedAt)),
         ]
     }
@@ -110,8 +110,8 @@ struct EventsRoutes {
         w.member("source_ip", e.sourceIP.map(JSON.string) ?? .null)
         w.member("body_size", .number(Double(e.bodySize)))
         w.member("status", .string(e.status.rawValue))
-        w.member("dedup_status", .string(e.dedupStatus))
-        w.member("verification_status", e.verificationStatus.map(JSON.string) ?? .null)
+        w.member("dedup_status", .string(e.dedupStatus.rawValue))
+        w.member("verification_status", e.verificationStatus.map { JSON.string($0.rawValue) } ?? .null)
         w.member("delivery_attempts", .array(attempts))
         w.member("received_at", .string(Timestamp.iso(millis: e.receivedAt)))
         return w.finished()

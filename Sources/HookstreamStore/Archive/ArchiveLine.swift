@@ -1,6 +1,6 @@
 import Foundation
-public import HookstreamCore
-public import JSONValue
+import HookstreamCore
+import JSONValue
 
 /// One line of an archive file: a JSON object holding one event, ended by `\n`.
 ///
