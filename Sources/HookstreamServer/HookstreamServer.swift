@@ -82,8 +82,10 @@ public struct HookstreamServer {
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
         let listening = Mutex(false)
+        let (ingestLimit, apiLimit) = (configuration.maxBodyBytes, configuration.maxAPIBodyBytes)
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(ingestLimit: ingestLimit, apiLimit: apiLimit)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hookstream"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
