@@ -48,6 +48,9 @@ public final class TestServer: Sendable {
         let listening = AsyncStream<HookstreamServer.Listening>.makeStream()
         let server = HookstreamServer(configuration: configuration)
         let task = Task {
+            // Finishing the stream on every way out: a server that fails before it listens
+            // must fail `start`, not leave it waiting.
+            defer { listening.continuation.finish() }
             try await server.run(signals: []) { started in
                 listening.continuation.yield(started)
                 listening.continuation.finish()
