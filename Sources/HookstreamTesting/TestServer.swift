@@ -64,8 +64,16 @@ public final class TestServer: Sendable {
         return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, task: task)
     }
 
+    /// Stops the server without waiting for it (the test is done with it).
     public func stop() {
         task.cancel()
+    }
+
+    /// Stops the server and returns once it has shut down and released its data directory,
+    /// so another server can open the same directory.
+    public func stopAndWait() async {
+        task.cancel()
+        _ = try? await task.value
     }
 
     /// Signs up a new account (a new organization) and returns a client carrying its session.

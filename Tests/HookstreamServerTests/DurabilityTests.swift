@@ -102,7 +102,12 @@ import Testing
         let source = try #require(try await admin.post("/v1/sources", ["name": "term"]).json["id"]?.stringValue)
         let stop = StopFlag()
         async let acknowledged = load(first.baseURL, source: source, clients: 8, until: stop)
-        try await Task.sleep(for: .milliseconds(500))
+        // SIGTERM once the load is under way: some requests stored, more in flight.
+        for _ in 0..<400 {
+            let page = try? await admin.get("/v1/events?limit=1").json
+            if (page?["pagination"]?["total"]?.numberValue ?? 0) >= 50 { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
         first.kill(signal: SIGTERM)
         let status = await first.waitForExit()
         stop.set()

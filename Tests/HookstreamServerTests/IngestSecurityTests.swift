@@ -183,8 +183,7 @@ import Testing
         ).json["id"]?.stringValue)
         let original = try await first.anonymous.request("POST", "/v1/ingest/\(source)", json: ["n": 1], headers: [("Idempotency-Key", "abc")])
         let originalID = try #require(original.json["event_id"]?.stringValue)
-        first.stop()
-        try await Task.sleep(for: .milliseconds(300))
+        await first.stopAndWait()
 
         let second = try await TestServer.start { $0.dataDirectory = directory; $0.bootstrapKey = key }
         defer { second.stop() }
