@@ -78,14 +78,20 @@ public struct HookstreamServer {
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver)
 
-        let router = buildRouter(deps)
+        let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
+        let router = buildRouter(deps, publicLimiter: publicLimiter)
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
         let listening = Mutex(false)
         let (ingestLimit, apiLimit) = (configuration.maxBodyBytes, configuration.maxAPIBodyBytes)
+        let ingestResponder = configuration.ingestFastPath
+            ? IngestResponder(endpoint: IngestEndpoint(deps: deps), limiter: publicLimiter, dates: HTTPDateCache()) : nil
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(ingestLimit: ingestLimit, apiLimit: apiLimit)])),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ExpectContinueHandler(ingestLimit: ingestLimit, apiLimit: apiLimit)]
+                        + (ingestResponder.map { [IngestFastPath(responder: $0)] } ?? []))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hookstream"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
@@ -143,13 +149,14 @@ public struct HookstreamServer {
         return try SQLiteStore(path: dataDirectory + "/hookstream.sqlite")
     }
 
-    func buildRouter(_ deps: ServerDependencies) -> Router<AppRequestContext> {
+    /// - Parameter publicLimiter: the per-client-IP limit of public paths, shared with the
+    ///   ingest fast path so a caller has one budget whichever way its requests are answered.
+    func buildRouter(_ deps: ServerDependencies, publicLimiter: RateLimiter?) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Middleware applies to the routes added after it, so it goes first; the route table
         // (405s, and 404 before 401 for unknown paths) is filled in once the routes exist.
         let table = RouteTable()
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
-        let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         router.add(middleware: MetricsMiddleware(registry: deps.metrics))
         router.add(middleware: APIErrorMiddleware(routes: table))
         router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage, routes: table))

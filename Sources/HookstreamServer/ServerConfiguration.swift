@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var issueAutoResolveSeconds = 1800.0
     public var retentionDays = 30.0
     public var logLevel = "info"
+    /// Ingest answered straight from the HTTP channel (``IngestFastPath``) rather than through
+    /// the router; off only to rule the fast path out when diagnosing, or to measure it.
+    public var ingestFastPath = true
 
     /// Largest JSON body the management API reads (ingest has its own limit).
     public var maxAPIBodyBytes = 1_048_576

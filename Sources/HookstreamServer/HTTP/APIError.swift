@@ -19,3 +19,15 @@ public struct APIError: Error, Sendable {
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "\(what) not found") }
 }
+
+extension APIError {
+    /// The standard error body for this error, answered under `requestID`.
+    func body(requestID: String) -> JSON {
+        var body = JSONObject()
+        body["error"] = .string(message)
+        body["status"] = .number(Double(status.code))
+        body["request_id"] = .string(requestID)
+        for (key, value) in extra { body[key] = value }
+        return .object(body)
+    }
+}

@@ -30,20 +30,7 @@ struct APIErrorMiddleware: RouterMiddleware {
             return response
         }
         let apiError: APIError
-        switch error {
-        case let e as APIError:
-            apiError = e
-        case StoreError.notFound:
-            apiError = APIError(.notFound, "Not found")
-        case StoreError.conflict(let message):
-            apiError = APIError(.conflict, message)
-        case StoreError.storageFull:
-            // Nothing was stored; a sender that retries later loses nothing.
-            context.logger.error("storage is full: refusing writes", metadata: ["path": "\(request.uri.path)"])
-            var headers = HTTPFields()
-            headers[.retryAfter] = "30"
-            apiError = APIError(.serviceUnavailable, "Storage is full; nothing was stored. Retry later", headers: headers)
-        case let e as HTTPError where e.status == .notFound:
+        if let e = error as? HTTPError, e.status == .notFound {
             // Only the router raises Hummingbird's 404: no route matched this method and path.
             let allowed = routes.methods(for: request.uri.path)
             if allowed.isEmpty {
@@ -53,18 +40,37 @@ struct APIErrorMiddleware: RouterMiddleware {
                 headers[.allow] = allowed.joined(separator: ", ")
                 apiError = APIError(.methodNotAllowed, "Method \(request.method.rawValue) is not allowed here", headers: headers)
             }
-        case let e as HTTPError:
-            apiError = APIError(e.status, e.body ?? e.status.reasonPhrase)
-        default:
-            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            apiError = APIError(.internalServerError, "Internal server error")
+        } else {
+            apiError = APIError.answering(error, path: request.uri.path, logger: context.logger)
         }
-        var body = JSONObject()
-        body["error"] = .string(apiError.message)
-        body["status"] = .number(Double(apiError.status.code))
-        body["request_id"] = .string(context.requestID)
-        for (key, value) in apiError.extra { body[key] = value }
-        return Response.json(.object(body), status: apiError.status, headers: apiError.headers)
+        return Response.json(apiError.body(requestID: context.requestID), status: apiError.status, headers: apiError.headers)
+    }
+}
+
+extension APIError {
+    /// What any error a handler throws is answered with — ours as they are, the store's and
+    /// Hummingbird's mapped to their status, anything else a logged 500 — for every path that
+    /// answers requests: the router's middleware and the ingest fast path.
+    static func answering(_ error: any Error, path: String, logger: Logger) -> APIError {
+        switch error {
+        case let e as APIError:
+            return e
+        case StoreError.notFound:
+            return APIError(.notFound, "Not found")
+        case StoreError.conflict(let message):
+            return APIError(.conflict, message)
+        case StoreError.storageFull:
+            // Nothing was stored; a sender that retries later loses nothing.
+            logger.error("storage is full: refusing writes", metadata: ["path": "\(path)"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "30"
+            return APIError(.serviceUnavailable, "Storage is full; nothing was stored. Retry later", headers: headers)
+        case let e as HTTPError:
+            return APIError(e.status, e.body ?? e.status.reasonPhrase)
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(path)"])
+            return APIError(.internalServerError, "Internal server error")
+        }
     }
 }
 

@@ -28,14 +28,8 @@ struct RateLimitMiddleware: RouterMiddleware {
             decision = nil
         }
         guard let decision else { return try await next(request, context) }
-        var headers = HTTPFields()
-        headers[.rateLimitLimit] = String(decision.limit)
-        headers[.rateLimitRemaining] = String(decision.remaining)
-        headers[.rateLimitReset] = String(decision.reset)
-        guard decision.allowed else {
-            headers[.retryAfter] = String(max(1, decision.reset - Int(now.timeIntervalSince1970)))
-            throw APIError(.tooManyRequests, "Rate limit exceeded: \(decision.limit) requests per minute", headers: headers)
-        }
+        if let refusal = decision.refusal(now: now) { throw refusal }
+        let headers = decision.headers
         var response: Response
         do {
             response = try await next(request, context)
@@ -54,4 +48,23 @@ struct RateLimitMiddleware: RouterMiddleware {
 struct ErrorWithHeaders: Error {
     let underlying: any Error
     let headers: HTTPFields
+}
+
+extension RateLimiter.Decision {
+    /// The `X-RateLimit-*` headers every answer to a limited caller carries.
+    var headers: HTTPFields {
+        var headers = HTTPFields()
+        headers[.rateLimitLimit] = String(limit)
+        headers[.rateLimitRemaining] = String(remaining)
+        headers[.rateLimitReset] = String(reset)
+        return headers
+    }
+
+    /// The 429 (with the headers and `Retry-After`) when the request is over the limit.
+    func refusal(now: Date) -> APIError? {
+        guard !allowed else { return nil }
+        var headers = headers
+        headers[.retryAfter] = String(max(1, reset - Int(now.timeIntervalSince1970)))
+        return APIError(.tooManyRequests, "Rate limit exceeded: \(limit) requests per minute", headers: headers)
+    }
 }

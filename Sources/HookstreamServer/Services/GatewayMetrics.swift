@@ -55,6 +55,12 @@ enum GatewayMetrics {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
     ]
 
+    /// Counts one answered request by route pattern (`/v1/sources/{id}`, never the raw path:
+    /// raw paths would make the label set, and memory, unbounded), method and status.
+    static func countRequest(route: String, method: String, status: Int, in registry: PrometheusCollectorRegistry) {
+        registry.makeCounter(descriptor: httpRequests, labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+    }
+
     /// Counts one committed attempt result.
     static func record(_ result: AttemptResult, in registry: PrometheusCollectorRegistry) {
         let attempt = result.attempt

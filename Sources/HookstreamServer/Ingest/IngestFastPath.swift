@@ -1,0 +1,166 @@
+import HTTPTypes
+import HookstreamCore
+import JSONValue
+import Logging
+import NIOCore
+import NIOHTTPTypes
+import Prometheus
+
+/// Answers `/v1/ingest/*` straight from the HTTP/1 channel, beside the router on the same
+/// listener.
+///
+/// Ingest is the one path whose rate is the product's: through the router every request pays
+/// for the connection's async stream, the request context, the route lookup and five
+/// middleware calls before ingest does anything. Here the request's parts are collected on the
+/// event loop and the answer is prepared in one task by ``IngestResponder`` — the same
+/// endpoint, rate limit, error bodies and metrics as through the router. Requests that are not
+/// ingest pass on to the router untouched; who answers which request is decided by
+/// ``IngestConnectionStateMachine``, so answers keep the order of the requests.
+///
+/// Sits after ``ExpectContinueHandler`` (which has already answered `Expect: 100-continue`)
+/// and before Hummingbird's connection handler.
+final class IngestFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var machine: IngestConnectionStateMachine
+    private let responder: IngestResponder
+    /// The write of the fast path's last answer: the connection closes only after it is out.
+    private var lastAnswer: EventLoopFuture<Void>?
+
+    init(responder: IngestResponder) {
+        self.responder = responder
+        self.machine = IngestConnectionStateMachine(maxBodyBytes: responder.maxBodyBytes) { head in
+            guard head.method != .connect, IngestEndpoint.methods.contains(head.method), let path = head.path else { return nil }
+            let target = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            return IngestEndpoint.sourceID(inPath: target).map(String.init)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        run(machine.received(unwrapInboundIn(data)), context: context)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Only the router's answers come through here; the fast path writes below itself.
+        let ended: Bool
+        if case .end = unwrapOutboundIn(data) { ended = true } else { ended = false }
+        context.write(data, promise: promise)
+        if ended { run(machine.routerAnswered(), context: context) }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if machine.mayRead() { context.read() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        run(machine.quiesce(), context: context)
+    }
+
+    private func run(_ actions: [IngestConnectionStateMachine.Action], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .forward(let part): context.fireChannelRead(wrapInboundOut(part))
+            case .answer(let ingest): answer(ingest, context: context)
+            case .read: context.read()
+            case .quiesce: context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            case .close:
+                let channel = context.channel
+                if let lastAnswer { lastAnswer.whenComplete { _ in channel.close(promise: nil) } } else { channel.close(promise: nil) }
+            }
+        }
+    }
+
+    private func answer(_ ingest: IngestConnectionStateMachine.Ingest, context: ChannelHandlerContext) {
+        let responder = responder
+        let peer = context.channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask {
+            await responder.respond(to: ingest, peer: peer)
+        }.whenSuccess { answer in
+            let (handler, context) = bound.value
+            handler.write(answer, for: ingest, context: context)
+        }
+    }
+
+    private func write(_ answer: IngestResponder.Answer, for ingest: IngestConnectionStateMachine.Ingest, context: ChannelHandlerContext) {
+        var head = answer.head
+        if ingest.closeAfter { head.headerFields[.connection] = "close" }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if ingest.head.method != .head, answer.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        }
+        lastAnswer = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let actions = machine.answered()
+        run(actions, context: context)
+        // Parts replayed to the router outside a socket read: the router's side hands what
+        // it was given on to its reader only at the end of a read.
+        if actions.contains(where: { if case .forward = $0 { true } else { false } }) { context.fireChannelReadComplete() }
+    }
+}
+
+/// Prepares a fast-path ingest answer: the request ID, the anonymous rate limit, the
+/// endpoint, the standard error body, the common headers and the request metric — what the
+/// router's middleware does for the same request.
+struct IngestResponder: Sendable {
+    let endpoint: IngestEndpoint
+    /// The per-client-IP limit public paths share with the router's rate-limit middleware.
+    let limiter: RateLimiter?
+    let dates: HTTPDateCache
+
+    struct Answer: Sendable {
+        var head: HTTPResponse
+        var body: ByteBuffer
+    }
+
+    var maxBodyBytes: Int { endpoint.deps.configuration.maxBodyBytes }
+
+    func respond(to ingest: IngestConnectionStateMachine.Ingest, peer: IPAddress?) async -> Answer {
+        let deps = endpoint.deps
+        let requestID = ResourceID.random(.request)
+        let request = ingest.head
+        let target = request.path ?? "/"
+        var headers = HTTPFields()
+        var rateLimitHeaders = HTTPFields()
+        let status: HTTPResponse.Status
+        let json: JSON
+        do {
+            if let limiter {
+                let now = deps.configuration.clock.now
+                let client = deps.clientAddresses.resolve(
+                    peer: peer, headers: request.headerFields.map { (name: $0.name.canonicalName, value: $0.value) })
+                let decision = limiter.take("ip:" + (client?.description ?? "unknown"), now: now)
+                if let refusal = decision.refusal(now: now) { throw refusal }
+                rateLimitHeaders = decision.headers
+            }
+            let call = IngestEndpoint.Call(method: request.method, sourceID: ingest.sourceID, target: target, headers: request.headerFields, peer: peer)
+            let answer = try await endpoint.answer(call) {
+                guard let body = ingest.body else { throw endpoint.bodyTooLarge }
+                return [UInt8](body.readableBytesView)
+            }
+            status = .ok
+            json = .object(answer)
+            headers = rateLimitHeaders
+        } catch {
+            let apiError = APIError.answering(error, path: target, logger: deps.logger)
+            status = apiError.status
+            json = apiError.body(requestID: requestID)
+            headers = apiError.headers
+            headers.append(contentsOf: rateLimitHeaders)
+        }
+        let bytes = json.serializedBytes()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentLength] = String(bytes.count)
+        headers[.requestID] = requestID
+        headers[.date] = dates.current()
+        headers[.server] = "hookstream"
+        GatewayMetrics.countRequest(route: IngestEndpoint.route, method: request.method.rawValue, status: Int(status.code), in: deps.metrics)
+        return Answer(head: HTTPResponse(status: status, headerFields: headers), body: ByteBuffer(bytes: bytes))
+    }
+}
