@@ -55,6 +55,7 @@ public struct HookstreamServer {
         let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
 
         let registry = PrometheusCollectorRegistry()
+        let instruments = GatewayMetrics.Instruments(registry: registry)
         let writer = IngestWriter(store: store, logger: logger)
         let usage = APIKeyUsageRecorder(store: store, logger: logger)
         let blobs = try BlobStore(root: dataDirectory + "/blobs")
@@ -64,7 +65,7 @@ public struct HookstreamServer {
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
-            clock: configuration.clock, logger: logger, onRecorded: { GatewayMetrics.record($0, in: registry) })
+            clock: configuration.clock, logger: logger, onRecorded: { instruments.record($0) })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let sources = SourceCache(store: store, secrets: secrets)
         let routing = EventRouting(store: store, writer: writer, delivery: delivery, sources: sources, blobs: blobs, clock: configuration.clock)
@@ -75,7 +76,7 @@ public struct HookstreamServer {
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources,
-            clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, baseURL: baseURL, logger: logger,
+            clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
@@ -157,7 +158,7 @@ public struct HookstreamServer {
         // (405s, and 404 before 401 for unknown paths) is filled in once the routes exist.
         let table = RouteTable()
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
-        router.add(middleware: MetricsMiddleware(registry: deps.metrics))
+        router.add(middleware: MetricsMiddleware(instruments: deps.instruments))
         router.add(middleware: APIErrorMiddleware(routes: table))
         router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage, routes: table))
         router.add(

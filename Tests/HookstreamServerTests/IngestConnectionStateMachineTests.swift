@@ -32,15 +32,25 @@ import Testing
                 closeAfter: closeAfter))
     }
 
-    @Test func anIngestRequestIsCollectedThenAnsweredAndReadingPausesMeanwhile() {
+    @Test func anIngestRequestIsCollectedThenAnswered() {
         var m = Self.machine()
         #expect(m.received(.head(Self.head("/v1/ingest/src_1"))) == [])
         #expect(m.received(Self.body("{\"a\":")) == [])
         #expect(m.received(Self.body("1}")) == [])
         #expect(m.mayRead() == true)
         #expect(m.received(.end(nil)) == [Self.ingest("src_1", body: "{\"a\":1}")])
+        // Nothing pipelined yet: reading goes on (no epoll change per request).
+        #expect(m.mayRead() == true)
+        #expect(m.answered() == [])
+    }
+
+    @Test func readingPausesOnceSomethingIsPipelinedBehindAnAnswer() {
+        var m = Self.machine()
+        _ = m.received(.head(Self.head("/v1/ingest/src_1")))
+        _ = m.received(.end(nil))
+        _ = m.received(.head(Self.head("/v1/health", .get)))
         #expect(m.mayRead() == false)
-        #expect(m.answered() == [.read])
+        #expect(m.answered() == [.forward(.head(Self.head("/v1/health", .get))), .read])
         #expect(m.mayRead() == true)
     }
 
@@ -85,7 +95,7 @@ import Testing
             ])
     }
 
-    @Test func anIngestRequestPipelinedBehindAnotherIsAnsweredNextAndReadingStaysPaused() {
+    @Test func anIngestRequestPipelinedBehindAnotherIsAnsweredNext() {
         var m = Self.machine()
         _ = m.received(.head(Self.head("/v1/ingest/src_1")))
         _ = m.received(.end(nil))
@@ -93,8 +103,9 @@ import Testing
         _ = m.received(Self.body("x"))
         _ = m.received(.end(nil))
         #expect(m.mayRead() == false)
-        #expect(m.answered() == [Self.ingest("src_2", body: "x")])
-        #expect(m.answered() == [.read])
+        // Nothing is held behind the second answer, so reading resumes while it is prepared.
+        #expect(m.answered() == [Self.ingest("src_2", body: "x"), .read])
+        #expect(m.answered() == [])
     }
 
     @Test func aBodyOverTheLimitIsAnsweredAtOnceTheRestDroppedThenTheConnectionCloses() {

@@ -135,7 +135,7 @@ struct IngestConnectionStateMachine {
             let replay = held
             held.removeAll()
             for part in replay { actions += received(part) }
-            if readHeld, case .idle = state {
+            if readHeld, readAllowed {
                 readHeld = false
                 actions.append(.read)
             }
@@ -146,13 +146,18 @@ struct IngestConnectionStateMachine {
     }
 
     /// The channel wants to read more; `false` holds the read back until the answer is out.
+    /// While an answer is prepared reading goes on until something is pipelined behind it:
+    /// holding every read would cost two `epoll_ctl` calls per request, and what is held stays
+    /// bounded by one read's worth either way.
     mutating func mayRead() -> Bool {
+        if !readAllowed { readHeld = true }
+        return readAllowed
+    }
+
+    private var readAllowed: Bool {
         switch state {
-        case .answering, .closing(_, requestEnded: true):
-            readHeld = true
-            return false
-        case .idle, .forwarding, .collecting, .closing(_, requestEnded: false):
-            return true
+        case .answering where !held.isEmpty, .closing(_, requestEnded: true): false
+        case .idle, .forwarding, .collecting, .answering, .closing(_, requestEnded: false): true
         }
     }
 

@@ -63,18 +63,16 @@ struct IngestEndpoint: Sendable {
                 method: call.method.rawValue, url: deps.baseURL.string + call.target, headers: headerPairs,
                 query: Self.query(uri), contentType: call.headers[.contentType], clientIP: clientIP, body: body)
             let outcome = try await IngestPipeline(deps: deps).accept(arrival, source: entry)
-            deps.metrics.makeCounter(descriptor: GatewayMetrics.eventsStored).increment()
-            deps.metrics.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: GatewayMetrics.latencyBuckets)
-                .record(ContinuousClock.now - started)
+            deps.instruments.eventsStored.increment()
+            deps.instruments.ingestDuration.record(ContinuousClock.now - started)
             var answer: JSONObject = ["event_id": .string(outcome.eventID), "source_id": .string(source.id)]
             if outcome.duplicate {
-                deps.metrics.makeCounter(descriptor: GatewayMetrics.ingestDuplicates, labels: [("source_id", source.id)]).increment()
+                deps.instruments.counter(.ingestDuplicates, [("source_id", source.id)]).increment()
                 answer["duplicate"] = true
             }
             return answer
         } catch let refusal as IngestPipeline.Refusal {
-            deps.metrics.makeCounter(descriptor: GatewayMetrics.ingestRejected, labels: [("source_id", source.id), ("reason", refusal.reason)])
-                .increment()
+            deps.instruments.counter(.ingestRejected, [("source_id", source.id), ("reason", refusal.reason)]).increment()
             throw refusal.error
         }
     }

@@ -18,6 +18,7 @@ struct ServerDependencies: Sendable {
     let clientAddresses: ClientAddressResolver
     let usage: APIKeyUsageRecorder
     let metrics: PrometheusCollectorRegistry
+    let instruments: GatewayMetrics.Instruments
     let baseURL: BaseURL
     let logger: Logger
     /// Routing and its commit, shared by ingest, event retry and the release of held events.
