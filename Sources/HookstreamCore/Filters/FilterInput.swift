@@ -113,7 +113,7 @@ extension FilterInput {
 }
 
 extension JSON {
-    fileprivate func child(_ component: FilterPath.Component) -> JSON? {
+    func child(_ component: FilterPath.Component) -> JSON? {
         switch (self, component) {
         case (.object(let members), .key(let name)):
             return members[name]
