@@ -169,6 +169,7 @@ public struct HookstreamServer {
         AuthRoutes(deps: deps).register(on: router)
         APIKeysRoutes(deps: deps).register(on: router)
         SourcesRoutes(deps: deps).register(on: router)
+        CollectionsRoutes(deps: deps).register(on: router)
         DestinationsRoutes(deps: deps).register(on: router)
         DeliveryAttemptsRoutes(deps: deps).register(on: router)
         IssuesRoutes(deps: deps).register(on: router)

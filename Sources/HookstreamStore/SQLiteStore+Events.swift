@@ -23,6 +23,8 @@ extension SQLiteStore {
             var holding: [String: Bool] = [:]
             var outcomes: [IngestOutcome] = []
             outcomes.reserveCapacity(incoming.count)
+            // Collections fed by these events' sources, updated in this same transaction.
+            var collections = CollectionSyncBatch(collectionIndex)
             for item in incoming {
                 var event = item.event
                 var outcome = IngestOutcome(eventID: event.id, duplicate: false)
@@ -69,11 +71,13 @@ extension SQLiteStore {
                     event.verificationStatus?.rawValue, event.receivedAt,
                 ])
                 try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
+                try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
                 perSource[event.sourceID, default: 0] += 1
                 outcomes.append(outcome)
             }
             let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
             for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
+            try collections.finish(db)
             return outcomes
         }
     }

@@ -12,6 +12,8 @@ import JSONValue
 /// `write` returns, which is what lets a 2xx promise that the event survives a crash.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// Which sources feed collections (see `CollectionIndex`).
+    let collectionIndex = CollectionIndex()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -22,6 +24,7 @@ public final class SQLiteStore: Store {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try migrate()
+        try pool.read { db in try Self.loadCollectionIndex(db, into: collectionIndex) }
     }
 
     private func migrate() throws {

@@ -12,6 +12,7 @@ enum Schema {
         ("005_delivery_attempts_issues", v5),
         ("006_held_events", v6),
         ("007_event_archive", eventArchive),
+        ("008_collections", collections),
     ]
 
     static let v1 = """
@@ -232,5 +233,56 @@ enum Schema {
     /// source hold anything" without scanning its history.
     static let v6 = """
         CREATE INDEX events_held ON events(source_id, id) WHERE status = 'held';
+        """
+
+    /// Instant Database collections. Records are unique per collection and key and keep the
+    /// version they hold (`source_event_at`, `event_id`) so last-write-wins is decided from the
+    /// row itself. The stats counters live on the collection row, updated once per batch, so
+    /// reading them never counts rows. The changelog is append-only history per record.
+    static let collections = """
+        CREATE TABLE collections (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            description TEXT,
+            source_id TEXT NOT NULL,
+            primary_key_path TEXT NOT NULL,
+            timestamp_path TEXT,
+            record_count INTEGER NOT NULL DEFAULT 0,
+            changelog_entries INTEGER NOT NULL DEFAULT 0,
+            skipped_older INTEGER NOT NULL DEFAULT 0,
+            skipped_no_key INTEGER NOT NULL DEFAULT 0,
+            last_sync_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX collections_by_env ON collections(env_id, id);
+        CREATE INDEX collections_by_source ON collections(source_id) WHERE deleted_at IS NULL;
+        CREATE UNIQUE INDEX collections_slug ON collections(env_id, slug) WHERE deleted_at IS NULL;
+        CREATE TABLE collection_records (
+            id TEXT PRIMARY KEY,
+            collection_id TEXT NOT NULL,
+            record_key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            source_event_at INTEGER NOT NULL,
+            synced_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX collection_records_key ON collection_records(collection_id, record_key);
+        CREATE INDEX collection_records_page ON collection_records(collection_id, id);
+        CREATE TABLE collection_changelog (
+            id TEXT PRIMARY KEY,
+            collection_id TEXT NOT NULL,
+            record_key TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            source_event_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX collection_changelog_by_record ON collection_changelog(collection_id, record_key, id);
         """
 }

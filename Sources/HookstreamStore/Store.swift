@@ -79,8 +79,8 @@ public protocol CoreStore: Sendable {
 }
 
 /// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
-/// archive (see `Archive/EventArchiveStore.swift`).
-public protocol Store: CoreStore, DeliveryStore, EventArchiveStore {}
+/// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`).
+public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization
@@ -111,12 +111,17 @@ public struct IncomingEvent: Sendable {
     /// in the same transaction as the event (unless the event is a duplicate or the
     /// destination was deleted meanwhile).
     public var routes: [Route]
+    /// The body bytes, when the caller has them. Collections read the body inside the insert
+    /// transaction; a body kept in the blob store is only readable from here. Without it such
+    /// an event is counted as having no key.
+    public var body: [UInt8]?
 
-    public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = []) {
+    public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = [], body: [UInt8]? = nil) {
         self.event = event
         self.dedupKeyHash = dedupKeyHash
         self.dedupExpiresAt = dedupExpiresAt
         self.routes = routes
+        self.body = body
     }
 }
 

@@ -1,0 +1,28 @@
+public import HookstreamCore
+
+/// Instant Database collections and their records.
+///
+/// Records are written by the upsert engine inside ``CoreStore/insertEvents(_:)``, in the
+/// transaction that stores the event: a record never misses an acknowledged event. A store
+/// must therefore know, inside that transaction and without a query per event, which sources
+/// feed collections (the SQLite store keeps that index in memory, changed only by its own
+/// serialized writer; a backend with several writers must read it under the source's lock).
+public protocol CollectionStore: Sendable {
+    /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken in the environment.
+    func createCollection(_ collection: RecordCollection) async throws
+    func collection(id: String, tenant: Tenant) async throws -> RecordCollection?
+    /// Newest first; only collections fed by `sourceID` when it is given.
+    func collections(tenant: Tenant, sourceID: String?, beforeID: String?, limit: Int) async throws -> Page<RecordCollection>
+    /// Stores `name`, `slug`, `description` and `updated_at` (the rest is fixed at creation).
+    /// - Throws: ``StoreError/notFound`` or ``StoreError/conflict(_:)`` (slug taken).
+    func updateCollection(_ collection: RecordCollection) async throws
+    /// Deletes the collection with its records and changelog; events stop syncing at once.
+    func deleteCollection(id: String, tenant: Tenant, at: Int64) async throws
+
+    /// A page of the collection's records, newest record first (records keep the ID they got
+    /// when their key was first seen, so pages stay stable while records are updated).
+    func collectionRecords(collectionID: String, tenant: Tenant, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord>
+    func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord?
+    /// A record's history, newest entry first.
+    func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry>
+}

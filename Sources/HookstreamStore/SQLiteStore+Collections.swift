@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+
+extension SQLiteStore {
+    public func createCollection(_ c: RecordCollection) async throws {
+        try await writeChangingCollections(slug: c.slug) { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO collections (id, org_id, env_id, name, slug, description, source_id, primary_key_path, timestamp_path,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.slug, c.description, c.sourceID, c.primaryKeyPath,
+                    c.timestampPath, c.createdAt, c.updatedAt,
+                ])
+            // Inside the transaction: the next insert batch already feeds it.
+            if let target = CollectionIndex.Target(c) { self.collectionIndex.add(target, sourceID: c.sourceID) }
+        }
+    }
+
+    public func collection(id: String, tenant: Tenant) async throws -> RecordCollection? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [id, tenant.organizationID, tenant.environmentID]
+            ).map(Self.collection)
+        }
+    }
+
+    public func collections(tenant: Tenant, sourceID: String?, beforeID: String?, limit: Int) async throws -> Page<RecordCollection> {
+        try await pool.read { db in
+            try Self.livePage(
+                db, table: "collections", tenant: tenant, equal: [("source_id", sourceID)], beforeID: beforeID, limit: limit,
+                row: Self.collection)
+        }
+    }
+
+    public func updateCollection(_ c: RecordCollection) async throws {
+        try await writeChangingCollections(slug: c.slug) { db in
+            try db.execute(
+                sql: """
+                    UPDATE collections SET name = ?, slug = ?, description = ?, updated_at = ?
+                    WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
+                    """,
+                arguments: [c.name, c.slug, c.description, c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID])
+            if db.changesCount == 0 { throw StoreError.notFound }
+        }
+    }
+
+    public func deleteCollection(id: String, tenant: Tenant, at: Int64) async throws {
+        try await writeChangingCollections(slug: nil) { db in
+            try db.execute(
+                sql: "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                arguments: [at, id, tenant.organizationID, tenant.environmentID])
+            if db.changesCount == 0 { throw StoreError.notFound }
+            // "Delete a collection and all its synced records": the rows go with it, in the
+            // same transaction, so no half-deleted collection is ever visible.
+            try db.execute(sql: "DELETE FROM collection_records WHERE collection_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM collection_changelog WHERE collection_id = ?", arguments: [id])
+            self.collectionIndex.remove(collectionID: id)
+        }
+    }
+
+    public func collectionRecords(collectionID: String, tenant: Tenant, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord> {
+        try await pool.read { db in
+            try Self.collectionPage(
+                db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, beforeID: beforeID, limit: limit, row: Self.record)
+        }
+    }
+
+    public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT r.* FROM collection_records r JOIN collections c ON c.id = r.collection_id WHERE " + Self.ownedCollection + " AND r.record_key = ?",
+                arguments: [collectionID, tenant.organizationID, tenant.environmentID, key]
+            ).map(Self.record)
+        }
+    }
+
+    public func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry> {
+        try await pool.read { db in
+            try Self.collectionPage(
+                db, table: "collection_changelog", collectionID: collectionID, tenant: tenant, key: key, beforeID: beforeID, limit: limit,
+                row: Self.changelogEntry)
+        }
+    }
+
+    /// A newest-first page of a collection's rows in `table` (of one record key when given),
+    /// empty unless the collection is live in `tenant`.
+    private static func collectionPage<T>(
+        _ db: Database, table: String, collectionID: String, tenant: Tenant, key: String?, beforeID: String?, limit: Int, row: (Row) -> T
+    ) throws -> Page<T> where T: Identified {
+        var sql = "SELECT r.* FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE " + ownedCollection
+        var arguments: StatementArguments = [collectionID, tenant.organizationID, tenant.environmentID]
+        for (condition, value) in [("r.record_key = ?", key), ("r.id < ?", beforeID)] {
+            if let value {
+                sql += " AND " + condition
+                arguments += [value]
+            }
+        }
+        sql += " ORDER BY r.id DESC LIMIT ?"
+        arguments += [limit + 1]
+        return page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(row), limit: limit, id: \.id)
+    }
+
+    /// Rows `r` of the live collection `c` with the given ID in the given tenant.
+    private static let ownedCollection = "r.collection_id = ? AND c.org_id = ? AND c.env_id = ? AND c.deleted_at IS NULL"
+
+    /// A write that may change which collections exist: when it fails (even at commit, after
+    /// its closure changed the index) the index is reloaded from what the database holds.
+    /// - Parameter slug: the slug written, named in the conflict a unique violation becomes.
+    private func writeChangingCollections(slug: String?, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        do {
+            try await pool.write(body)
+        } catch {
+            try? await pool.read { db in try Self.loadCollectionIndex(db, into: self.collectionIndex) }
+            if let slug, Self.isUniqueViolation(error) { throw StoreError.conflict("A collection with the slug '\(slug)' already exists") }
+            throw error
+        }
+    }
+
+    static func loadCollectionIndex(_ db: Database, into index: CollectionIndex) throws {
+        let live = try Row.fetchAll(db, sql: "SELECT * FROM collections WHERE deleted_at IS NULL ORDER BY id").map(Self.collection)
+        index.replaceAll(with: live.compactMap { c in CollectionIndex.Target(c).map { (c.sourceID, $0) } })
+    }
+
+    static func collection(_ row: Row) -> RecordCollection {
+        RecordCollection(
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"], slug: row["slug"],
+            description: row["description"], sourceID: row["source_id"], primaryKeyPath: row["primary_key_path"],
+            timestampPath: row["timestamp_path"],
+            stats: RecordCollection.Stats(
+                recordCount: row["record_count"], changelogEntries: row["changelog_entries"], skippedOlder: row["skipped_older"],
+                skippedNoKey: row["skipped_no_key"], lastSyncAt: row["last_sync_at"]),
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    static func record(_ row: Row) -> CollectionRecord {
+        CollectionRecord(
+            id: row["id"], collectionID: row["collection_id"], key: row["record_key"], data: row["data"], eventID: row["event_id"],
+            sourceEventAt: row["source_event_at"], syncedAt: row["synced_at"], createdAt: row["created_at"])
+    }
+
+    static func changelogEntry(_ row: Row) -> ChangelogEntry {
+        ChangelogEntry(
+            id: row["id"], collectionID: row["collection_id"], key: row["record_key"], eventID: row["event_id"],
+            action: ChangelogEntry.Action(rawValue: row["action"]) ?? .updated, sourceEventAt: row["source_event_at"],
+            createdAt: row["created_at"])
+    }
+}
+
+extension RecordCollection: Identified {}
+extension CollectionRecord: Identified {}
+extension ChangelogEntry: Identified {}

@@ -1,0 +1,228 @@
+import Foundation
+import HookstreamCore
+import HookstreamStore
+import JSONValue
+import Testing
+
+/// The contract of `CollectionStore` and of the upsert engine inside `insertEvents`, run
+/// against every backend: tenant isolation, slugs, last-write-wins with ties and late events,
+/// events without a key, numeric keys, and what deleting a collection takes with it.
+@Suite struct CollectionStoreConformanceTests {
+    static let t0 = StoreFixture.t0
+
+    private static func collection(_ f: StoreFixture, slug: String = "orders", keyPath: String = "data.id", timestampPath: String? = nil) -> RecordCollection {
+        RecordCollection(
+            id: ResourceID.make(.collection), tenant: f.tenant, name: "Orders", slug: slug, sourceID: f.source.id, primaryKeyPath: keyPath,
+            timestampPath: timestampPath, createdAt: t0, updatedAt: t0)
+    }
+
+    /// An event whose body is `{"data": {"id": <id>, "v": <v>}}` (plus `extra` members).
+    private static func body(id: JSON, v: Int, extra: JSONObject = [:]) -> String {
+        var data: JSONObject = ["id": id, "v": .number(Double(v))]
+        for (k, value) in extra { data[k] = value }
+        return JSON.object(["data": .object(data)]).serialized()
+    }
+
+    private static func data(_ record: CollectionRecord?) -> JSON? {
+        record.flatMap { try? JSON(parsing: $0.data) }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func collectionsAreScopedToTheirTenantAndSlugsUniquePerEnvironment(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let mine = try await StoreFixture.make(store)
+        let theirs = try await StoreFixture.make(store, tenant: try await StoreFixture.otherTenant(store))
+        let orders = Self.collection(mine)
+        try await store.createCollection(orders)
+        // The same slug in another environment is fine; twice in one is a conflict.
+        try await store.createCollection(Self.collection(theirs))
+        await #expect(throws: StoreError.self) { try await store.createCollection(Self.collection(mine)) }
+
+        #expect(try await store.collection(id: orders.id, tenant: mine.tenant) == orders)
+        #expect(try await store.collection(id: orders.id, tenant: theirs.tenant) == nil)
+        #expect(try await store.collections(tenant: mine.tenant, sourceID: nil, beforeID: nil, limit: 10).items.map(\.id) == [orders.id])
+        #expect(try await store.collections(tenant: mine.tenant, sourceID: "src_0", beforeID: nil, limit: 10).items.isEmpty)
+
+        var stolen = orders
+        stolen.tenant = theirs.tenant
+        stolen.name = "stolen"
+        await #expect(throws: StoreError.self) { try await store.updateCollection(stolen) }
+        await #expect(throws: StoreError.self) { try await store.deleteCollection(id: orders.id, tenant: theirs.tenant, at: Self.t0) }
+
+        try await mine.ingest(body: Self.body(id: "o1", v: 1))
+        #expect(try await store.collectionRecord(collectionID: orders.id, tenant: mine.tenant, key: "o1") != nil)
+        #expect(try await store.collectionRecord(collectionID: orders.id, tenant: theirs.tenant, key: "o1") == nil)
+        #expect(try await store.collectionRecords(collectionID: orders.id, tenant: theirs.tenant, beforeID: nil, limit: 10).items.isEmpty)
+        #expect(try await store.collectionChangelog(collectionID: orders.id, tenant: theirs.tenant, key: "o1", beforeID: nil, limit: 10).items.isEmpty)
+
+        var renamed = orders
+        renamed.name = "All Orders"
+        renamed.slug = "all-orders"
+        renamed.updatedAt = Self.t0 + 1
+        try await store.updateCollection(renamed)
+        let stored = try #require(try await store.collection(id: orders.id, tenant: mine.tenant))
+        #expect(stored.name == "All Orders" && stored.slug == "all-orders" && stored.stats.recordCount == 1)
+        // The freed slug can be taken again.
+        try await store.createCollection(Self.collection(mine))
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func lastWriteWinsOnReceptionTimeAndLateEventsAreLoggedAsSkipped(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+
+        // Reception order t0+2000, t0+1000 (late), t0+3000: the late one changes nothing.
+        let (newer, _) = try await f.ingest(at: Self.t0 + 2000, body: Self.body(id: "o1", v: 2))
+        let (older, _) = try await f.ingest(at: Self.t0 + 1000, body: Self.body(id: "o1", v: 1))
+        var record = try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1")
+        #expect(Self.data(record)?["data"]?["v"] == 2)
+        #expect(record?.eventID == newer.id)
+        #expect(record?.sourceEventAt == Self.t0 + 2000)
+        let (newest, _) = try await f.ingest(at: Self.t0 + 3000, body: Self.body(id: "o1", v: 3))
+        record = try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1")
+        #expect(Self.data(record)?["data"]?["v"] == 3)
+
+        let log = try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o1", beforeID: nil, limit: 10).items
+        #expect(log.map(\.eventID) == [newest.id, older.id, newer.id], "newest entry first")
+        #expect(log.map(\.action) == [.updated, .skipped, .created])
+
+        let stats = try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats
+        #expect(stats == RecordCollection.Stats(recordCount: 1, changelogEntries: 3, skippedOlder: 1, skippedNoKey: 0, lastSyncAt: Self.t0 + 3000))
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func equalTimesAreBrokenByTheGreaterEventIDWithinAndAcrossBatches(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        let a = f.event(at: Self.t0, body: Self.body(id: "k", v: 1))
+        let b = f.event(at: Self.t0, body: Self.body(id: "k", v: 2))
+        #expect(a.id < b.id)
+        // The greater ID first, in one batch: the smaller one that follows is skipped.
+        _ = try await store.insertEvents([IncomingEvent(event: b), IncomingEvent(event: a)])
+        let record = try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "k")
+        #expect(record?.eventID == b.id)
+        #expect(Self.data(record)?["data"]?["v"] == 2)
+        // Across batches, the greater ID replaces.
+        let later = f.event(at: Self.t0, body: Self.body(id: "k", v: 3))
+        _ = try await store.insertEvents([IncomingEvent(event: later)])
+        #expect(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "k")?.eventID == later.id)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aPayloadTimestampOrdersLateProviderDeliveries(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f, timestampPath: "created")
+        try await store.createCollection(c)
+        func body(_ v: Int, created: JSON) -> String {
+            JSON.object(["created": created, "data": ["id": "cus_1", "v": .number(Double(v))]]).serialized()
+        }
+        // Received in this order, but the provider says the first one is the newest.
+        try await f.ingest(at: Self.t0 + 1, body: body(3, created: 1_780_000_300))  // Unix seconds
+        try await f.ingest(at: Self.t0 + 2, body: body(1, created: 1_780_000_100_000))  // milliseconds
+        try await f.ingest(at: Self.t0 + 3, body: body(2, created: "2026-05-28T20:30:00Z"))  // ISO 8601: 1_780_000_200 s
+        let record = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "cus_1"))
+        #expect(Self.data(record)?["data"]?["v"] == 3)
+        #expect(record.sourceEventAt == 1_780_000_300_000)
+        let log = try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "cus_1", beforeID: nil, limit: 10).items
+        #expect(log.map(\.action) == [.skipped, .skipped, .created])
+        #expect(log.map(\.sourceEventAt) == [1_780_000_200_000, 1_780_000_100_000, 1_780_000_300_000])
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func eventsWithoutAKeyAreCountedAndNumericKeysAreNormalized(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        try await f.ingest(at: Self.t0 + 1, body: Self.body(id: 42, v: 1))
+        try await f.ingest(at: Self.t0 + 2, body: Self.body(id: 42.0, v: 2))
+        try await f.ingest(at: Self.t0 + 3, body: "{\"data\":{\"id\":4.2e1,\"v\":3}}")
+        // No key: missing, null, an object, a boolean, an empty string, not JSON at all.
+        for (i, text) in ["{\"data\":{}}", "{\"data\":{\"id\":null}}", "{\"data\":{\"id\":{\"a\":1}}}", "{\"data\":{\"id\":true}}", "{\"data\":{\"id\":\"\"}}", "not json", "[]"].enumerated() {
+            try await f.ingest(at: Self.t0 + 10 + Int64(i), body: text)
+        }
+        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 10).items
+        #expect(records.map(\.key) == ["42"])
+        #expect(Self.data(records.first)?["data"]?["v"] == 3)
+        let stats = try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats
+        #expect(stats.recordCount == 1)
+        #expect(stats.skippedNoKey == 7)
+        #expect(stats.changelogEntries == 3)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func duplicatesAndOtherSourcesDoNotTouchTheCollection(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let other = try await StoreFixture.make(store, tenant: f.tenant)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        let first = IncomingEvent(event: f.event(at: Self.t0, body: Self.body(id: "o1", v: 1)), dedupKeyHash: "k", dedupExpiresAt: Self.t0 + 60_000)
+        let repeated = IncomingEvent(event: f.event(at: Self.t0 + 1, body: Self.body(id: "o1", v: 2)), dedupKeyHash: "k", dedupExpiresAt: Self.t0 + 60_000)
+        _ = try await store.insertEvents([first, repeated])
+        try await other.ingest(at: Self.t0 + 2, body: Self.body(id: "o2", v: 1))
+        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 10).items
+        #expect(records.map(\.key) == ["o1"])
+        #expect(records.first?.eventID == first.event.id)
+        #expect(try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats.changelogEntries == 1)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func recordsPageNewestFirstAndKeepTheirIDWhenUpdated(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        for i in 0..<5 { try await f.ingest(at: Self.t0 + Int64(i), body: Self.body(id: .string("o\(i)"), v: i)) }
+        let first = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 2)
+        #expect(first.items.map(\.key) == ["o4", "o3"])
+        #expect(first.hasMore)
+        let idBefore = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1")?.id)
+        try await f.ingest(at: Self.t0 + 100, body: Self.body(id: "o1", v: 100))
+        let second = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: first.nextAfterID, limit: 2)
+        #expect(second.items.map(\.key) == ["o2", "o1"])
+        #expect(second.items.last?.id == idBefore)
+        let third = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: second.nextAfterID, limit: 2)
+        #expect(third.items.map(\.key) == ["o0"])
+        #expect(!third.hasMore)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func deletingACollectionTakesItsRecordsAndStopsSyncing(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        try await f.ingest(body: Self.body(id: "o1", v: 1))
+        try await store.deleteCollection(id: c.id, tenant: f.tenant, at: Self.t0)
+        #expect(try await store.collection(id: c.id, tenant: f.tenant) == nil)
+        await #expect(throws: StoreError.self) { try await store.deleteCollection(id: c.id, tenant: f.tenant, at: Self.t0) }
+        // A new collection with the same slug starts empty and gets only new events.
+        let again = Self.collection(f)
+        try await store.createCollection(again)
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.isEmpty)
+        try await f.ingest(at: Self.t0 + 1, body: Self.body(id: "o2", v: 1))
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
+        #expect(try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o1", beforeID: nil, limit: 10).items.isEmpty)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aBlobBodyIsReadFromTheBytesGivenWithTheEvent(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        let bytes = Array(Self.body(id: "big", v: 1, extra: ["pad": .string(String(repeating: "x", count: 20_000))]).utf8)
+        var event = f.event(at: Self.t0)
+        event.body = .blob(key: "org/2026-05-28/\(event.id)")
+        event.bodySize = bytes.count
+        _ = try await store.insertEvents([IncomingEvent(event: event, body: bytes)])
+        let record = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "big"))
+        #expect(record.data.utf8.count == bytes.count)
+    }
+}
