@@ -16,8 +16,14 @@ public protocol CollectionStore: Sendable {
     /// Stores `name`, `slug`, `description` and `updated_at` (the rest is fixed at creation).
     /// - Throws: ``StoreError/notFound`` or ``StoreError/conflict(_:)`` (slug taken).
     func updateCollection(_ collection: RecordCollection) async throws
-    /// Deletes the collection with its records and changelog; events stop syncing at once.
+    /// Deletes the collection: it, its records and its changelog disappear from every read at
+    /// once and events stop syncing; the rows themselves are removed afterwards in bounded
+    /// batches by ``purgeDeletedCollections(limit:)``, so deleting a million records never
+    /// holds the writer (and ingest) for one long transaction.
     func deleteCollection(id: String, tenant: Tenant, at: Int64) async throws
+    /// Removes up to `limit` record and changelog rows of deleted collections in one
+    /// transaction; returns how many it removed (0 once nothing is left).
+    func purgeDeletedCollections(limit: Int) async throws -> Int
 
     /// A page of the collection's records, newest record first (records keep the ID they got
     /// when their key was first seen, so pages stay stable while records are updated).

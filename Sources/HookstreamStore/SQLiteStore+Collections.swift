@@ -55,11 +55,25 @@ extension SQLiteStore {
                 sql: "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
                 arguments: [at, id, tenant.organizationID, tenant.environmentID])
             if db.changesCount == 0 { throw StoreError.notFound }
-            // "Delete a collection and all its synced records": the rows go with it, in the
-            // same transaction, so no half-deleted collection is ever visible.
-            try db.execute(sql: "DELETE FROM collection_records WHERE collection_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM collection_changelog WHERE collection_id = ?", arguments: [id])
+            // Every read joins the live collection, so its rows are gone from the API now;
+            // `purgeDeletedCollections` removes them in batches.
             self.collectionIndex.remove(collectionID: id)
+        }
+    }
+
+    public func purgeDeletedCollections(limit: Int) async throws -> Int {
+        try await pool.write { db in
+            var removed = 0
+            for table in ["collection_records", "collection_changelog"] where removed < limit {
+                try db.execute(
+                    sql: """
+                        DELETE FROM \(table) WHERE id IN (
+                            SELECT r.id FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE c.deleted_at IS NOT NULL LIMIT ?)
+                        """,
+                    arguments: [limit - removed])
+                removed += db.changesCount
+            }
+            return removed
         }
     }
 

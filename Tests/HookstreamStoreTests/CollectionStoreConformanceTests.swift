@@ -209,6 +209,14 @@ import Testing
         try await f.ingest(at: Self.t0 + 1, body: Self.body(id: "o2", v: 1))
         #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
         #expect(try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o1", beforeID: nil, limit: 10).items.isEmpty)
+
+        // The deleted collection's rows (one record, one changelog entry) go in bounded batches;
+        // the live collection's stay.
+        #expect(try await store.purgeDeletedCollections(limit: 1) == 1)
+        #expect(try await store.purgeDeletedCollections(limit: 10) == 1)
+        #expect(try await store.purgeDeletedCollections(limit: 10) == 0)
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
+        #expect(try await store.collectionChangelog(collectionID: again.id, tenant: f.tenant, key: "o2", beforeID: nil, limit: 10).items.count == 1)
     }
 
     @Test(arguments: StoreBackend.all)
@@ -224,5 +232,33 @@ import Testing
         _ = try await store.insertEvents([IncomingEvent(event: event, body: bytes)])
         let record = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "big"))
         #expect(record.data.utf8.count == bytes.count)
+    }
+}
+
+/// What only the embedded store has: its collection index is rebuilt from the database when it
+/// opens, so a restart keeps syncing.
+@Suite struct SQLiteCollectionIndexTests {
+    @Test func aReopenedStoreKeepsSyncingItsCollections() async throws {
+        let directory = NSTemporaryDirectory() + "hookstream-store-\(UUID().uuidString.prefix(12))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/store.sqlite"
+        var f = try await StoreFixture.make(try SQLiteStore(path: path))
+        let c = RecordCollection(
+            id: ResourceID.make(.collection), tenant: f.tenant, name: "Orders", slug: "orders", sourceID: f.source.id, primaryKeyPath: "id",
+            timestampPath: "at", createdAt: StoreFixture.t0, updatedAt: StoreFixture.t0)
+        try await f.store.createCollection(c)
+        let removed = RecordCollection(
+            id: ResourceID.make(.collection), tenant: f.tenant, name: "Gone", slug: "gone", sourceID: f.source.id, primaryKeyPath: "id",
+            createdAt: StoreFixture.t0, updatedAt: StoreFixture.t0)
+        try await f.store.createCollection(removed)
+        try await f.store.deleteCollection(id: removed.id, tenant: f.tenant, at: StoreFixture.t0)
+
+        f = StoreFixture(store: try SQLiteStore(path: path), tenant: f.tenant, source: f.source, destination: f.destination, connection: f.connection)
+        try await f.ingest(body: #"{"id": "o1", "at": 1780000000}"#)
+        let record = try #require(try await f.store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1"))
+        #expect(record.sourceEventAt == 1_780_000_000_000, "the timestamp path came back too")
+        #expect(try #require(try await f.store.collection(id: c.id, tenant: f.tenant)).stats.recordCount == 1)
+        #expect(try await f.store.purgeDeletedCollections(limit: 10) == 0, "the deleted collection got nothing")
     }
 }

@@ -5,8 +5,9 @@ import Logging
 import ServiceLifecycle
 
 /// Periodic housekeeping on the injected clock: forgets dedup keys whose window has closed,
-/// resolves issues that have been quiet for `--issue-auto-resolve-seconds`, and archives events
-/// past `--retention-days` (shortly after start-up, then hourly).
+/// resolves issues that have been quiet for `--issue-auto-resolve-seconds`, removes the rows of
+/// deleted collections, and archives events past `--retention-days` (shortly after start-up,
+/// then hourly).
 ///
 /// One loop runs the jobs one after another, so each job has at most one run at a time; a
 /// long retention run delays the next auto-resolve check by at most its own length, and a
@@ -38,6 +39,11 @@ struct Maintenance: Service {
             switch job {
             case .dedupPurge:
                 try await store.purgeExpiredDedupKeys(now: Timestamp.millis(now))
+            case .collectionPurge:
+                // Short transactions, so ingest keeps its turn at the writer; at most a million
+                // rows per run, the rest on the next one.
+                var batches = 0
+                while batches < 200, try await store.purgeDeletedCollections(limit: 5000) > 0 { batches += 1 }
             case .issueAutoResolve:
                 let quietSince = now.addingTimeInterval(-issueAutoResolveSeconds)
                 try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
@@ -64,6 +70,7 @@ struct MaintenanceSchedule: Sendable {
     enum Job: String, Sendable, CaseIterable, CustomStringConvertible {
         case dedupPurge = "dedup key purge"
         case issueAutoResolve = "issue auto-resolve"
+        case collectionPurge = "deleted collection purge"
         case retention = "retention"
 
         var description: String { rawValue }
@@ -74,6 +81,7 @@ struct MaintenanceSchedule: Sendable {
     static let retentionFirstDelay: TimeInterval = 60
     static let retentionInterval: TimeInterval = 3600
     static let dedupPurgeInterval: TimeInterval = 60
+    static let collectionPurgeInterval: TimeInterval = 60
 
     private(set) var next: [Job: Date]
     let intervals: [Job: TimeInterval]
@@ -83,8 +91,9 @@ struct MaintenanceSchedule: Sendable {
         // use seconds), never less often than every 30 s.
         var intervals: [Job: TimeInterval] = [
             .dedupPurge: Self.dedupPurgeInterval, .issueAutoResolve: min(30, max(0.2, issueAutoResolveSeconds / 4)),
+            .collectionPurge: Self.collectionPurgeInterval,
         ]
-        var next: [Job: Date] = [.dedupPurge: start, .issueAutoResolve: start]
+        var next: [Job: Date] = [.dedupPurge: start, .issueAutoResolve: start, .collectionPurge: start]
         if retention {
             intervals[.retention] = Self.retentionInterval
             next[.retention] = start.addingTimeInterval(Self.retentionFirstDelay)
