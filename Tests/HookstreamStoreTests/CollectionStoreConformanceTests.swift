@@ -172,6 +172,26 @@ import Testing
         #expect(try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats.changelogEntries == 1)
     }
 
+    /// Holding is about delivery: a paused source's events are the newest state all the same,
+    /// and releasing (or retrying) them later does not apply them a second time.
+    @Test(arguments: StoreBackend.all)
+    func aPausedSourcesEventsSyncOnArrivalAndNotAgainOnRelease(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store, sourceStatus: .paused)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        let (event, outcome) = try await f.ingest(body: Self.body(id: "o1", v: 1))
+        #expect(outcome.held)
+        #expect(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1")?.eventID == event.id)
+        var source = f.source
+        source.status = .active
+        try await store.updateSource(source)
+        #expect(try await store.releaseHeldEvents([HeldRelease(eventID: event.id, routes: [f.route])], now: Self.t0 + 1).count == 1)
+        _ = try await store.requeueEvent(id: event.id, tenant: f.tenant, routes: [f.route], now: Self.t0 + 2)
+        #expect(try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o1", beforeID: nil, limit: 10).items.count == 1)
+        #expect(try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats.changelogEntries == 1)
+    }
+
     @Test(arguments: StoreBackend.all)
     func recordsPageNewestFirstAndKeepTheirIDWhenUpdated(_ backend: StoreBackend) async throws {
         let store = try await backend.make()
