@@ -45,7 +45,7 @@ struct EventRouting: Sendable {
     func route(_ request: Request) async throws -> Result {
         switch request {
         case .arrival(let event, let body, let dedup):
-            var incoming = IncomingEvent(event: event, routes: try await routes(of: event, body: body))
+            var incoming = IncomingEvent(event: event, routes: try await routes(of: event, body: body), body: body)
             if let dedup {
                 incoming.dedupKeyHash = dedup.keyHash
                 incoming.dedupExpiresAt = dedup.expiresAt
