@@ -66,7 +66,7 @@ extension SQLiteStore {
                 }
                 try insert.execute(arguments: [
                     event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
-                    JSON.object(event.headers).serialized(), JSON.object(event.query).serialized(), event.contentType,
+                    item.headersJSON, item.queryJSON, event.contentType,
                     event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
                     event.verificationStatus?.rawValue, event.receivedAt,
                 ])

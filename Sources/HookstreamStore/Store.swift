@@ -1,4 +1,5 @@
 public import HookstreamCore
+import JSONValue
 
 /// Everything the server keeps, behind one interface so the embedded SQLite store and the
 /// PostgreSQL store are interchangeable. Every read and write of tenant data takes the
@@ -101,7 +102,12 @@ public struct APIKeyUsage: Sendable {
 
 /// An event on its way into the store, with what deduplication needs to know.
 public struct IncomingEvent: Sendable {
-    public var event: Event
+    public let event: Event
+    /// The event's headers and query as the JSON text the store keeps, made with the value:
+    /// in the request's task, where many run at once, rather than inside the one writer's
+    /// transaction, which every event of a batch waits for.
+    public let headersJSON: String
+    public let queryJSON: String
     /// SHA-256 of the request's dedup key, or `nil` when the source does not deduplicate or
     /// the request has no key.
     public var dedupKeyHash: String?
@@ -118,6 +124,8 @@ public struct IncomingEvent: Sendable {
 
     public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = [], body: [UInt8]? = nil) {
         self.event = event
+        headersJSON = JSON.object(event.headers).serialized()
+        queryJSON = JSON.object(event.query).serialized()
         self.dedupKeyHash = dedupKeyHash
         self.dedupExpiresAt = dedupExpiresAt
         self.routes = routes
