@@ -8,18 +8,45 @@ import NIOPosix
 extension DeliveryEngine {
     /// Makes one claimed attempt and records its result; the slot is released afterwards.
     func attempt(_ claim: Claim) async {
-        let attempt = claim.claimed.attempt
-        let destinationID = attempt.destinationID
-        var retryAt: Int64?
-        defer { release(destinationID: destinationID, attemptID: attempt.id, retryAt: retryAt) }
+        if let sent = await send(claim) { await record(sent) }
+    }
 
+    /// Makes a batch of the held backlog one attempt at a time, each once the one before has
+    /// its answer, so the receiver gets them in order; results are recorded meanwhile. Stops
+    /// when the scheduler says the lane may not go on (circuit opened, destination paused,
+    /// shutdown): the rest stays pending, due now, for the lane's next turn.
+    func attemptInOrder(_ claims: [Claim]) async {
+        await withDiscardingTaskGroup { recording in
+            for (index, claim) in claims.enumerated() {
+                let destinationID = claim.runtime.destination.id
+                let goOn = index == 0 || state.withLock { $0.scheduler.mayContinueInOrder(destinationID) }
+                guard goOn, !Task.isCancelled else {
+                    let now = clock.nowMillis
+                    for left in claims[index...] {
+                        release(destinationID: left.claimed.attempt.destinationID, attemptID: left.claimed.attempt.id, retryAt: now)
+                    }
+                    return
+                }
+                if let sent = await send(claim) { recording.addTask { await self.record(sent) } }
+            }
+        }
+    }
+
+    /// An attempt that got its answer (or failed to), with the record to commit.
+    struct Sent: Sendable {
+        var claim: Claim
+        var record: AttemptResult
+    }
+
+    /// Prepares and sends one claimed attempt and applies the result to the circuit. Returns
+    /// `nil` when there is nothing to record; its slot is then already released.
+    func send(_ claim: Claim) async -> Sent? {
+        let attempt = claim.claimed.attempt
         let started = clock.now
-        let message: OutboundMessage
         var result: ProviderResult
         do {
             switch try await prepare(claim.claimed, now: started) {
-            case .message(let prepared):
-                message = prepared
+            case .message(let message):
                 guard let provider = providers[claim.runtime.destination.type] else {
                     result = ProviderResult(outcome: .transportError(.other), error: "No provider for destination type \(claim.runtime.destination.type)")
                     break
@@ -32,22 +59,30 @@ extension DeliveryEngine {
             // The event's body could not be read: a fault on this side, so no attempt is
             // spent; the attempt stays pending and is tried again shortly.
             logger.error("could not prepare delivery", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
-            retryAt = clock.nowMillis + 5000
-            return
+            release(destinationID: attempt.destinationID, attemptID: attempt.id, retryAt: clock.nowMillis + 5000)
+            return nil
         }
         // Abandoned at shutdown: the attempt stays pending and is sent again after restart.
-        if Task.isCancelled { return }
+        if Task.isCancelled {
+            release(destinationID: attempt.destinationID, attemptID: attempt.id, retryAt: nil)
+            return nil
+        }
+        return Sent(claim: claim, record: outcomeRecord(claim, result: result, started: started, finished: clock.now))
+    }
 
-        let finished = clock.now
-        let record = outcomeRecord(claim, result: result, started: started, finished: finished)
+    /// Commits a sent attempt's result (group-committed with others), then frees its slot.
+    func record(_ sent: Sent) async {
+        let attempt = sent.claim.claimed.attempt
+        var retryAt: Int64?
         do {
-            _ = try await recorder.submit(.attempt(record))
-            retryAt = record.retry?.scheduledAt
-            onRecorded(record)
+            _ = try await recorder.submit(.attempt(sent.record))
+            retryAt = sent.record.retry?.scheduledAt
+            onRecorded(sent.record)
         } catch {
             logger.error("could not record delivery attempt", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
             retryAt = clock.nowMillis + 1000
         }
+        release(destinationID: attempt.destinationID, attemptID: attempt.id, retryAt: retryAt)
     }
 
     enum Prepared {

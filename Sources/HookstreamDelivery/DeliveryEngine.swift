@@ -156,7 +156,13 @@ public final class DeliveryEngine: Service, Sendable {
         signal()
         await withDiscardingTaskGroup { group in
             for await _ in signals.cancelOnGracefulShutdown() {
-                await dispatch { claim in group.addTask { await self.attempt(claim) } }
+                await dispatch { claims, inOrder in
+                    if inOrder {
+                        group.addTask { await self.attemptInOrder(claims) }
+                    } else {
+                        for claim in claims { group.addTask { await self.attempt(claim) } }
+                    }
+                }
             }
             await drain()
             group.cancelAll()
@@ -200,9 +206,10 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// Runs the scheduler's loads and claims until only a sleep is left, starting each claimed
-    /// attempt through `start`, then arms the timer for that sleep.
-    private func dispatch(start: (Claim) -> Void) async {
+    /// Runs the scheduler's loads and claims until only a sleep is left, starting each claim's
+    /// attempts through `start` (with whether they go in order), then arms the timer for that
+    /// sleep.
+    private func dispatch(start: ([Claim], _ inOrder: Bool) -> Void) async {
         while true {
             let now = clock.nowMillis
             let actions = state.withLock { $0.scheduler.nextActions(now: now) }
@@ -217,7 +224,7 @@ public final class DeliveryEngine: Service, Sendable {
                     await load(destinationID)
                 case .claim(let request):
                     worked = true
-                    for claim in await claim(request) { start(claim) }
+                    start(await claim(request), request.inOrder)
                 }
             }
             if !worked {

@@ -45,6 +45,9 @@ public struct DeliveryScheduler: Sendable {
         public var limit: Int
         /// The claim is for a half-open circuit's single probe.
         public var probe: Bool
+        /// The attempts are the held backlog: send them one after another, each once the one
+        /// before has its answer, so the receiver gets them in ingest order.
+        public var inOrder: Bool = false
         /// Attempts in flight, which the claim must skip.
         public var excluding: Set<String>
         /// The lane's generation when the claim was planned.
@@ -115,8 +118,10 @@ public struct DeliveryScheduler: Sendable {
         var inFlight: Set<String> = []
         var probe: String?
         /// Set when held deliveries are released (resume, circuit closed or reset): attempts
-        /// scheduled up to this time are the held backlog, sent one at a time, oldest first,
-        /// so the receiver gets them in ingest order; later work flows concurrently again.
+        /// scheduled up to this time are the held backlog. It is claimed in batches, each sent
+        /// in order (one request at a time, the next once the previous has its answer) and
+        /// claimed only when the batch before is recorded, so the receiver gets the backlog in
+        /// ingest order; later work flows concurrently again.
         var drainUntil: Int64?
         /// A load or claim is outstanding; its slots (for a claim) are reserved.
         var busy = false
@@ -199,7 +204,7 @@ public struct DeliveryScheduler: Sendable {
         // Oldest due first: under the global limit, the lane that waited longest goes first.
         let candidates = lanes.filter { $0.value.nextDue != nil && !$0.value.busy }
             .sorted { ($0.value.nextDue!, $0.key) < ($1.value.nextDue!, $1.key) }
-        var wanting: [(id: String, limit: Int, probe: Bool)] = []
+        var wanting: [(id: String, limit: Int, probe: Bool, inOrder: Bool)] = []
         for (destinationID, lane) in candidates {
             if let retryAt = lane.retryAt, retryAt > now {
                 wake(at: retryAt)
@@ -214,7 +219,7 @@ public struct DeliveryScheduler: Sendable {
             switch permission(lane, now: now) {
             case .none: break
             case .wait(let until): wake(at: until)
-            case .claim(let limit, let probe): wanting.append((destinationID, limit, probe))
+            case .claim(let limit, let probe, let inOrder): wanting.append((destinationID, limit, probe, inOrder))
             }
         }
         // Share the free global slots evenly among the lanes that want some (remainder to the
@@ -233,7 +238,10 @@ public struct DeliveryScheduler: Sendable {
             inFlight += limit
             lanes[want.id] = lane
             actions.append(
-                .claim(ClaimRequest(destinationID: want.id, limit: limit, probe: want.probe, excluding: lane.inFlight, generation: lane.generation)))
+                .claim(
+                    ClaimRequest(
+                        destinationID: want.id, limit: limit, probe: want.probe, inOrder: want.inOrder, excluding: lane.inFlight,
+                        generation: lane.generation)))
         }
         if let wakeAt { actions.append(.sleep(untilMillis: wakeAt)) }
         return actions
@@ -242,18 +250,20 @@ public struct DeliveryScheduler: Sendable {
     enum Permission {
         case none
         case wait(until: Int64)
-        case claim(limit: Int, probe: Bool)
+        case claim(limit: Int, probe: Bool, inOrder: Bool = false)
     }
 
     /// What one loaded lane may do now, before the global limit is applied.
     func permission(_ lane: Lane, now: Int64) -> Permission {
         guard let runtime = lane.runtime, let due = lane.nextDue, runtime.destination.status == .active else { return .none }
         guard due <= now else { return .wait(until: due) }
-        let perDestination = lane.drainUntil != nil ? 1 : runtime.destination.maxConcurrency ?? configuration.concurrency
+        let perDestination = runtime.destination.maxConcurrency ?? configuration.concurrency
         let free = perDestination - lane.inFlight.count
         guard free > 0 else { return .none }
         switch lane.circuit.state {
         case .closed:
+            // The held backlog: one in-order batch at a time.
+            if lane.drainUntil != nil { return lane.inFlight.isEmpty ? .claim(limit: free, probe: false, inOrder: true) : .none }
             return .claim(limit: free, probe: false)
         case .open:
             if let ends = lane.circuit.cooldownEnds(configuration: configuration.circuit).map(Timestamp.millis), ends > now {
@@ -375,6 +385,15 @@ public struct DeliveryScheduler: Sendable {
         }
         lanes[destinationID] = lane
         return CircuitReport(change: change, opened: opened, failureCount: lane.circuit.failureCount)
+    }
+
+    /// Whether an in-order batch may send its next attempt: the destination is still active,
+    /// its circuit closed, and the engine not shutting down. Otherwise the rest of the batch
+    /// is abandoned (released with ``recorded(destinationID:attemptID:retryAt:)`` as due
+    /// now) and waits for the lane's next turn.
+    public func mayContinueInOrder(_ destinationID: String) -> Bool {
+        guard !isShuttingDown, let lane = lanes[destinationID], lane.runtime?.destination.status == .active else { return false }
+        return lane.circuit.state == .closed
     }
 
     /// The attempt's result is committed (or the attempt was abandoned): its slot is free.

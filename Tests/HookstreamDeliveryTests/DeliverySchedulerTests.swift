@@ -98,26 +98,57 @@ import Testing
         #expect(next.map(\.excluding) == [["da_2"]])
     }
 
-    @Test func pausedDestinationHoldsThenReleasesItsBacklogOneAtATime() {
+    @Test func pausedDestinationHoldsThenReleasesItsBacklogInOrderedBatches() {
         var s = Self.scheduler(concurrency: 8)
         #expect(Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: .paused)) == [])
         s.woken(destinationID: "dst_a", now: 2000)
         #expect(s.nextActions(now: 2000) == [])
-        // Resumed at 3000: reloaded, and the backlog (scheduled up to 3000) goes one at a time.
+        // Resumed at 3000: reloaded, and the backlog (scheduled up to 3000) is claimed as a
+        // batch to be sent in order.
         s.destinationChanged("dst_a")
         #expect(s.nextActions(now: 3000) == [.load(destinationID: "dst_a")])
         _ = s.destinationLoaded("dst_a", Self.loaded(), now: 3000)
         var claims = Self.claims(s.nextActions(now: 3000))
-        #expect(claims.map(\.limit) == [1])
-        _ = s.claimed(claims[0], attempts: [Item(attemptID: "da_1", scheduledAt: 1000)], nextDue: 3000, now: 3000)
+        #expect(claims.map(\.limit) == [8])
+        #expect(claims.map(\.inOrder) == [true])
+        _ = s.claimed(claims[0], attempts: [Item(attemptID: "da_1", scheduledAt: 1000), Item(attemptID: "da_2", scheduledAt: 1100)], nextDue: 3000, now: 3000)
+        #expect(s.mayContinueInOrder("dst_a"))
+        // No second batch while the first is out: it would overtake it.
         #expect(s.nextActions(now: 3000) == [])
         s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        #expect(s.nextActions(now: 3000) == [])
+        s.recorded(destinationID: "dst_a", attemptID: "da_2", retryAt: nil)
         claims = Self.claims(s.nextActions(now: 3001))
-        #expect(claims.map(\.limit) == [1])
+        #expect(claims.map(\.inOrder) == [true])
         // The oldest due attempt was scheduled after the release: the backlog is done.
         _ = s.claimed(claims[0], attempts: [Item(attemptID: "da_9", scheduledAt: 3500)], nextDue: 4000, now: 4000)
         s.recorded(destinationID: "dst_a", attemptID: "da_9", retryAt: nil)
-        #expect(Self.claims(s.nextActions(now: 4000)).map(\.limit) == [8])
+        claims = Self.claims(s.nextActions(now: 4000))
+        #expect(claims.map(\.limit) == [8])
+        #expect(claims.map(\.inOrder) == [false])
+    }
+
+    @Test func anInOrderBatchStopsWhenTheCircuitOpensOrTheDestinationPauses() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 10)
+        _ = Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: .paused))
+        s.destinationChanged("dst_a")
+        _ = s.nextActions(now: 3000)
+        _ = s.destinationLoaded("dst_a", Self.loaded(), now: 3000)
+        let claims = Self.claims(s.nextActions(now: 3000))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1", "da_2", "da_3"]), nextDue: 3000, now: 3000)
+        #expect(s.mayContinueInOrder("dst_a"))
+        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 3100).opened)
+        #expect(!s.mayContinueInOrder("dst_a"))
+        // The rest is released as due now and waits for the cooldown's probe.
+        for id in ["da_1", "da_2", "da_3"] { s.recorded(destinationID: "dst_a", attemptID: id, retryAt: 3100) }
+        #expect(s.nextActions(now: 3200) == [.sleep(untilMillis: 13_100)])
+
+        var paused = Self.scheduler(concurrency: 8)
+        _ = Self.ready(&paused, ["dst_b"])
+        _ = paused.destinationLoaded("dst_b", Self.loaded(status: .paused), now: 1000)
+        #expect(!paused.mayContinueInOrder("dst_b"))
+        paused.shutdown()
+        #expect(!paused.mayContinueInOrder("dst_b"))
     }
 
     @Test func openCircuitWaitsForCooldownThenSendsASingleProbe() {
@@ -149,8 +180,8 @@ import Testing
         let closed = s.finished(destinationID: "dst_a", attemptID: "da_3", isProbe: true, success: true, affectsCircuit: true, now: 11_400)
         #expect(closed.change?.circuit.state == .closed)
         s.recorded(destinationID: "dst_a", attemptID: "da_3", retryAt: nil)
-        // Closed: the held backlog is released in order, one at a time.
-        #expect(Self.claims(s.nextActions(now: 11_400)).map(\.limit) == [1])
+        // Closed: the held backlog is released in ordered batches.
+        #expect(Self.claims(s.nextActions(now: 11_400)).map(\.inOrder) == [true])
     }
 
     @Test func failedProbeReopensAndATransformErrorFreesTheProbeSlot() {
@@ -185,7 +216,7 @@ import Testing
         let change = s.resetCircuit(destinationID: "dst_a", stored: (CircuitBreaker(), 0), now: 5000)
         #expect(change.circuit.state == .closed)
         #expect(change.version == version + 1)
-        #expect(Self.claims(s.nextActions(now: 5000)).map(\.limit) == [1])
+        #expect(Self.claims(s.nextActions(now: 5000)).map(\.inOrder) == [true])
     }
 
     @Test func aWakeDuringAClaimIsNotLost() {
