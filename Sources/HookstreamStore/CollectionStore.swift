@@ -27,7 +27,9 @@ public protocol CollectionStore: Sendable {
 
     /// A page of the collection's records, newest record first (records keep the ID they got
     /// when their key was first seen, so pages stay stable while records are updated).
-    func collectionRecords(collectionID: String, tenant: Tenant, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord>
+    /// With `search`, only records whose data contains every whitespace-separated term of it
+    /// (full text, case-insensitive; the dialect's own index, see `SQLiteRecordSearch`).
+    func collectionRecords(collectionID: String, tenant: Tenant, search: String?, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord>
     func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord?
     /// A record's history, newest entry first.
     func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry>

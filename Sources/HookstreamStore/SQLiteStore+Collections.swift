@@ -77,10 +77,12 @@ extension SQLiteStore {
         }
     }
 
-    public func collectionRecords(collectionID: String, tenant: Tenant, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord> {
-        try await pool.read { db in
+    public func collectionRecords(collectionID: String, tenant: Tenant, search: String?, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord> {
+        let match = search.flatMap(SQLiteRecordSearch.matchExpression)
+        return try await pool.read { db in
             try Self.collectionPage(
-                db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, beforeID: beforeID, limit: limit, row: Self.record)
+                db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, match: match, beforeID: beforeID, limit: limit,
+                row: Self.record)
         }
     }
 
@@ -96,19 +98,21 @@ extension SQLiteStore {
     public func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry> {
         try await pool.read { db in
             try Self.collectionPage(
-                db, table: "collection_changelog", collectionID: collectionID, tenant: tenant, key: key, beforeID: beforeID, limit: limit,
+                db, table: "collection_changelog", collectionID: collectionID, tenant: tenant, key: key, match: nil, beforeID: beforeID, limit: limit,
                 row: Self.changelogEntry)
         }
     }
 
     /// A newest-first page of a collection's rows in `table` (of one record key when given),
-    /// empty unless the collection is live in `tenant`.
+    /// empty unless the collection is live in `tenant`; only full-text matches of `match`
+    /// (records only) when given.
     private static func collectionPage<T>(
-        _ db: Database, table: String, collectionID: String, tenant: Tenant, key: String?, beforeID: String?, limit: Int, row: (Row) -> T
+        _ db: Database, table: String, collectionID: String, tenant: Tenant, key: String?, match: String?, beforeID: String?, limit: Int,
+        row: (Row) -> T
     ) throws -> Page<T> where T: Identified {
         var sql = "SELECT r.* FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE " + ownedCollection
         var arguments: StatementArguments = [collectionID, tenant.organizationID, tenant.environmentID]
-        for (condition, value) in [("r.record_key = ?", key), ("r.id < ?", beforeID)] {
+        for (condition, value) in [("r.record_key = ?", key), (SQLiteRecordSearch.condition, match), ("r.id < ?", beforeID)] {
             if let value {
                 sql += " AND " + condition
                 arguments += [value]

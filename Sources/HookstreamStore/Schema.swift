@@ -13,6 +13,8 @@ enum Schema {
         ("006_held_events", v6),
         ("007_event_archive", eventArchive),
         ("008_collections", collections),
+        // SQLite's full-text index; a PostgreSQL store brings its own search migration.
+        ("009_collection_record_search", SQLiteRecordSearch.migration),
     ]
 
     static let v1 = """

@@ -128,17 +128,20 @@ struct CollectionsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List a collection's records, show one by key, or its changelog.",
             discussion: "hookstream collections records <id>                 # newest first\n"
+                + "hookstream collections records <id> --search jane@example.com\n"
                 + "hookstream collections records <id> <key>           # one record\n"
                 + "hookstream collections records <id> <key> --changelog")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Collection ID.") var id: String
         @Argument(help: "A record key: show that record.") var key: String?
         @Flag(help: "With a key: the record's change history.") var changelog = false
+        @Option(help: "Only records whose data holds every word of this (full text).") var search: String?
         @Option(help: "Page size (1-100).") var limit: Int?
         @Option(help: "Cursor from a previous page.") var cursor: String?
 
         func validate() throws {
             if changelog, key == nil { throw ValidationError("--changelog needs a record key") }
+            if search != nil, key != nil { throw ValidationError("--search lists records; it takes no record key") }
         }
 
         func run() async throws {
@@ -165,7 +168,7 @@ struct CollectionsCommand: AsyncParsableCommand {
                         ].joined(separator: "\n")
                     }
                 } else {
-                    let page = try await client.get(base, query: paging)
+                    let page = try await client.get(base, query: paging + [("search", search)])
                     global.output(page) {
                         let rows = (page["records"]?.arrayValue ?? []).map { r in
                             [r["primary_key"]?.cell ?? "", r["event_id"]?.cell ?? "", r["source_event_at"]?.cell ?? "", r["synced_at"]?.cell ?? ""]

@@ -32,6 +32,9 @@ import Testing
 
         let records = try await CLIRun.run(["collections", "records", id], environment: env)
         #expect(records.stdout.contains("cus/1") && records.stdout.contains("cus_2"))
+        let found = try await CLIRun.run(["collections", "records", id, "--search", "b@example.com"], environment: env)
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.contains("cus_2") && !found.stdout.contains("cus/1"), "\(found.stdout)")
         let one = try await CLIRun.run(["collections", "records", id, "cus/1"], environment: env)
         #expect(one.status == 0, "\(one.stderr)")
         #expect(one.stdout.contains("new@example.com") && !one.stdout.contains("old@example.com"))

@@ -183,6 +183,46 @@ import Testing
         #expect(try await api.get("/v1/collections/\(id)").json["record_count"] == 4)
     }
 
+    @Test func searchFindsRecordsByTheirCurrentData() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let api = server.client
+        let source = try await makeSource(server)
+        let id = try await makeCollection(server, source: source)
+        func send(_ customer: String, _ email: String, _ name: String) async throws {
+            let body: JSON = ["data": ["object": ["id": .string(customer), "email": .string(email), "name": .string(name)]]]
+            #expect(try await server.anonymous.request("POST", "/v1/ingest/\(source)", json: body).status == 200)
+        }
+        try await send("cus_1", "jane@example.com", "Jane Doe")
+        try await send("cus_2", "john@example.org", "John Roe")
+        try await send("cus_3", "jo@example.com", "Jo Doe")
+        func keys(_ query: String) async throws -> [String] {
+            let response = try await api.get("/v1/collections/\(id)/records?\(query)")
+            #expect(response.status == 200)
+            return response.json["records"]?.arrayValue?.compactMap { $0["primary_key"]?.stringValue } ?? []
+        }
+        #expect(try await keys("search=jane%40example.com") == ["cus_1"])
+        #expect(try await keys("q=DOE") == ["cus_3", "cus_1"])
+        #expect(try await keys("q=doe%20jo") == ["cus_3"])
+        #expect(try await keys("search=example") == ["cus_3", "cus_2", "cus_1"])
+        #expect(try await keys("search=nobody") == [])
+        // FTS syntax typed by a user is text, never a 500.
+        #expect(try await keys("search=%22AND%20*%20NEAR(") == [])
+        #expect(try await keys("search=") == ["cus_3", "cus_2", "cus_1"])
+        let tooLong = try await api.get("/v1/collections/\(id)/records?search=\(String(repeating: "a", count: 501))")
+        #expect(tooLong.status == 400)
+        #expect(tooLong.json["error"]?.stringValue?.contains("search") == true)
+        // Search pages like the plain list.
+        let page1 = try await api.get("/v1/collections/\(id)/records?search=example&limit=2")
+        #expect(page1.json["has_more"] == true)
+        let cursor = try #require(page1.json["next_cursor"]?.stringValue)
+        #expect(try await keys("search=example&limit=2&cursor=\(cursor)") == ["cus_1"])
+        // The index follows the record: an update's old data is no longer found.
+        try await send("cus_1", "jane@newmail.net", "Jane Doe")
+        #expect(try await keys("search=jane%40example.com") == [])
+        #expect(try await keys("q=newmail") == ["cus_1"])
+    }
+
     /// A body over the inline limit lives in the blob store; the upsert reads it from the
     /// request, inside the same commit.
     @Test func largeBodiesAreSyncedToo() async throws {

@@ -52,7 +52,7 @@ import Testing
         try await mine.ingest(body: Self.body(id: "o1", v: 1))
         #expect(try await store.collectionRecord(collectionID: orders.id, tenant: mine.tenant, key: "o1") != nil)
         #expect(try await store.collectionRecord(collectionID: orders.id, tenant: theirs.tenant, key: "o1") == nil)
-        #expect(try await store.collectionRecords(collectionID: orders.id, tenant: theirs.tenant, beforeID: nil, limit: 10).items.isEmpty)
+        #expect(try await store.collectionRecords(collectionID: orders.id, tenant: theirs.tenant, search: nil, beforeID: nil, limit: 10).items.isEmpty)
         #expect(try await store.collectionChangelog(collectionID: orders.id, tenant: theirs.tenant, key: "o1", beforeID: nil, limit: 10).items.isEmpty)
 
         var renamed = orders
@@ -146,7 +146,7 @@ import Testing
         for (i, text) in ["{\"data\":{}}", "{\"data\":{\"id\":null}}", "{\"data\":{\"id\":{\"a\":1}}}", "{\"data\":{\"id\":true}}", "{\"data\":{\"id\":\"\"}}", "not json", "[]"].enumerated() {
             try await f.ingest(at: Self.t0 + 10 + Int64(i), body: text)
         }
-        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 10).items
+        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 10).items
         #expect(records.map(\.key) == ["42"])
         #expect(Self.data(records.first)?["data"]?["v"] == 3)
         let stats = try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats
@@ -166,7 +166,7 @@ import Testing
         let repeated = IncomingEvent(event: f.event(at: Self.t0 + 1, body: Self.body(id: "o1", v: 2)), dedupKeyHash: "k", dedupExpiresAt: Self.t0 + 60_000)
         _ = try await store.insertEvents([first, repeated])
         try await other.ingest(at: Self.t0 + 2, body: Self.body(id: "o2", v: 1))
-        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 10).items
+        let records = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 10).items
         #expect(records.map(\.key) == ["o1"])
         #expect(records.first?.eventID == first.event.id)
         #expect(try #require(try await store.collection(id: c.id, tenant: f.tenant)).stats.changelogEntries == 1)
@@ -199,15 +199,15 @@ import Testing
         let c = Self.collection(f)
         try await store.createCollection(c)
         for i in 0..<5 { try await f.ingest(at: Self.t0 + Int64(i), body: Self.body(id: .string("o\(i)"), v: i)) }
-        let first = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: nil, limit: 2)
+        let first = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 2)
         #expect(first.items.map(\.key) == ["o4", "o3"])
         #expect(first.hasMore)
         let idBefore = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1")?.id)
         try await f.ingest(at: Self.t0 + 100, body: Self.body(id: "o1", v: 100))
-        let second = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: first.nextAfterID, limit: 2)
+        let second = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: nil, beforeID: first.nextAfterID, limit: 2)
         #expect(second.items.map(\.key) == ["o2", "o1"])
         #expect(second.items.last?.id == idBefore)
-        let third = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, beforeID: second.nextAfterID, limit: 2)
+        let third = try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: nil, beforeID: second.nextAfterID, limit: 2)
         #expect(third.items.map(\.key) == ["o0"])
         #expect(!third.hasMore)
     }
@@ -225,9 +225,9 @@ import Testing
         // A new collection with the same slug starts empty and gets only new events.
         let again = Self.collection(f)
         try await store.createCollection(again)
-        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.isEmpty)
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 10).items.isEmpty)
         try await f.ingest(at: Self.t0 + 1, body: Self.body(id: "o2", v: 1))
-        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
         #expect(try await store.collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o1", beforeID: nil, limit: 10).items.isEmpty)
 
         // The deleted collection's rows (one record, one changelog entry) go in bounded batches;
@@ -235,7 +235,7 @@ import Testing
         #expect(try await store.purgeDeletedCollections(limit: 1) == 1)
         #expect(try await store.purgeDeletedCollections(limit: 10) == 1)
         #expect(try await store.purgeDeletedCollections(limit: 10) == 0)
-        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
+        #expect(try await store.collectionRecords(collectionID: again.id, tenant: f.tenant, search: nil, beforeID: nil, limit: 10).items.map(\.key) == ["o2"])
         #expect(try await store.collectionChangelog(collectionID: again.id, tenant: f.tenant, key: "o2", beforeID: nil, limit: 10).items.count == 1)
     }
 
@@ -252,6 +252,35 @@ import Testing
         _ = try await store.insertEvents([IncomingEvent(event: event, body: bytes)])
         let record = try #require(try await store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "big"))
         #expect(record.data.utf8.count == bytes.count)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func searchMatchesEveryTermOfTheCurrentDataInTheTenantOnly(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let c = Self.collection(f)
+        try await store.createCollection(c)
+        try await f.ingest(at: Self.t0 + 1, body: Self.body(id: "o1", v: 1, extra: ["email": "ann@shop.io"]))
+        try await f.ingest(at: Self.t0 + 2, body: Self.body(id: "o2", v: 1, extra: ["email": "bob@shop.io"]))
+        func keys(_ search: String, tenant: Tenant? = nil) async throws -> [String] {
+            try await store.collectionRecords(collectionID: c.id, tenant: tenant ?? f.tenant, search: search, beforeID: nil, limit: 10).items.map(\.key)
+        }
+        #expect(try await keys("ann@shop.io") == ["o1"])
+        #expect(try await keys("SHOP") == ["o2", "o1"])
+        #expect(try await keys("shop ann") == ["o1"])
+        #expect(try await keys("\"\" OR *") == [])
+        #expect(try await keys("   ") == ["o2", "o1"])
+        #expect(try await keys("shop", tenant: try await StoreFixture.otherTenant(store)) == [])
+        // An older event is skipped: the index keeps the newer data.
+        try await f.ingest(at: Self.t0 + 3, body: Self.body(id: "o1", v: 2, extra: ["email": "ann@new.io"]))
+        try await f.ingest(at: Self.t0, body: Self.body(id: "o1", v: 0, extra: ["email": "ann@old.io"]))
+        #expect(try await keys("ann@shop.io") == [])
+        #expect(try await keys("old") == [])
+        #expect(try await keys("ann@new.io") == ["o1"])
+        // Purging a deleted collection's rows takes their index entries with them.
+        try await store.deleteCollection(id: c.id, tenant: f.tenant, at: Self.t0 + 10)
+        while try await store.purgeDeletedCollections(limit: 100) > 0 {}
+        #expect(try await keys("shop") == [])
     }
 }
 
@@ -281,4 +310,5 @@ import Testing
         #expect(try #require(try await f.store.collection(id: c.id, tenant: f.tenant)).stats.recordCount == 1)
         #expect(try await f.store.purgeDeletedCollections(limit: 10) == 0, "the deleted collection got nothing")
     }
+
 }

@@ -108,12 +108,12 @@ struct CollectionsRoutes {
     @Sendable func records(_ request: Request, context: AppRequestContext) async throws -> Response {
         let q = request.uri.queryParameters
         let paging = try Paging(q, defaultLimit: 20)
-        if q.get("search") != nil || q.get("q") != nil {
-            throw APIError.badRequest("Searching records is not available yet; list them without 'search'")
-        }
+        // `search` is the spec page's name, `q` the shorter alias; an empty one lists all.
+        let search = (q.get("search") ?? q.get("q")).map { String($0) }
+        if let search, search.count > 500 { throw APIError.badRequest("'search' may be at most 500 characters") }
         let collection = try await owned(context)
         let page = try await deps.store.collectionRecords(
-            collectionID: collection.id, tenant: collection.tenant, beforeID: paging.afterID, limit: paging.limit)
+            collectionID: collection.id, tenant: collection.tenant, search: search, beforeID: paging.afterID, limit: paging.limit)
         return .json(bytes: Self.pageBytes("records", page, render: Self.recordBytes))
     }
 
