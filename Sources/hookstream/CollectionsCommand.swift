@@ -6,7 +6,7 @@ import JSONValue
 struct CollectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collections", abstract: "Instant Database: the latest state of every object a source's webhooks describe.",
-        subcommands: [List.self, Get.self, Create.self, Delete.self, Stats.self, Records.self])
+        subcommands: [List.self, Get.self, Create.self, Delete.self, Stats.self, Schema.self, Records.self])
 
     static func describe(_ c: JSON) -> String {
         [
@@ -119,6 +119,27 @@ struct CollectionsCommand: AsyncParsableCommand {
                         "Last sync:          \(stats["last_sync_at"]?.cell ?? "-")", "Skipped (older):    \(stats["skipped_older"]?.cell ?? "0")",
                         "Skipped (no key):   \(stats["skipped_no_key"]?.cell ?? "0")",
                     ].joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Schema: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The fields of the records, inferred from the 200 newest.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Collection ID.") var id: String
+
+        func run() async throws {
+            try await runClient {
+                let schema = try await global.client().get("/v1/collections/\(CollectionsCommand.segment(id))/schema")
+                global.output(schema) {
+                    let rows = (schema["fields"]?.arrayValue ?? []).map { f in
+                        let type = f["types"]?.arrayValue.map { "mixed (" + $0.compactMap(\.stringValue).joined(separator: ", ") + ")" }
+                        return [f["name"]?.cell ?? "", type ?? f["type"]?.cell ?? "", f["nullable"] == .bool(true) ? "yes" : "no"]
+                    }
+                    let truncated = schema["truncated"] == .bool(true) ? " (more fields than listed)" : ""
+                    return TableFormatter.render(headers: ["FIELD", "TYPE", "NULLABLE"], rows: rows)
+                        + "\nSampled \(schema["sample_count"]?.cell ?? "0") records\(truncated)"
                 }
             }
         }

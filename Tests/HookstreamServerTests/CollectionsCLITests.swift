@@ -30,6 +30,10 @@ import Testing
         let stats = try await CLIRun.run(["collections", "stats", id], environment: env)
         #expect(stats.stdout.contains("Skipped (older):    1"), "\(stats.stdout)")
 
+        let schema = try await CLIRun.run(["collections", "schema", id], environment: env)
+        #expect(schema.status == 0, "\(schema.stderr)")
+        #expect(schema.stdout.contains("data.object.email") && schema.stdout.contains("Sampled 2 records"), "\(schema.stdout)")
+        #expect(schema.stdout.contains("NULLABLE"))
         let records = try await CLIRun.run(["collections", "records", id], environment: env)
         #expect(records.stdout.contains("cus/1") && records.stdout.contains("cus_2"))
         let found = try await CLIRun.run(["collections", "records", id, "--search", "b@example.com"], environment: env)

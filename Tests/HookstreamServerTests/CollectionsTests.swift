@@ -120,7 +120,7 @@ import Testing
         // Their collection may not read our source.
         let theirs = try await other.post("/v1/collections", ["name": "Spy", "source_id": .string(source), "primary_key_path": "id"])
         #expect(theirs.status == 404)
-        for path in ["", "/stats", "/records", "/records/cus_1", "/records/cus_1/changelog"] {
+        for path in ["", "/stats", "/schema", "/records", "/records/cus_1", "/records/cus_1/changelog"] {
             #expect(try await other.get("/v1/collections/\(id)\(path)").status == 404, "GET \(path)")
         }
         #expect(try await other.patch("/v1/collections/\(id)", ["name": "stolen"]).status == 404)
@@ -221,6 +221,37 @@ import Testing
         try await send("cus_1", "jane@newmail.net", "Jane Doe")
         #expect(try await keys("search=jane%40example.com") == [])
         #expect(try await keys("q=newmail") == ["cus_1"])
+    }
+
+    @Test func schemaIsInferredFromTheNewestRecords() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let api = server.client
+        let source = try await makeSource(server)
+        let id = try await makeCollection(server, source: source)
+        let empty = try await api.get("/v1/collections/\(id)/schema")
+        #expect(empty.status == 200)
+        #expect(empty.json["fields"] == [] && empty.json["sample_count"] == 0)
+        let bodies: [JSON] = [
+            ["type": "customer.created", "data": ["object": ["id": "cus_1", "email": "a@x.io", "balance": 0, "tags": ["vip"], "items": [["sku": "s1"]]]]],
+            ["type": "customer.updated", "data": ["object": ["id": "cus_2", "email": nil, "balance": "n/a"]]],
+        ]
+        for body in bodies { #expect(try await server.anonymous.request("POST", "/v1/ingest/\(source)", json: body).status == 200) }
+        let schema = try await api.get("/v1/collections/\(id)/schema")
+        #expect(schema.status == 200)
+        #expect(schema.json["sample_count"] == 2 && schema.json["truncated"] == false)
+        let fields = schema.json["fields"]?.arrayValue ?? []
+        // The newest record is sampled first, so its paths lead.
+        #expect(fields.compactMap { $0["name"]?.stringValue } == [
+            "type", "data.object.id", "data.object.email", "data.object.balance", "data.object.tags", "data.object.tags[]", "data.object.items",
+            "data.object.items[].sku",
+        ])
+        let byName = Dictionary(uniqueKeysWithValues: fields.compactMap { f in f["name"]?.stringValue.map { ($0, f) } })
+        #expect(byName["type"] == ["name": "type", "type": "string", "nullable": false])
+        #expect(byName["data.object.email"]?["nullable"] == true)
+        #expect(byName["data.object.balance"] == ["name": "data.object.balance", "type": "mixed", "nullable": false, "types": ["number", "string"]])
+        #expect(byName["data.object.tags"]?["type"] == "array" && byName["data.object.tags"]?["nullable"] == true)
+        #expect(byName["data.object.items[].sku"]?["type"] == "string")
     }
 
     /// A body over the inline limit lives in the blob store; the upsert reads it from the

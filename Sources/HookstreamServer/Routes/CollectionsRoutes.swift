@@ -5,7 +5,7 @@ import Hummingbird
 import JSONValue
 
 /// `/v1/collections`: Instant Database collections (create, list, read, update, delete), their
-/// records, each record's changelog, and stats. Records are written by the upsert engine as
+/// records, each record's changelog, stats, and the schema inferred from a sample. Records are written by the upsert engine as
 /// events are stored (see `CollectionStore`), never through these routes.
 struct CollectionsRoutes {
     let deps: ServerDependencies
@@ -17,6 +17,7 @@ struct CollectionsRoutes {
         router.patch("/v1/collections/:id", use: update)
         router.delete("/v1/collections/:id", use: delete)
         router.get("/v1/collections/:id/stats", use: stats)
+        router.get("/v1/collections/:id/schema", use: schema)
         router.get("/v1/collections/:id/records", use: records)
         router.get("/v1/collections/:id/records/:key", use: record)
         router.get("/v1/collections/:id/records/:key/changelog", use: changelog)
@@ -103,6 +104,37 @@ struct CollectionsRoutes {
             "last_sync_at": .timestamp(s.lastSyncAt), "skipped_older": .number(Double(s.skippedOlder)),
             "skipped_no_key": .number(Double(s.skippedNoKey)),
         ])
+    }
+
+    /// How many records schema inference samples (the reference's number), newest first, read
+    /// in pages so only one page of record data is held at a time.
+    static let schemaSampleSize = 200
+    private static let schemaPageSize = 50
+
+    @Sendable func schema(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let collection = try await owned(context)
+        var builder = RecordSchemaBuilder()
+        var sampled = 0
+        var cursor: String?
+        repeat {
+            let page = try await deps.store.collectionRecords(
+                collectionID: collection.id, tenant: collection.tenant, search: nil, beforeID: cursor,
+                limit: min(Self.schemaPageSize, Self.schemaSampleSize - sampled))
+            for record in page.items {
+                // Stored data was parsed when it was synced; a record that no longer parses is
+                // left out rather than failing the whole inference.
+                if let data = try? JSON(parsing: record.data) { builder.add(data) }
+                sampled += 1
+            }
+            cursor = page.hasMore ? page.nextAfterID : nil
+        } while cursor != nil && sampled < Self.schemaSampleSize
+        let schema = builder.schema()
+        let fields: [JSON] = schema.fields.map { field in
+            var member: JSONObject = ["name": .string(field.name), "type": .string(field.type), "nullable": .bool(field.nullable)]
+            if field.types.count > 1 { member["types"] = .array(field.types.map(JSON.string)) }
+            return .object(member)
+        }
+        return .json(["fields": .array(fields), "sample_count": .number(Double(schema.sampleCount)), "truncated": .bool(schema.truncated)])
     }
 
     @Sendable func records(_ request: Request, context: AppRequestContext) async throws -> Response {
