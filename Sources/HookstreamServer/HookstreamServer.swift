@@ -174,6 +174,7 @@ public struct HookstreamServer {
         DeliveryAttemptsRoutes(deps: deps).register(on: router)
         IssuesRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
+        TopicsRoutes(deps: deps).register(on: router)
         TransformsRoutes(deps: deps).register(on: router)
         IngestRoutes(deps: deps).register(on: router)
         EventArchivesRoutes(deps: deps).register(on: router)

@@ -63,6 +63,18 @@ extension SQLiteStore {
                 while let row = try rows.next() {
                     transforms[row["id"]] = row["transform_expression"]
                 }
+                // A topic subscription routes like a connection; its transform applies
+                // whenever it has one. Only asked for when the batch holds such deliveries.
+                let subscriptionIDs = connectionIDs.filter { $0.hasPrefix(IDPrefix.subscription.rawValue + "_") }
+                if !subscriptionIDs.isEmpty {
+                    let rows = try Row.fetchCursor(
+                        db,
+                        sql: "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
+                        arguments: StatementArguments(subscriptionIDs))
+                    while let row = try rows.next() {
+                        transforms[row["id"]] = row["transform_expression"]
+                    }
+                }
             }
             let claimed = attempts.compactMap { attempt in
                 events[attempt.eventID].map {

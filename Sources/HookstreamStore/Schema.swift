@@ -15,6 +15,7 @@ enum Schema {
         ("008_collections", collections),
         // SQLite's full-text index; a PostgreSQL store brings its own search migration.
         ("009_collection_record_search", SQLiteRecordSearch.migration),
+        ("011_topics", topics),
     ]
 
     static let v1 = """
@@ -286,5 +287,38 @@ enum Schema {
             created_at INTEGER NOT NULL
         );
         CREATE INDEX collection_changelog_by_record ON collection_changelog(collection_id, record_key, id);
+        """
+
+    /// Topics and their subscriptions. A published event is an ordinary `events` row whose
+    /// `source_id` holds its topic's ID (see `Event.topicID`), and a subscription's deliveries
+    /// are ordinary attempts whose `connection_id` holds the subscription's ID. Subscriptions
+    /// are soft-deleted so a queued delivery still finds its transform.
+    static let topics = """
+        CREATE TABLE topics (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            description TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX topics_by_env ON topics(env_id, id);
+        CREATE UNIQUE INDEX topics_slug ON topics(env_id, slug) WHERE deleted_at IS NULL;
+        CREATE TABLE topic_subscriptions (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            topic_id TEXT NOT NULL,
+            destination_id TEXT NOT NULL,
+            filter_rules TEXT NOT NULL,
+            transform_expression TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX topic_subscriptions_by_topic ON topic_subscriptions(topic_id, id) WHERE deleted_at IS NULL;
         """
 }

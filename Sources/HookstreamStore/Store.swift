@@ -80,8 +80,9 @@ public protocol CoreStore: Sendable {
 }
 
 /// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
-/// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`).
-public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore {}
+/// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
+/// topics (see `TopicStore.swift`).
+public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

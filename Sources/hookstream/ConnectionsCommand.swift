@@ -49,16 +49,13 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Argument(help: "Display name.") var name: String
         @Option(help: "Source ID.") var source: String
         @Option(help: "Destination ID.") var destination: String
-        @Option(help: "Filter rules as a JSON array of {field, op, value}.") var filter: String?
+        @Option(help: "Filter rules as a JSON array of {field, op, value}, or @file.") var filter: String?
         @Option(help: "JSONata expression applied before delivery (enables the transform).") var transform: String?
 
         func run() async throws {
             try await runClient {
                 var body: JSONObject = ["name": .string(name), "source_id": .string(source), "destination_id": .string(destination)]
-                if let filter {
-                    guard let rules = try? JSON(parsing: filter) else { throw CLIError("--filter must be a JSON array of rules") }
-                    body["filter_rules"] = rules
-                }
+                if let filter { body["filter_rules"] = try jsonOption(filter, "--filter") }
                 if let transform {
                     body["transform_expression"] = .string(transform)
                     body["transform_enabled"] = true
@@ -112,15 +109,8 @@ struct TransformsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient {
-                var text = payload
-                if text.hasPrefix("@") {
-                    guard let data = FileManager.default.contents(atPath: String(text.dropFirst())) else {
-                        throw CLIError("Cannot read \(text.dropFirst())")
-                    }
-                    text = String(decoding: data, as: UTF8.self)
-                }
-                guard let value = try? JSON(parsing: text) else { throw CLIError("--payload is not valid JSON") }
-                let result = try await global.client().post("/v1/transforms/test", ["expression": .string(expression), "payload": value])
+                let result = try await global.client().post(
+                    "/v1/transforms/test", ["expression": .string(expression), "payload": try jsonOption(payload, "--payload")])
                 global.output(result) {
                     result["undefined"] == .bool(true) ? "(undefined)" : (result["result"] ?? .null).serialized(options: .prettyPrinted)
                 }

@@ -94,3 +94,17 @@ func flushStandardOutput() {
     try? FileHandle.standardOutput.synchronize()
     fflush(nil)
 }
+
+/// A JSON option's value: the text itself, or with `@path` the file's contents.
+/// - Parameter option: how the option is spelled, for the error (`--payload`).
+func jsonOption(_ text: String, _ option: String) throws -> JSON {
+    var text = text
+    if text.hasPrefix("@") {
+        guard let contents = FileManager.default.contents(atPath: String(text.dropFirst())) else {
+            throw CLIError("Cannot read \(text.dropFirst())")
+        }
+        text = String(decoding: contents, as: UTF8.self)
+    }
+    guard let value = try? JSON(parsing: text) else { throw CLIError("\(option) is not valid JSON") }
+    return value
+}

@@ -39,7 +39,10 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.fireChannelRead(data)
             return
         }
-        let limit = (head.path ?? "").hasPrefix("/v1/ingest/") ? ingestLimit : apiLimit
+        let path = (head.path ?? "").prefix { $0 != "?" }
+        // Publishing to a topic takes event bodies, so it has ingest's limit.
+        let carriesEvents = path.hasPrefix("/v1/ingest/") || (path.hasPrefix("/v1/topics/") && path.hasSuffix("/publish"))
+        let limit = carriesEvents ? ingestLimit : apiLimit
         if let length = head.headerFields[.contentLength].flatMap(Int.init), length > limit {
             refused = true
             refuse(context: context, limit: limit)

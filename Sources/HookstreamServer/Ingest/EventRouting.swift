@@ -6,8 +6,9 @@ import JSONValue
 import NIOPosix
 
 /// The one way an event enters delivery. Whatever brings it — a request at a source (ingest),
-/// an operator retrying it, a resumed source releasing what it held, and later topics, replay,
-/// CDC and inbound WebSocket — ``route(_:)`` runs it through its source's connections,
+/// a publish to a topic, an operator retrying it, a resumed source releasing what it held,
+/// and later CDC and inbound WebSocket — ``route(_:)`` runs it through its source's connections
+/// (a published event: its topic's subscriptions),
 /// commits the event's routing decision and its pending attempts in one transaction, and only
 /// then wakes the delivery engine for the destinations that got work.
 ///
@@ -80,7 +81,14 @@ struct EventRouting: Sendable {
     /// The connections of the event's source that its filters pass. The body is read (from
     /// the blob store if need be) only when some connection filters.
     private func routes(of event: Event, body: [UInt8]?) async throws -> [Route] {
-        guard let router = try await sources.entry(id: event.sourceID)?.router else { return [] }
+        let found: EventRouter?
+        if let topicID = event.topicID {
+            // A published event routes through its topic's subscriptions, read as they are now.
+            found = EventRouter(connections: try await store.activeSubscriptions(topicID: topicID).map(\.asConnection))
+        } else {
+            found = try await sources.entry(id: event.sourceID)?.router
+        }
+        guard let router = found else { return [] }
         var payload: JSON?
         if router.inspectsEvents {
             let bytes: [UInt8]

@@ -123,10 +123,21 @@ struct IngestPipeline: Sendable {
         }
         let receivedAt = Timestamp.millis(now)
         let eventID = ResourceID.make(.event, now: now)
-        let body = try await keep(arrival.body, eventID: eventID, source: source, receivedAt: receivedAt)
-        let event = Self.event(id: eventID, source: source, arrival, body: body, verificationStatus: verificationStatus, receivedAt: receivedAt)
+        let event = Self.event(
+            id: eventID, source: source, arrival, body: .inline(arrival.body), verificationStatus: verificationStatus, receivedAt: receivedAt)
+        return try await commit(event, bytes: arrival.body, dedup: Self.dedupStamp(entry.policy, arrival, receivedAt: receivedAt))
+    }
+
+    /// Keeps the body (in the blob store when large) and routes and commits the event; returns
+    /// once it is durable. Shared by ingest and topic publishing, which differ only in what they
+    /// check before.
+    /// - Throws: `APIError` 503 when ingest sheds load or shuts down, or a storage error.
+    func commit(_ event: Event, bytes: [UInt8], dedup: DedupStamp?) async throws -> IngestOutcome {
+        var event = event
+        let body = try await keep(bytes, eventID: event.id, organizationID: event.tenant.organizationID, receivedAt: event.receivedAt)
+        event.body = body
         do {
-            guard case .stored(let outcome) = try await deps.routing.route(.arrival(event, body: arrival.body, dedup: Self.dedupStamp(entry.policy, arrival, receivedAt: receivedAt)))
+            guard case .stored(let outcome) = try await deps.routing.route(.arrival(event, body: bytes, dedup: dedup))
             else { preconditionFailure("an arrival is answered with its stored outcome") }
             return outcome
         } catch {
@@ -145,9 +156,9 @@ struct IngestPipeline: Sendable {
 
     /// A body above the inline limit is written to the blob store (and fsynced) before the row
     /// that refers to it is committed, so a committed row never points at a missing file.
-    private func keep(_ bytes: [UInt8], eventID: String, source: Source, receivedAt: Int64) async throws -> EventBody {
+    private func keep(_ bytes: [UInt8], eventID: String, organizationID: String, receivedAt: Int64) async throws -> EventBody {
         guard bytes.count > Event.inlineBodyLimit else { return .inline(bytes) }
-        let key = deps.blobs.key(for: eventID, organizationID: source.tenant.organizationID, receivedAt: receivedAt)
+        let key = deps.blobs.key(for: eventID, organizationID: organizationID, receivedAt: receivedAt)
         // File writes and fsync block; keep them off the event loops.
         let blobs = deps.blobs
         try await NIOThreadPool.singleton.runIfActive { try blobs.write(bytes, key: key) }

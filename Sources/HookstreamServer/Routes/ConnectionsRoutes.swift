@@ -92,22 +92,33 @@ struct ConnectionsRoutes {
     ]
 
     private func apply(_ body: JSONBody, to c: inout Connection) throws {
-        if body.has("filter_rules") {
-            do {
-                c.filterRules = try FilterRuleSet(json: body.members["filter_rules"])
-            } catch {
-                throw APIError.badRequest("Invalid filter rules: \(error.description)")
-            }
-        }
-        if body.has("transform_expression") {
-            let expression = try body.string("transform_expression", maxLength: 100_000)
-            if let expression { try TransformsRoutes.compile(expression) }
-            c.transformExpression = expression
-        }
+        if let rules = try Self.filterRules(body) { c.filterRules = rules }
+        if let expression = try Self.transformExpression(body) { c.transformExpression = expression }
         if let enabled = try body.bool("transform_enabled") { c.transformEnabled = enabled }
         if c.transformEnabled, c.transformExpression == nil {
             throw APIError.badRequest("'transform_expression' is required when transform_enabled is true")
         }
+    }
+
+    /// The filter rules a body sets (`nil`: it does not set them), validated. Shared with
+    /// topic subscriptions, which take the same rules.
+    static func filterRules(_ body: JSONBody) throws -> FilterRuleSet? {
+        guard body.has("filter_rules") else { return nil }
+        do {
+            return try FilterRuleSet(json: body.members["filter_rules"])
+        } catch {
+            throw APIError.badRequest("Invalid filter rules: \(error.description)")
+        }
+    }
+
+    /// The transform a body sets (`nil`: it does not; `.some(nil)`: it clears it), compiled so
+    /// a broken expression is refused with its JSONata code and position. Shared with topic
+    /// subscriptions.
+    static func transformExpression(_ body: JSONBody) throws -> String?? {
+        guard body.has("transform_expression") else { return nil }
+        let expression = try body.string("transform_expression", maxLength: 100_000)
+        if let expression { try TransformsRoutes.compile(expression) }
+        return .some(expression)
     }
 
     /// Both ends must exist in the caller's environment; another tenant's ID is "not found".

@@ -21,8 +21,13 @@ struct EventsRoutes {
         var search = q.get("search")
         if let s = search, s.count > 200 { throw APIError.badRequest("'search' must be at most 200 characters") }
         if search?.isEmpty == true { search = nil }
+        // A published event's origin is its topic, kept where a source's ID is (`Event.topicID`).
+        let sourceID = try QueryValue.id(q, "source_id")
+        let topicID = try QueryValue.id(q, "topic_id")
+        if sourceID != nil, topicID != nil { throw APIError.badRequest("Filter by 'source_id' or by 'topic_id', not both") }
+        if let topicID, !ResourceID.isWellFormed(topicID, .topic) { throw APIError.badRequest("'topic_id' is not a topic ID") }
         let query = EventQuery(
-            sourceID: try QueryValue.id(q, "source_id"), status: try QueryValue.oneOf(q, "status", Event.Status.allCases.map(\.rawValue)).flatMap(Event.Status.init(rawValue:)),
+            sourceID: sourceID ?? topicID, status: try QueryValue.oneOf(q, "status", Event.Status.allCases.map(\.rawValue)).flatMap(Event.Status.init(rawValue:)),
             receivedAfter: try QueryValue.timestamp(q, "after"), receivedBefore: try QueryValue.timestamp(q, "before"),
             search: search, beforeID: paging.afterID, limit: paging.limit)
         let page = try await deps.store.events(tenant: identity.tenant, query: query)
@@ -80,7 +85,8 @@ struct EventsRoutes {
     static func summary(_ stored: StoredEvent) -> JSON {
         let e = stored.event
         return [
-            "id": .string(e.id), "source_id": .string(e.sourceID), "source_name": stored.sourceName.map(JSON.string) ?? .null,
+            "id": .string(e.id), "source_id": e.topicID == nil ? .string(e.sourceID) : .null,
+            "topic_id": e.topicID.map(JSON.string) ?? .null, "source_name": stored.sourceName.map(JSON.string) ?? .null,
             "method": .string(e.method), "content_type": e.contentType.map(JSON.string) ?? .null, "status": .string(e.status.rawValue),
             "dedup_status": .string(e.dedupStatus.rawValue), "body_size": .number(Double(e.bodySize)),
             "source_ip": e.sourceIP.map(JSON.string) ?? .null, "received_at": .string(Timestamp.iso(millis: e.receivedAt)),
@@ -93,7 +99,8 @@ struct EventsRoutes {
         let e = stored.event
         var w = JSONObjectWriter()
         w.member("id", .string(e.id))
-        w.member("source_id", .string(e.sourceID))
+        w.member("source_id", e.topicID == nil ? .string(e.sourceID) : .null)
+        w.member("topic_id", e.topicID.map(JSON.string) ?? .null)
         w.member("source_name", stored.sourceName.map(JSON.string) ?? .null)
         w.member("method", .string(e.method))
         w.member("headers", .object(e.headers))
