@@ -27,6 +27,28 @@ public struct APIClient: Sendable {
     public func delete(_ path: String) async throws -> JSON { try await send("DELETE", path, body: nil) }
 
     public func send(_ method: String, _ path: String, query: [(String, String?)] = [], body: JSON?) async throws -> JSON {
+        let response = try await execute(request(method, path, query: query, body: body), deadline: .now() + timeout)
+        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        let value = bytes.readableBytes == 0 ? JSON.null : (try? JSON(parsing: bytes.readableBytesView))
+        try Self.check(response, value)
+        guard let value else { throw APIClientError(status: Int(response.status.code), message: "The server answered with invalid JSON") }
+        return value
+    }
+
+    /// A `GET` whose answer is not JSON and may be large (an export): its body goes to `sink`
+    /// chunk by chunk as it arrives, never held whole. No overall timeout, since a large
+    /// download takes as long as it takes; an error answer is thrown like `send`'s.
+    public func download(_ path: String, query: [(String, String?)] = [], to sink: (ByteBuffer) async throws -> Void) async throws {
+        let response = try await execute(request("GET", path, query: query, body: nil), deadline: .distantFuture)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let bytes = try await response.body.collect(upTo: 1024 * 1024)
+            try Self.check(response, try? JSON(parsing: bytes.readableBytesView))
+            return
+        }
+        for try await chunk in response.body { try await sink(chunk) }
+    }
+
+    private func request(_ method: String, _ path: String, query: [(String, String?)], body: JSON?) -> HTTPClientRequest {
         var url = baseURL + path
         let pairs = query.compactMap { key, value in value.map { "\(Self.escape(key))=\(Self.escape($0))" } }
         if !pairs.isEmpty { url += "?" + pairs.joined(separator: "&") }
@@ -39,20 +61,23 @@ public struct APIClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
         }
-        let response: HTTPClientResponse
+        return request
+    }
+
+    private func execute(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            return try await HTTPClient.shared.execute(request, deadline: deadline)
         } catch {
             throw APIClientError(status: nil, message: "Cannot reach \(baseURL): \(error)")
         }
-        let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        let value = bytes.readableBytes == 0 ? JSON.null : (try? JSON(parsing: bytes.readableBytesView))
+    }
+
+    /// Throws the server's error body (or its status) for a non-2xx answer.
+    private static func check(_ response: HTTPClientResponse, _ value: JSON?) throws {
         guard (200..<300).contains(Int(response.status.code)) else {
             let message = value?["error"]?.stringValue ?? "HTTP \(response.status.code)"
             throw APIClientError(status: Int(response.status.code), message: message, body: value?.objectValue ?? [:])
         }
-        guard let value else { throw APIClientError(status: Int(response.status.code), message: "The server answered with invalid JSON") }
-        return value
     }
 
     /// Percent-encodes a path segment or query component.

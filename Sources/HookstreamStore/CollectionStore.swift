@@ -33,4 +33,19 @@ public protocol CollectionStore: Sendable {
     func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord?
     /// A record's history, newest entry first.
     func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry>
+
+    /// Every record of the collection as it is now, for an export: the reader sees one
+    /// consistent state of the database however long the export takes and however many times
+    /// it reads the records (CSV reads them twice, for its header), so each record appears
+    /// exactly once, as it was when the export began. `nil` when the collection is not live in
+    /// `tenant`. The state is released with the reader.
+    func openCollectionExport(collectionID: String, tenant: Tenant) async throws -> (any CollectionExportReader)?
+}
+
+/// A consistent read of one collection's records, in bounded pages (see
+/// ``CollectionStore/openCollectionExport(collectionID:tenant:)``).
+public protocol CollectionExportReader: Sendable {
+    /// Up to `limit` records created after the record `afterID` (all from the first when
+    /// `nil`), oldest first; fewer than `limit` only at the end.
+    func records(afterID: String?, limit: Int) async throws -> [CollectionRecord]
 }

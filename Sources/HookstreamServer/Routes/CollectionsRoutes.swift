@@ -5,7 +5,8 @@ import Hummingbird
 import JSONValue
 
 /// `/v1/collections`: Instant Database collections (create, list, read, update, delete), their
-/// records, each record's changelog, stats, and the schema inferred from a sample. Records are written by the upsert engine as
+/// records, each record's changelog, stats, the schema inferred from a sample, and exports
+/// (`CollectionsRoutes+Export.swift`). Records are written by the upsert engine as
 /// events are stored (see `CollectionStore`), never through these routes.
 struct CollectionsRoutes {
     let deps: ServerDependencies
@@ -18,6 +19,7 @@ struct CollectionsRoutes {
         router.delete("/v1/collections/:id", use: delete)
         router.get("/v1/collections/:id/stats", use: stats)
         router.get("/v1/collections/:id/schema", use: schema)
+        router.get("/v1/collections/:id/export", use: export)
         router.get("/v1/collections/:id/records", use: records)
         router.get("/v1/collections/:id/records/:key", use: record)
         router.get("/v1/collections/:id/records/:key/changelog", use: changelog)
@@ -169,7 +171,7 @@ struct CollectionsRoutes {
     // MARK: Helpers
 
     /// The collection named by the path, in the caller's tenant.
-    private func owned(_ context: AppRequestContext) async throws -> RecordCollection {
+    func owned(_ context: AppRequestContext) async throws -> RecordCollection {
         let identity = try context.caller
         guard let collection = try await deps.store.collection(id: try context.parameters.require("id"), tenant: identity.tenant) else {
             throw APIError.notFound("Collection")
