@@ -173,6 +173,7 @@ public struct HookstreamServer {
         DestinationsRoutes(deps: deps).register(on: router)
         DeliveryAttemptsRoutes(deps: deps).register(on: router)
         IssuesRoutes(deps: deps).register(on: router)
+        MetricsRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
         TopicsRoutes(deps: deps).register(on: router)
         TransformsRoutes(deps: deps).register(on: router)

@@ -128,6 +128,7 @@ extension SQLiteStore {
             let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
             var events: [String] = []
             var deliveredPerDestination: [String: Int] = [:]
+            var rollups = RollupBatch()
             for record in records {
                 let result: AttemptResult
                 switch record {
@@ -154,6 +155,7 @@ extension SQLiteStore {
                     a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, issueID, a.id,
                 ])
                 if let retry = result.retry { try Self.insertAttempt(db, retry) }
+                rollups.countAttempt(a)
                 if a.status == .success { deliveredPerDestination[a.destinationID, default: 0] += 1 }
                 if let circuit = result.circuit {
                     try Self.saveCircuit(db, destinationID: a.destinationID, circuit: circuit.state, version: circuit.version)
@@ -162,6 +164,7 @@ extension SQLiteStore {
             }
             for (destinationID, count) in deliveredPerDestination { try delivered.execute(arguments: [count, destinationID]) }
             for event in Set(events) { try Self.refreshEventStatus(db, eventID: event) }
+            try rollups.write(db)
         }
     }
 

@@ -25,6 +25,7 @@ extension SQLiteStore {
             outcomes.reserveCapacity(incoming.count)
             // Collections fed by these events' sources, updated in this same transaction.
             var collections = CollectionSyncBatch(collectionIndex)
+            var rollups = RollupBatch()
             for item in incoming {
                 var event = item.event
                 var outcome = IngestOutcome(eventID: event.id, duplicate: false)
@@ -73,11 +74,13 @@ extension SQLiteStore {
                 try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
                 try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
                 perSource[event.sourceID, default: 0] += 1
+                rollups.countEvent(event)
                 outcomes.append(outcome)
             }
             let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
             for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
             try collections.finish(db)
+            try rollups.write(db)
             return outcomes
         }
     }

@@ -16,6 +16,7 @@ enum Schema {
         // SQLite's full-text index; a PostgreSQL store brings its own search migration.
         ("009_collection_record_search", SQLiteRecordSearch.migration),
         ("011_topics", topics),
+        ("013_metric_rollups", metricRollups),
     ]
 
     static let v1 = """
@@ -320,5 +321,46 @@ enum Schema {
             deleted_at INTEGER
         );
         CREATE INDEX topic_subscriptions_by_topic ON topic_subscriptions(topic_id, id) WHERE deleted_at IS NULL;
+        """
+
+    /// Hourly rollups the metrics API and alerts read instead of scanning events: one row per
+    /// tenant, hour and source (events) or destination (finished attempts), and the latency
+    /// histogram of each destination-hour as one row per non-empty bin (see
+    /// `LatencyHistogram`). Rows only ever grow by `+=` upserts, so writes from several nodes
+    /// add up. Counts of history stored before this migration are filled in from the raw rows;
+    /// latency bins start with it (a bin needs a logarithm SQLite does not have).
+    static let metricRollups = """
+        CREATE TABLE metric_rollups (
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            event_count INTEGER NOT NULL DEFAULT 0,
+            delivery_count INTEGER NOT NULL DEFAULT 0,
+            success_count INTEGER NOT NULL DEFAULT 0,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            dlq_count INTEGER NOT NULL DEFAULT 0,
+            latency_count INTEGER NOT NULL DEFAULT 0,
+            latency_sum INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (org_id, env_id, hour, kind, resource_id)
+        );
+        CREATE TABLE latency_rollups (
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            destination_id TEXT NOT NULL,
+            bin INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (org_id, env_id, hour, destination_id, bin)
+        );
+        INSERT INTO metric_rollups (org_id, env_id, hour, kind, resource_id, event_count)
+            SELECT org_id, env_id, (received_at / 3600000) * 3600000, 'source', source_id, COUNT(*)
+            FROM events GROUP BY org_id, env_id, (received_at / 3600000) * 3600000, source_id;
+        INSERT INTO metric_rollups (org_id, env_id, hour, kind, resource_id, delivery_count, success_count, failed_count, dlq_count)
+            SELECT org_id, env_id, (attempted_at / 3600000) * 3600000, 'destination', destination_id, COUNT(*),
+                SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), SUM(is_dlq)
+            FROM delivery_attempts WHERE attempted_at IS NOT NULL AND status != 'pending'
+            GROUP BY org_id, env_id, (attempted_at / 3600000) * 3600000, destination_id;
         """
 }
