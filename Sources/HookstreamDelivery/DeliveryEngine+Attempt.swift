@@ -127,16 +127,7 @@ extension DeliveryEngine {
         let destination = claim.runtime.destination
         let classification = result.outcome.classification
         let finishedMs = Timestamp.millis(finished)
-        var attempt = claim.claimed.attempt
-        attempt.status = classification.isSuccess ? .success : .failed
-        attempt.attemptedAt = Timestamp.millis(started)
-        if case .response(let code) = result.outcome { attempt.statusCode = code }
-        attempt.latencyMs = Int((finished.timeIntervalSince(started) * 1000).rounded())
-        attempt.requestHeaders = result.requestHeaders.isEmpty ? nil : result.requestHeaders
-        attempt.responseHeaders = result.responseHeaders
-        attempt.responseBody = result.responseBody
-        attempt.error = classification.isSuccess ? nil : (result.error ?? result.outcome.summary)
-        attempt.errorType = classification.issueType?.rawValue
+        let attempt = Self.made(claim.claimed.attempt, result: result, started: started, finished: finished)
 
         var record = AttemptResult(attempt: attempt)
         if !classification.isSuccess {
@@ -165,6 +156,22 @@ extension DeliveryEngine {
         }
         record.circuit = report.change.map { ($0.circuit, $0.version) }
         return record
+    }
+
+    /// The attempt as made: its status and the response facts of `result`.
+    static func made(_ pending: DeliveryAttempt, result: ProviderResult, started: Date, finished: Date) -> DeliveryAttempt {
+        let classification = result.outcome.classification
+        var attempt = pending
+        attempt.status = classification.isSuccess ? .success : .failed
+        attempt.attemptedAt = Timestamp.millis(started)
+        if case .response(let code) = result.outcome { attempt.statusCode = code }
+        attempt.latencyMs = Int((finished.timeIntervalSince(started) * 1000).rounded())
+        attempt.requestHeaders = result.requestHeaders.isEmpty ? nil : result.requestHeaders
+        attempt.responseHeaders = result.responseHeaders
+        attempt.responseBody = result.responseBody
+        attempt.error = classification.isSuccess ? nil : (result.error ?? result.outcome.summary)
+        attempt.errorType = classification.issueType?.rawValue
+        return attempt
     }
 
     /// Frees the attempt's slot, notes when the lane has work again, and wakes the loop.

@@ -50,6 +50,9 @@ public struct HookstreamServer {
         guard configuration.retentionDays >= 0, configuration.retentionDays.isFinite else {
             throw ServerStartError("--retention-days must be a number of days ≥ 0 (0 keeps every event), not \(configuration.retentionDays)")
         }
+        guard configuration.replayJobTTLSeconds >= 0, configuration.replayJobTTLSeconds.isFinite else {
+            throw ServerStartError("--replay-job-ttl-seconds must be a number of seconds ≥ 0, not \(configuration.replayJobTTLSeconds)")
+        }
         // Bind before the first start creates the admin key, so a taken port cannot swallow it.
         try await ListenAddress.probe(host: configuration.host, port: configuration.port)
         let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
@@ -73,11 +76,13 @@ public struct HookstreamServer {
         let archiver = EventArchiver(
             store: store, blobs: blobs, files: try ArchiveFiles(root: dataDirectory + "/archive"),
             policy: RetentionPolicy(retentionDays: configuration.retentionDays), logger: logger)
+        let replays = ReplayRunner(
+            store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources,
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser, archiver: archiver)
+            routing: routing, releaser: releaser, archiver: archiver, replays: replays)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let router = buildRouter(deps, publicLimiter: publicLimiter)
@@ -112,7 +117,7 @@ public struct HookstreamServer {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery),
+                    .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
                     .init(service: writer), .init(service: releaser), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
@@ -176,6 +181,7 @@ public struct HookstreamServer {
         MetricsRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
         TopicsRoutes(deps: deps).register(on: router)
+        ReplayRoutes(deps: deps).register(on: router)
         TransformsRoutes(deps: deps).register(on: router)
         IngestRoutes(deps: deps).register(on: router)
         EventArchivesRoutes(deps: deps).register(on: router)

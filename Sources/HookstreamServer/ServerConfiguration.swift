@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var circuitCooldownSeconds = 60.0
     public var issueAutoResolveSeconds = 1800.0
     public var retentionDays = 30.0
+    /// How long a finished replay job stays readable.
+    public var replayJobTTLSeconds = 86_400.0
     public var logLevel = "info"
     /// Ingest answered straight from the HTTP channel (``IngestFastPath``) rather than through
     /// the router; off only to rule the fast path out when diagnosing, or to measure it.

@@ -17,6 +17,7 @@ enum Schema {
         ("009_collection_record_search", SQLiteRecordSearch.migration),
         ("011_topics", topics),
         ("013_metric_rollups", metricRollups),
+        ("012_replay_jobs", replayJobs),
     ]
 
     static let v1 = """
@@ -362,5 +363,32 @@ enum Schema {
                 SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), SUM(is_dlq)
             FROM delivery_attempts WHERE attempted_at IS NOT NULL AND status != 'pending'
             GROUP BY org_id, env_id, (attempted_at / 3600000) * 3600000, destination_id;
+        """
+
+    /// Replay jobs: settings, progress and the cursor (last event processed) in one row,
+    /// updated with each attempt, so a restart resumes after the last recorded event.
+    static let replayJobs = """
+        CREATE TABLE replay_jobs (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            destination_id TEXT NOT NULL,
+            source_id TEXT,
+            from_at INTEGER NOT NULL,
+            to_at INTEGER NOT NULL,
+            rate_limit INTEGER NOT NULL,
+            max_events INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            processed INTEGER NOT NULL DEFAULT 0,
+            succeeded INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            cursor TEXT,
+            started_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            expires_at INTEGER
+        );
+        CREATE INDEX replay_jobs_by_env ON replay_jobs(env_id, id);
+        CREATE INDEX replay_jobs_running ON replay_jobs(status) WHERE status = 'running';
         """
 }

@@ -81,8 +81,9 @@ public protocol CoreStore: Sendable {
 
 /// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
 /// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
-/// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`).
-public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore {}
+/// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
+/// `ReplayStore.swift`).
+public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

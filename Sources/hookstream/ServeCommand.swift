@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
     @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
+    @Option(help: "Seconds a finished replay job stays readable (HOOKSTREAM_REPLAY_JOB_TTL_SECONDS, default 86400).") var replayJobTtlSeconds: Double?
     @Option(help: "Answer ingest straight from the HTTP channel; false routes it through the API router (HOOKSTREAM_INGEST_FAST_PATH, default true).")
     var ingestFastPath: Bool?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
@@ -57,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.circuitCooldownSeconds = try pick(circuitCooldownSeconds, "CIRCUIT_COOLDOWN_SECONDS", Double.init) ?? c.circuitCooldownSeconds
         c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
+        c.replayJobTTLSeconds = try pick(replayJobTtlSeconds, "REPLAY_JOB_TTL_SECONDS", Double.init) ?? c.replayJobTTLSeconds
         c.ingestFastPath = try pick(ingestFastPath, "INGEST_FAST_PATH", bool) ?? c.ingestFastPath
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }

@@ -40,15 +40,7 @@ import Testing
 
     @discardableResult
     func eventually(_ client: TestHTTPClient, _ path: String, timeout: Duration = .seconds(20), _ done: (JSON) -> Bool) async throws -> JSON {
-        let deadline = ContinuousClock.now + timeout
-        var last = JSON.null
-        while ContinuousClock.now < deadline {
-            last = try await client.get(path).json
-            if done(last) { return last }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("condition not met for \(path): \(last)")
-        return last
+        try await client.eventually(path, timeout: timeout, done)
     }
 
     @Test func deliversMatchingEventsWithHeadersSignatureAndTransform() async throws {

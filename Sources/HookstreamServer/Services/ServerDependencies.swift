@@ -26,6 +26,8 @@ struct ServerDependencies: Sendable {
     let releaser: HeldEventReleaser
     /// Retention's archive: listing and restoring archived days.
     let archiver: EventArchiver
+    /// Replay jobs being driven on this node.
+    let replays: ReplayRunner
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

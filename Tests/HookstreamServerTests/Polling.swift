@@ -1,0 +1,20 @@
+import HookstreamTesting
+import JSONValue
+import Testing
+
+extension TestHTTPClient {
+    /// Polls `path` until `done` holds for its JSON; records an issue (and returns the last
+    /// answer) when `timeout` passes first.
+    @discardableResult
+    func eventually(_ path: String, timeout: Duration = .seconds(20), _ done: (JSON) -> Bool) async throws -> JSON {
+        let deadline = ContinuousClock.now + timeout
+        var last = JSON.null
+        while ContinuousClock.now < deadline {
+            last = try await get(path).json
+            if done(last) { return last }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("condition not met for \(path): \(last)")
+        return last
+    }
+}
