@@ -4,34 +4,73 @@
 /// hookstream must agree with what JavaScript receivers would produce.
 public enum JSNumberFormat {
     public static func string(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value == 0 { return "0" }
-        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-        if value < 0 { return "-" + string(-value) }
-        // Integer test without libm: this module links into executables that import nothing else.
-        if value < 1e15, value == Double(Int64(value)) {
-            return String(Int64(value))
+        var out: [UInt8] = []
+        write(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the text of `value` to `out` without building a `String` on the common paths:
+    /// serializing a document is mostly writing numbers and strings.
+    public static func write(_ value: Double, to out: inout [UInt8]) {
+        if value.isNaN { return out.append(contentsOf: "NaN".utf8) }
+        if value == 0 { return out.append(UInt8(ascii: "0")) }
+        if value.isInfinite { return out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8) }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = Swift.abs(value)
+        // Integers up to 2^53 are their own shortest digits, so JavaScript prints them exactly.
+        // (The test avoids libm: this module links into executables that import nothing else.)
+        if magnitude <= 9_007_199_254_740_992, magnitude == Double(UInt64(magnitude)) {
+            return writeDigits(of: UInt64(magnitude), to: &out)
         }
+        // Swift's description has the same shortest round-trip digits; wherever it writes a
+        // non-integer in plain decimal notation (1e-4 up to 2^53) JavaScript does too,
+        // character for character.
+        let description = magnitude.description
+        if !description.utf8.contains(UInt8(ascii: "e")) {
+            return out.append(contentsOf: description.utf8)
+        }
+        writeFromDigits(magnitude, to: &out)
+    }
+
+    static func writeDigits(of integer: UInt64, to out: inout [UInt8]) {
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
+        withUnsafeMutableBytes(of: &buffer) { bytes in
+            var end = bytes.count
+            var rest = integer
+            repeat {
+                end -= 1
+                bytes[end] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest != 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[end...]))
+        }
+    }
+
+    /// The general case, from the shortest digits and decimal exponent (ECMA-262 steps 6–10).
+    static func writeFromDigits(_ value: Double, to out: inout [UInt8]) {
         let (digits, n) = shortestDigits(value)
         let k = digits.count
         if k <= n && n <= 21 {
-            return String(decoding: digits, as: UTF8.self) + String(repeating: "0", count: n - k)
-        }
-        if 0 < n && n <= 21 {
-            return String(decoding: digits[0..<n], as: UTF8.self) + "." + String(decoding: digits[n...], as: UTF8.self)
-        }
-        if -6 < n && n <= 0 {
-            return "0." + String(repeating: "0", count: -n) + String(decoding: digits, as: UTF8.self)
-        }
-        let exponent = n - 1
-        let sign = exponent < 0 ? "-" : "+"
-        let mantissa: String
-        if k == 1 {
-            mantissa = String(decoding: digits, as: UTF8.self)
+            out.append(contentsOf: digits)
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: n - k))
+        } else if 0 < n && n <= 21 {
+            out.append(contentsOf: digits[0..<n])
+            out.append(UInt8(ascii: "."))
+            out.append(contentsOf: digits[n...])
+        } else if -6 < n && n <= 0 {
+            out.append(contentsOf: "0.".utf8)
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -n))
+            out.append(contentsOf: digits)
         } else {
-            mantissa = String(UnicodeScalar(digits[0])) + "." + String(decoding: digits[1...], as: UTF8.self)
+            let exponent = n - 1
+            out.append(digits[0])
+            if k > 1 {
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: digits[1...])
+            }
+            out.append(contentsOf: (exponent < 0 ? "e-" : "e+").utf8)
+            writeDigits(of: UInt64(Swift.abs(exponent)), to: &out)
         }
-        return mantissa + "e" + sign + String(abs(exponent))
     }
 
     /// The shortest decimal digits `s` (no leading or trailing zeros) and exponent `n` with

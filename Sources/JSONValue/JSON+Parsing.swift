@@ -145,19 +145,18 @@ struct JSONParser {
     mutating func parseString() throws -> String {
         index += 1  // opening quote
         let start = index
+        var highBits: UInt8 = 0
         // Fast path: no escapes.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let s = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError(message: "Invalid UTF-8 in string", offset: start)
-                }
-                return s
+                return try Self.string(slice, knownValid: highBits < 0x80, offset: start)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("Control character in string") }
+            highBits |= byte
             index += 1
         }
         var scalars = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -166,10 +165,7 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let s = String(validating: scalars, as: UTF8.self) else {
-                    throw JSONParseError(message: "Invalid UTF-8 in string", offset: start)
-                }
-                return s
+                return try scalars.withUnsafeBufferPointer { try Self.string($0, knownValid: highBits < 0x80, offset: start) }
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw fail("Unterminated escape") }
@@ -200,17 +196,30 @@ struct JSONParser {
                         code = 0xFFFD
                     }
                     let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    // Escapes always encode valid UTF-8; only raw bytes need validating.
                     scalars.append(contentsOf: UTF8.encode(scalar)!)
                 default:
                     throw fail("Invalid escape")
                 }
             default:
                 if byte < 0x20 { throw fail("Control character in string") }
+                highBits |= byte
                 scalars.append(byte)
                 index += 1
             }
         }
         throw fail("Unterminated string")
+    }
+
+    /// The string of `utf8`, refusing invalid UTF-8. Text known to be valid — raw ASCII (nearly
+    /// every key and most values) plus what escapes encoded — skips the generic validating
+    /// initializer, which is slow.
+    static func string(_ utf8: UnsafeBufferPointer<UInt8>, knownValid: Bool, offset: Int) throws -> String {
+        if knownValid { return String(decoding: utf8, as: UTF8.self) }
+        guard let s = String(validating: utf8, as: UTF8.self) else {
+            throw JSONParseError(message: "Invalid UTF-8 in string", offset: offset)
+        }
+        return s
     }
 
     mutating func parseHex4() throws -> UInt32 {
@@ -231,32 +240,80 @@ struct JSONParser {
         return value
     }
 
+    /// Exact doubles 10^0 … 10^22: a mantissa below 2^53 scaled by one of them is correctly
+    /// rounded by a single IEEE multiplication or division.
+    static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
     mutating func parseNumber() throws -> Double {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // The digits are gathered into an integer mantissa as they are checked, so that the
+        // usual number (few digits, small exponent) needs no text conversion.
+        var mantissa: UInt64 = 0
+        var digitCount = 0
+        var exponent = 0
         guard index < bytes.count else { throw fail("Invalid number") }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            while index < bytes.count, let digit = Self.digit(bytes[index]) {
+                Self.accumulate(digit, into: &mantissa, count: &digitCount)
+                index += 1
+            }
         } else {
             throw fail("Invalid number")
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             let digitsStart = index
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            while index < bytes.count, let digit = Self.digit(bytes[index]) {
+                Self.accumulate(digit, into: &mantissa, count: &digitCount)
+                exponent -= 1
+                index += 1
+            }
             guard index > digitsStart else { throw fail("Invalid number") }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            var exponentNegative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                exponentNegative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
             let digitsStart = index
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            var written = 0
+            while index < bytes.count, let digit = Self.digit(bytes[index]) {
+                if written < 100_000 { written = written * 10 + Int(digit) }
+                index += 1
+            }
             guard index > digitsStart else { throw fail("Invalid number") }
+            exponent += exponentNegative ? -written : written
+        }
+        if digitCount <= 19, mantissa <= 1 << 53, (-22...22).contains(exponent) {
+            var value = Double(mantissa)
+            if exponent >= 0 { value *= Self.exactPowersOfTen[exponent] } else { value /= Self.exactPowersOfTen[-exponent] }
+            return negative ? -value : value
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text) else { throw JSONParseError(message: "Invalid number", offset: start) }
         return value
+    }
+
+    @inline(__always)
+    static func digit(_ byte: UInt8) -> UInt8? {
+        let value = byte &- UInt8(ascii: "0")
+        return value < 10 ? value : nil
+    }
+
+    /// Adds a digit to the mantissa; past 19 digits only the count grows (the caller then
+    /// takes the exact but slower text conversion).
+    @inline(__always)
+    static func accumulate(_ digit: UInt8, into mantissa: inout UInt64, count: inout Int) {
+        if mantissa == 0 && digit == 0 { return }  // leading zeros carry no precision
+        if count < 19 { mantissa = mantissa * 10 + UInt64(digit) }
+        count += 1
     }
 }

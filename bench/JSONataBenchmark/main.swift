@@ -1,10 +1,13 @@
 // Evaluations per second of the benchmark transforms, each beside the rate of a plain JSON
 // parse + serialize of the same payload (the ceiling a transform is compared with).
 //
-// Usage: JSONataBenchmark [cases.json] [--case NAME] [--seconds S] [--results]
+// Usage: JSONataBenchmark [cases.json] [--case NAME] [--seconds S] [--results] [--json]
 //   cases.json  default bench/transforms/cases.json relative to the current directory
 //   --case      only the named case (bench/run interleaves cases with jsonata-js's)
 //   --results   print "<case>\t<result as JSON>" instead of timing, to compare with jsonata-js
+//   --json      time only JSON parse + serialize of each payload (text as JSON.stringify
+//               writes it), printing "<payload> <rate> parse+serialize/s  parse <rate>/s
+//               serialize <rate>/s", to compare with V8 (bench/transforms/json-v8.js)
 import Foundation
 import JSONValue
 import JSONata
@@ -18,6 +21,7 @@ var path = "bench/transforms/cases.json"
 var only: String?
 var secondsPerCase = 1.0
 var resultsOnly = false
+var jsonOnly = false
 var remaining = CommandLine.arguments.dropFirst()
 while let argument = remaining.popFirst() {
     switch argument {
@@ -28,6 +32,7 @@ while let argument = remaining.popFirst() {
         guard let seconds = remaining.popFirst().flatMap(Double.init) else { fail("--seconds needs a number") }
         secondsPerCase = seconds
     case "--results": resultsOnly = true
+    case "--json": jsonOnly = true
     default:
         if argument.hasPrefix("--") { fail("unknown option \(argument)") }
         path = argument
@@ -62,6 +67,18 @@ func rate(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
 }
 
 func format(_ value: Double) -> String { String(Int(value.rounded())) }
+
+if jsonOnly {
+    var sink = 0
+    for (name, payload) in payloads {
+        let bytes = payload.serializedBytes()
+        let roundTrip = try rate(seconds: secondsPerCase) { sink &+= try JSON(parsing: bytes).serializedBytes().count }
+        let parse = try rate(seconds: secondsPerCase) { if case .object = try JSON(parsing: bytes) { sink &+= 1 } }
+        let serialize = rate(seconds: secondsPerCase) { sink &+= payload.serializedBytes().count }
+        print("\(name) \(format(roundTrip)) parse+serialize/s  parse \(format(parse))/s  serialize \(format(serialize))/s\(sink == 42 ? " " : "")")
+    }
+    exit(0)
+}
 
 var matched = false
 for item in cases {
