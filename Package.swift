@@ -131,14 +131,16 @@ let package = Package(
         .testTarget(
             name: "HookstreamServerTests",
             dependencies: [
-                "HookstreamTesting", "HookstreamServer", "HookstreamCore", "HookstreamStore", "JSONValue",
+                "HookstreamTesting", "HookstreamServer", "HookstreamCore", "HookstreamDelivery", "HookstreamStore", "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The store's state machines, and the store conformance suite every backend runs.
         .testTarget(name: "HookstreamStoreTests", dependencies: ["HookstreamStore", "HookstreamCore", "JSONValue"]),
-        .testTarget(name: "HookstreamDeliveryTests", dependencies: ["HookstreamDelivery", "HookstreamCore", "HookstreamStore"]),
+        .testTarget(
+            name: "HookstreamDeliveryTests",
+            dependencies: ["HookstreamDelivery", "HookstreamCore", "HookstreamStore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

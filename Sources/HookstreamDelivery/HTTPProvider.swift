@@ -16,23 +16,12 @@ import NIOPosix
 public final class HTTPProvider: DeliveryProvider {
     public static let responseBodyCap = 64 * 1024
 
-    private let client: HTTPClient
+    private let client: OutboundHTTPClient
 
-    /// - Parameter connectionsPerHost: enough for the engine's concurrency, so deliveries to
-    ///   one receiver are not queued inside the client.
-    public init(connectionsPerHost: Int) {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost)))
-        configuration.httpVersion = .http1Only
-        // A refused or unresolvable receiver is a failed attempt now, not silent reconnects
-        // until the timeout: the retry policy decides when to try again.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }
-
-    public func shutdown() async {
-        try? await client.shutdown()
+    /// - Parameter client: shared with the server's other outbound requests; it applies the
+    ///   outbound policy (a refused address is a failed attempt whose error says why).
+    public init(client: OutboundHTTPClient) {
+        self.client = client
     }
 
     public func send(_ message: OutboundMessage, to runtime: DestinationRuntime) async -> ProviderResult {
@@ -51,7 +40,7 @@ public final class HTTPProvider: DeliveryProvider {
         let timeout = max(0.001, destination.timeoutSeconds)
         do {
             let (status, responseHeaders, body) = try await Self.withTimeout(seconds: timeout) { [client, request] in
-                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
                 var collected: [UInt8] = []
                 // Stop reading at the cap; dropping the rest closes the connection.
                 for try await chunk in response.body {

@@ -62,9 +62,11 @@ public struct HookstreamServer {
         let writer = IngestWriter(store: store, logger: logger)
         let usage = APIKeyUsageRecorder(store: store, logger: logger)
         let blobs = try BlobStore(root: dataDirectory + "/blobs")
+        let outbound = OutboundHTTPClient(
+            policy: configuration.outboundPolicy, resolver: configuration.hostResolver, connectionsPerHost: configuration.deliveryConcurrency)
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
-            providers: ["http": HTTPProvider(connectionsPerHost: configuration.deliveryConcurrency)],
+            providers: ["http": HTTPProvider(client: outbound)],
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
@@ -82,7 +84,7 @@ public struct HookstreamServer {
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources,
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser, archiver: archiver, replays: replays)
+            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let router = buildRouter(deps, publicLimiter: publicLimiter)
@@ -123,7 +125,9 @@ public struct HookstreamServer {
                 gracefulShutdownSignals: signals, logger: logger))
         do {
             try await group.run()
+            await outbound.shutdown()
         } catch {
+            await outbound.shutdown()
             guard !listening.withLock({ $0 }) else { throw error }
             // The listener never came up. Say why in words, and never lose a key made just now.
             var message = ListenAddress.startError(error, host: configuration.host, port: configuration.port)?.description ?? "\(error)"

@@ -1,5 +1,6 @@
 import Foundation
 public import HookstreamCore
+public import HookstreamDelivery
 
 /// Everything `hookstream serve` can be told, with the documented defaults. Each field is a
 /// flag (`--circuit-cooldown-seconds`) and an environment variable
@@ -33,6 +34,12 @@ public struct ServerConfiguration: Sendable {
     /// Ingest answered straight from the HTTP channel (``IngestFastPath``) rather than through
     /// the router; off only to rule the fast path out when diagnosing, or to measure it.
     public var ingestFastPath = true
+    /// What hookstream's own outbound requests may reach (`--deny-private-destinations`,
+    /// `--public-outbound`).
+    public var outboundPolicy = OutboundPolicy()
+    /// Name resolution for outbound requests; `nil` = the system resolver. Tests point names
+    /// at chosen addresses to prove the policy without connecting anywhere.
+    public var hostResolver: (any HostResolver)?
 
     /// Largest JSON body the management API reads (ingest has its own limit).
     public var maxAPIBodyBytes = 1_048_576

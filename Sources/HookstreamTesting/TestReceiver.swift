@@ -83,6 +83,8 @@ public final class TestReceiver: Sendable {
             let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            // HTTP/1's Host header arrives as the authority pseudo-header.
+            if let authority = request.head.authority { headers["host"] = authority }
             let reply = shared.state.withLock { s -> Reply in
                 s.received.append(Received(headers: headers, body: Array(body.readableBytesView), path: request.uri.path, at: Date()))
                 return s.queue.isEmpty ? s.fallback : s.queue.removeFirst()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HookstreamCore
 import HookstreamServer
 import Logging
 
@@ -28,6 +29,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a finished replay job stays readable (HOOKSTREAM_REPLAY_JOB_TTL_SECONDS, default 86400).") var replayJobTtlSeconds: Double?
     @Option(help: "Answer ingest straight from the HTTP channel; false routes it through the API router (HOOKSTREAM_INGEST_FAST_PATH, default true).")
     var ingestFastPath: Bool?
+    @Option(help: "Refuse private and loopback delivery targets (HOOKSTREAM_DENY_PRIVATE_DESTINATIONS, default false).")
+    var denyPrivateDestinations: Bool?
+    @Option(help: "What unauthenticated endpoints may call: public, all or off (HOOKSTREAM_PUBLIC_OUTBOUND, default public).")
+    var publicOutbound: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
@@ -60,6 +65,13 @@ struct ServeCommand: AsyncParsableCommand {
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
         c.replayJobTTLSeconds = try pick(replayJobTtlSeconds, "REPLAY_JOB_TTL_SECONDS", Double.init) ?? c.replayJobTTLSeconds
         c.ingestFastPath = try pick(ingestFastPath, "INGEST_FAST_PATH", bool) ?? c.ingestFastPath
+        c.outboundPolicy.denyPrivate = try pick(denyPrivateDestinations, "DENY_PRIVATE_DESTINATIONS", bool) ?? c.outboundPolicy.denyPrivate
+        if let reach = try pick(publicOutbound, "PUBLIC_OUTBOUND", { $0 }) {
+            guard let value = OutboundPolicy.PublicOutbound(rawValue: reach) else {
+                throw ValidationError("--public-outbound must be public, all or off, not '\(reach)'")
+            }
+            c.outboundPolicy.publicOutbound = value
+        }
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }

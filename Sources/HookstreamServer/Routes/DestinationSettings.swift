@@ -46,7 +46,14 @@ struct DestinationSettings {
             }
             updated.type = type
         }
-        if has("url") { updated.url = try Self.url(setting("url")) }
+        if has("url") {
+            let url = try Self.url(setting("url"))
+            // Literal addresses are judged now; names when each request is sent.
+            if let host = URLComponents(string: url)?.host, let refusal = deps.configuration.outboundPolicy.refusal(host: host, for: .organization) {
+                throw APIError.badRequest("'url' is refused by the outbound policy: \(refusal)")
+            }
+            updated.url = url
+        }
         if has("method") {
             guard case .string(let method)? = setting("method"), Self.methods.contains(method.uppercased()) else {
                 throw APIError.badRequest("'method' must be one of: \(Self.methods.joined(separator: ", "))")

@@ -28,6 +28,8 @@ struct ServerDependencies: Sendable {
     let archiver: EventArchiver
     /// Replay jobs being driven on this node.
     let replays: ReplayRunner
+    /// Every outbound HTTP request the server makes goes through it (the outbound policy).
+    let outbound: OutboundHTTPClient
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

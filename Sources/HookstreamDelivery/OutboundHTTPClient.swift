@@ -1,0 +1,190 @@
+import AsyncHTTPClient
+import Foundation
+import HookstreamCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Every HTTP request hookstream itself makes goes through here, so the `OutboundPolicy`
+/// cannot be forgotten by a new feature: deliveries, notifications, replays to a URL, tools.
+///
+/// The host is resolved first and every address it resolves to is checked; one refused address
+/// refuses the request (a name that also points at the metadata service is not one to trust).
+/// Plain `http` is then sent to the checked address itself — the URL's host is replaced with
+/// it and the name kept in `Host` — so a name re-pointed between the check and the connect
+/// (DNS rebinding) cannot reach anything the policy refused. `https` keeps the name, which
+/// TLS needs for SNI and the certificate check; a re-pointed name then fails the handshake,
+/// because a metadata service or an internal host holds no certificate for the attacker's
+/// name.
+///
+/// Redirects are never followed: the place a 3xx points to was never checked.
+public final class OutboundHTTPClient: Sendable {
+    public let policy: OutboundPolicy
+    private let resolver: any HostResolver
+    private let client: HTTPClient
+
+    /// - Parameter connectionsPerHost: enough for the delivery engine's concurrency, so
+    ///   deliveries to one receiver are not queued inside the client.
+    public init(policy: OutboundPolicy, resolver: (any HostResolver)? = nil, connectionsPerHost: Int = 8) {
+        self.policy = policy
+        self.resolver = resolver ?? CachingHostResolver(SystemHostResolver())
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, connectionsPerHost)))
+        configuration.httpVersion = .http1Only
+        // A refused or unresolvable receiver is a failed attempt now, not silent reconnects
+        // until the timeout: the caller's retry policy decides when to try again.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Sends `request` if the policy lets `audience` reach its host.
+    /// - Throws: `OutboundRefusal` before any connection is made, or the client's errors.
+    public func execute(_ request: HTTPClientRequest, timeout: TimeAmount, audience: OutboundPolicy.Audience) async throws -> HTTPClientResponse {
+        let checked = try await admit(request, audience: audience)
+        return try await client.execute(checked, timeout: timeout)
+    }
+
+    /// The request as it will be sent (for `http`, addressed to the checked IP), or a refusal.
+    func admit(_ request: HTTPClientRequest, audience: OutboundPolicy.Audience) async throws -> HTTPClientRequest {
+        if let refusal = policy.refusal(for: audience) { throw OutboundRefusal(reason: refusal) }
+        guard let target = OutboundURL(request.url) else { throw OutboundRefusal(reason: "'\(request.url)' is not an http or https URL") }
+        let addresses: [IPAddress]
+        if let literal = target.literalAddress {
+            addresses = [literal]
+        } else {
+            addresses = try await resolver.addresses(of: target.host)
+            guard !addresses.isEmpty else { throw OutboundRefusal(reason: "\(target.host) did not resolve to any address") }
+        }
+        for address in addresses {
+            if let refusal = policy.refusal(address, for: audience) {
+                throw OutboundRefusal(reason: target.literalAddress == nil ? "\(target.host) resolves to \(refusal)" : refusal)
+            }
+        }
+        guard target.scheme == "http", target.literalAddress == nil else { return request }
+        // Prefer IPv4: a receiver on "localhost" usually listens on 127.0.0.1 only.
+        let pinned = addresses.first(where: \.isIPv4) ?? addresses[0]
+        var sent = request
+        if !sent.headers.contains(name: "host") { sent.headers.add(name: "Host", value: target.hostHeader) }
+        sent.url = target.replacingHost(with: pinned)
+        return sent
+    }
+}
+
+/// A request the outbound policy did not allow; nothing was sent.
+public struct OutboundRefusal: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public var description: String { "refused by the outbound policy: \(reason)" }
+}
+
+/// The parts of an absolute URL the policy needs, and the same URL aimed at an address.
+struct OutboundURL {
+    var scheme: String
+    /// As written, without IPv6 brackets.
+    var host: String
+    var port: Int?
+    /// Everything after the authority: path, query, fragment.
+    var rest: Substring
+
+    init?(_ text: String) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
+            let authorityEnd = Self.authorityEnd(text)
+        else { return nil }
+        self.scheme = scheme
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.port = components.port
+        self.rest = text[authorityEnd...]
+    }
+
+    var literalAddress: IPAddress? { IPAddress(host) }
+
+    var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
+
+    func replacingHost(with address: IPAddress) -> String {
+        let shown = address.isIPv4 ? address.description : "[\(address)]"
+        return "\(scheme)://\(shown)\(port.map { ":\($0)" } ?? "")\(rest)"
+    }
+
+    /// Where the authority ends: the first `/`, `?` or `#` after `scheme://`.
+    private static func authorityEnd(_ text: String) -> String.Index? {
+        guard let separator = text.range(of: "://") else { return nil }
+        return text[separator.upperBound...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? text.endIndex
+    }
+}
+
+/// Turns a host name into the addresses a connection could go to. A seam: tests answer with
+/// fixed addresses so the policy can be proven without connecting anywhere.
+public protocol HostResolver: Sendable {
+    func addresses(of host: String) async throws -> [IPAddress]
+}
+
+/// The system resolver (`getaddrinfo`, which reads /etc/hosts too), run on NIO's thread pool
+/// because it blocks.
+public struct SystemHostResolver: HostResolver {
+    public init() {}
+
+    public func addresses(of host: String) async throws -> [IPAddress] {
+        try await NIOThreadPool.singleton.runIfActive { try Self.lookUp(host) }
+    }
+
+    static func lookUp(_ host: String) throws -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0, let list else { throw UnresolvedHost(host: host, code: status) }
+        defer { freeaddrinfo(list) }
+        var found: [IPAddress] = []
+        for entry in sequence(first: list, next: { $0.pointee.ai_next }) {
+            guard let socketAddress = entry.pointee.ai_addr else { continue }
+            switch Int32(socketAddress.pointee.sa_family) {
+            case AF_INET:
+                let v4 = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+                found.append(.v4(UInt32(bigEndian: v4)))
+            case AF_INET6:
+                let bytes = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                }
+                let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                found.append(.v6(high: high, low: low))
+            default: continue
+            }
+        }
+        return Array(Set(found)).sorted { $0.description < $1.description }
+    }
+
+    public struct UnresolvedHost: Error, CustomStringConvertible {
+        public var host: String
+        public var code: Int32
+        public var description: String { "\(host) did not resolve (\(String(cString: gai_strerror(code))))" }
+    }
+}
+
+/// Answers from the last lookup of a name for a few seconds: a busy destination would
+/// otherwise pay a `getaddrinfo` per delivery. Short, so a receiver moving to a new address
+/// is followed quickly; bounded, so many names cannot grow it without limit.
+public final class CachingHostResolver: HostResolver {
+    static let lifetime: TimeInterval = 5
+    static let capacity = 1024
+    private let upstream: any HostResolver
+    private let entries = NIOLockedValueBox([String: (addresses: [IPAddress], until: Date)]())
+
+    public init(_ upstream: any HostResolver) { self.upstream = upstream }
+
+    public func addresses(of host: String) async throws -> [IPAddress] {
+        let now = Date()
+        if let cached = entries.withLockedValue({ $0[host] }), cached.until > now { return cached.addresses }
+        let fresh = try await upstream.addresses(of: host)
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[host] = (fresh, now.addingTimeInterval(Self.lifetime))
+        }
+        return fresh
+    }
+}
