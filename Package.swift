@@ -102,8 +102,11 @@ let package = Package(
         .executableTarget(
             name: "hookstream",
             dependencies: [
-                "HookstreamServer", "HookstreamClient",
+                "HookstreamServer", "HookstreamClient", "HookstreamDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -6,7 +6,7 @@ import JSONValue
 
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self, Retry.self, Archive.self])
+        commandName: "events", abstract: "Browse received events.", subcommands: [List.self, Get.self, Retry.self, Replay.self, Archive.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List events, newest first.")

@@ -11,6 +11,7 @@ struct EventsRoutes {
     func register(on router: Router<AppRequestContext>) {
         router.get("/v1/events", use: list)
         router.get("/v1/events/:id", use: get)
+        router.get("/v1/events/:id/body", use: body)
         router.post("/v1/events/:id/retry", use: retry)
     }
 
@@ -47,6 +48,19 @@ struct EventsRoutes {
         let bytes = try await bodyBytes(stored.event)
         let attempts = try await deps.store.deliveryAttempts(tenant: identity.tenant, query: AttemptQuery(eventID: id, limit: 100))
         return .json(bytes: Self.detail(stored, body: bytes, attempts: attempts.items.reversed().map { DeliveryAttemptsRoutes.render($0) }))
+    }
+
+    /// `GET /v1/events/:id/body`: the body exactly as it arrived, with its content type — what
+    /// a signature was computed over, which the JSON detail cannot carry for every body (the
+    /// CLI's `events replay --to` re-sends these bytes).
+    @Sendable func body(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try context.caller
+        let id = try context.parameters.require("id")
+        guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
+        let bytes = try await bodyBytes(stored.event)
+        var headers = HTTPFields()
+        headers[.contentType] = stored.event.contentType ?? "application/octet-stream"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// `POST /v1/events/:id/retry`: runs the event through its source's current connections
