@@ -73,7 +73,9 @@ public struct HookstreamServer {
             clock: configuration.clock, logger: logger, onRecorded: { instruments.record($0) })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let sources = SourceCache(store: store, secrets: secrets)
-        let routing = EventRouting(store: store, writer: writer, delivery: delivery, sources: sources, blobs: blobs, clock: configuration.clock)
+        let topics = TopicCache(store: store)
+        let routing = EventRouting(
+            store: store, writer: writer, delivery: delivery, sources: sources, topics: topics, blobs: blobs, clock: configuration.clock)
         let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger)
         let archiver = EventArchiver(
             store: store, blobs: blobs, files: try ArchiveFiles(root: dataDirectory + "/archive"),
@@ -82,7 +84,7 @@ public struct HookstreamServer {
             store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
-            secrets: secrets, sources: sources,
+            secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound)
 
@@ -169,7 +171,7 @@ public struct HookstreamServer {
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
         router.add(middleware: MetricsMiddleware(instruments: deps.instruments))
         router.add(middleware: APIErrorMiddleware(routes: table))
-        router.add(middleware: AuthenticationMiddleware(store: deps.store, usage: deps.usage, routes: table))
+        router.add(middleware: AuthenticationMiddleware(store: deps.store, apiKeys: deps.apiKeys, usage: deps.usage, routes: table))
         router.add(
             middleware: RateLimitMiddleware(
                 authenticated: apiLimiter, anonymous: publicLimiter, clientAddresses: deps.clientAddresses, clock: configuration.clock))

@@ -90,6 +90,33 @@ import Testing
         #expect(try await api.post("/v1/topics", ["name": "Order Events", "slug": "order-events"]).status == 201)
     }
 
+    /// Publish reads topics and subscriptions from a cache; every change through the API must
+    /// show on the next publish, including a slug that did not exist a moment ago.
+    @Test func publishSeesTopicAndSubscriptionChangesAtOnce() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let api = server.client
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 0]).status == 404)
+        let topic = try #require(try await api.post("/v1/topics", ["name": "Late", "slug": "late"]).json["id"]?.stringValue)
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 1]).status == 200)
+        let target = try await destination(server, "Target", url: receiver.url + "/late")
+        let subscribed = try await api.post("/v1/topics/\(topic)/subscriptions", ["destination_id": .string(target)])
+        let subscription = try #require(subscribed.json["subscription"]?["id"]?.stringValue, "\(subscribed.text)")
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 2]).status == 200)
+        #expect(try JSON(parsing: try await receiver.waitFor(count: 1)[0].body) == ["n": 2])
+        let filtered = try await api.patch(
+            "/v1/topics/\(topic)/subscriptions/\(subscription)", ["filter_rules": [["field": "payload.n", "op": "gt", "value": 3]]])
+        #expect(filtered.status == 200, "\(filtered.text)")
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 3]).status == 200)
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 4]).status == 200)
+        let received = try await receiver.waitFor(count: 2)
+        #expect(try JSON(parsing: received[1].body) == ["n": 4])
+        #expect(try await api.delete("/v1/topics/\(topic)").status == 200)
+        #expect(try await api.post("/v1/topics/late/publish", ["n": 5]).status == 404)
+    }
+
     @Test func publishFansOutWithPerSubscriptionFiltersAndTransforms() async throws {
         let server = try await TestServer.start { $0.maxBodyBytes = 4096 }
         defer { server.stop() }

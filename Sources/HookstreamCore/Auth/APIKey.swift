@@ -27,7 +27,8 @@ public enum APIKey {
 
 /// Lower-case hex SHA-256 of a string's UTF-8 bytes.
 public func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    // Every authenticated request hashes its key: no per-byte String(format:) here.
+    SignatureEncoding.sha256Hex(Array(text.utf8))
 }
 
 /// A random opaque token (session cookies): 32 bytes as 64 hex characters.

@@ -21,6 +21,7 @@ struct EventRouting: Sendable {
     let writer: IngestWriter
     let delivery: DeliveryEngine
     let sources: SourceCache
+    let topics: TopicCache
     let blobs: BlobStore
     let clock: any GatewayClock
 
@@ -83,8 +84,8 @@ struct EventRouting: Sendable {
     private func routes(of event: Event, body: [UInt8]?) async throws -> [Route] {
         let found: EventRouter?
         if let topicID = event.topicID {
-            // A published event routes through its topic's subscriptions, read as they are now.
-            found = EventRouter(connections: try await store.activeSubscriptions(topicID: topicID).map(\.asConnection))
+            // A published event routes through its topic's subscriptions as they are now.
+            found = try await topics.router(topicID: topicID)
         } else {
             found = try await sources.entry(id: event.sourceID)?.router
         }

@@ -84,26 +84,47 @@ extension HTTPField.Name {
 
 /// The method sets of the router's paths, to tell a wrong method (405) from an unknown path (404).
 final class RouteTable: Sendable {
-    private let entries = Mutex<[(segments: [Substring], methods: Set<String>)]>([])
+    /// One path pattern: each segment a literal or a parameter (`:id`, `{id}`, `*`).
+    private struct Pattern: Sendable {
+        var segments: [Substring?]  // nil = any value
+        var methods: Set<String>
+
+        func matches(_ path: [Substring]) -> Bool {
+            zip(segments, path).allSatisfy { pattern, actual in pattern == nil || pattern == actual }
+        }
+    }
+
+    /// Patterns by segment count: a request is only compared with routes of its own length.
+    /// Every authenticated request asks `knows`, so it must stay cheap.
+    private let patterns = Mutex<[Int: [Pattern]]>([:])
 
     func load(_ routes: [(path: String, method: String)]) {
         var byPath: [String: Set<String>] = [:]
         for route in routes { byPath[route.path, default: []].insert(route.method) }
-        entries.withLock { $0 = byPath.map { (path, methods) in (path.split(separator: "/"), methods) } }
+        var grouped: [Int: [Pattern]] = [:]
+        for (path, methods) in byPath {
+            let segments = path.split(separator: "/").map { segment -> Substring? in
+                segment.hasPrefix(":") || segment.hasPrefix("{") || segment == "*" ? nil : segment
+            }
+            grouped[segments.count, default: []].append(Pattern(segments: segments, methods: methods))
+        }
+        patterns.withLock { $0 = grouped }
     }
 
     /// Whether some route (with any method) matches `path`.
-    func knows(_ path: String) -> Bool { !methods(for: path).isEmpty }
+    func knows(_ path: String) -> Bool {
+        let segments = path.split(separator: "/")
+        return candidates(segments.count).contains { $0.matches(segments) }
+    }
 
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/")
         var found: Set<String> = []
-        for entry in entries.withLock({ $0 }) where entry.segments.count == segments.count {
-            let matches = zip(entry.segments, segments).allSatisfy { pattern, actual in
-                pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == "*" || pattern == actual
-            }
-            if matches { found.formUnion(entry.methods) }
-        }
+        for pattern in candidates(segments.count) where pattern.matches(segments) { found.formUnion(pattern.methods) }
         return found.sorted()
+    }
+
+    private func candidates(_ count: Int) -> [Pattern] {
+        patterns.withLock { $0[count] ?? [] }
     }
 }

@@ -9,6 +9,7 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let store: any Store
+    let apiKeys: APIKeyCache
     let usage: APIKeyUsageRecorder
     let routes: RouteTable
 
@@ -17,7 +18,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let now = Timestamp.millis(Date())
         if let key = request.headers[.apiKey] {
-            if APIKey.isWellFormed(key), let record = try await store.apiKey(hash: APIKey.hash(key)) {
+            if APIKey.isWellFormed(key), let record = try await apiKeys.record(hash: APIKey.hash(key)) {
                 context.identity = Identity(
                     tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID),
                     credential: .apiKey(record))
@@ -39,6 +40,24 @@ struct AuthenticationMiddleware: RouterMiddleware {
 }
 
 /// Refuses requests to non-public paths that carry no valid credentials.
+/// Live API keys by hash, so an authenticated request (a publish, above all) does not pay a
+/// database read. A revocation through the API empties it on this node at once; another node
+/// stops accepting the key within the cache lifetime (5 s).
+final class APIKeyCache: Sendable {
+    private let cache = ExpiringCache<APIKeyRecord>()
+    private let store: any Store
+
+    init(store: any Store) { self.store = store }
+
+    func record(hash: String) async throws -> APIKeyRecord? {
+        try await cache.value(for: hash) { [store] in try await store.apiKey(hash: hash) }
+    }
+
+    func invalidateAll() {
+        cache.removeAll()
+    }
+}
+
 struct RequireIdentityMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let routes: RouteTable

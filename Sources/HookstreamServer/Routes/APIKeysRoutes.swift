@@ -54,6 +54,8 @@ struct APIKeysRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("API key")
         }
+        // Only revocation needs this: a new key is random, so no lookup can have cached it.
+        deps.apiKeys.invalidateAll()
         return .json(["success": true])
     }
 

@@ -52,6 +52,7 @@ struct TopicsRoutes {
             id: ResourceID.make(.topic), tenant: identity.tenant, name: try body.requiredString("name", maxLength: 200), slug: slug,
             description: try body.string("description", maxLength: 2000), createdAt: now, updatedAt: now)
         try await deps.store.createTopic(topic)
+        deps.topics.invalidateAll()  // a publish may have cached "no such slug"
         return .json(render(StoredTopic(topic: topic, subscriptionCount: 0)), status: .created)
     }
 
@@ -77,6 +78,7 @@ struct TopicsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Topic")
         }
+        deps.topics.invalidateAll()
         return .json(render(stored))
     }
 
@@ -87,6 +89,7 @@ struct TopicsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Topic")
         }
+        deps.topics.invalidateAll()
         return .json(["success": true])
     }
 
@@ -106,6 +109,7 @@ struct TopicsRoutes {
             updatedAt: now)
         try Self.apply(body, to: &subscription)
         try await deps.store.createSubscription(subscription)
+        deps.topics.invalidateAll()
         return .json(["subscription": try await renderedSubscription(subscription.id, topic.id, identity.tenant)], status: .created)
     }
 
@@ -127,6 +131,7 @@ struct TopicsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Subscription")
         }
+        deps.topics.invalidateAll()
         return .json(["subscription": try await renderedSubscription(id, topic.id, identity.tenant)])
     }
 
@@ -139,6 +144,7 @@ struct TopicsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Subscription")
         }
+        deps.topics.invalidateAll()
         return .json(["success": true])
     }
 
@@ -155,13 +161,7 @@ struct TopicsRoutes {
     @Sendable func publish(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.caller
         let key = try context.parameters.require("id")
-        let topic: Topic?
-        if ResourceID.isWellFormed(key, .topic) {
-            topic = try await deps.store.topic(id: key, tenant: identity.tenant)?.topic
-        } else {
-            topic = try await deps.store.topic(slug: key, tenant: identity.tenant)
-        }
-        guard let topic else { throw APIError.notFound("Topic") }
+        guard let topic = try await deps.topics.entry(tenant: identity.tenant, key: key)?.topic else { throw APIError.notFound("Topic") }
         var request = request
         let bytes: [UInt8]
         do {

@@ -15,6 +15,8 @@ struct ServerDependencies: Sendable {
     let delivery: DeliveryEngine
     let secrets: SecretBox
     let sources: SourceCache
+    let topics: TopicCache
+    let apiKeys: APIKeyCache
     let clientAddresses: ClientAddressResolver
     let usage: APIKeyUsageRecorder
     let metrics: PrometheusCollectorRegistry
@@ -56,41 +58,69 @@ final class SourceCache: Sendable {
         var router: EventRouter
     }
 
-    private struct Slot {
-        var entry: Entry?
-        var fetchedAt: ContinuousClock.Instant
-    }
-
-    private let slots = Mutex<[String: Slot]>([:])
+    private let cache = ExpiringCache<Entry>()
     private let store: any Store
     private let secrets: SecretBox
-    private let lifetime: Duration
-    private let capacity = 10_000
 
-    init(store: any Store, secrets: SecretBox, lifetime: Duration = .seconds(5)) {
+    init(store: any Store, secrets: SecretBox) {
         self.store = store
         self.secrets = secrets
-        self.lifetime = lifetime
     }
 
     func entry(id: String) async throws -> Entry? {
-        let now = ContinuousClock.now
-        if let slot = slots.withLock({ $0[id] }), now - slot.fetchedAt < lifetime {
-            return slot.entry
-        }
-        var entry: Entry?
-        if let source = try await store.source(id: id) {
+        try await cache.value(for: id) { [store, secrets] in
+            guard let source = try await store.source(id: id) else { return nil }
             let router = EventRouter(connections: try await store.activeConnections(sourceID: id))
-            entry = Entry(source: source, policy: try SourcePolicy(source, secrets: secrets), router: router)
+            return Entry(source: source, policy: try SourcePolicy(source, secrets: secrets), router: router)
         }
-        slots.withLock { s in
-            if s.count >= capacity { s.removeAll(keepingCapacity: true) }
-            s[id] = Slot(entry: entry, fetchedAt: now)
-        }
-        return entry
     }
 
     func invalidate(_ id: String) {
-        _ = slots.withLock { $0.removeValue(forKey: id) }
+        cache.remove(id)
+    }
+}
+
+/// Live topics for publish, by slug or ID within an environment, and the router of their
+/// subscriptions (filters and transforms compiled once, not per publish). Any change to a topic
+/// or a subscription empties it on this node: such changes are rare, and a publish must see
+/// a new subscription at once.
+final class TopicCache: Sendable {
+    struct Entry: Sendable {
+        var topic: Topic
+        var router: EventRouter
+    }
+
+    private let cache = ExpiringCache<Entry>()
+    private let routers = ExpiringCache<EventRouter>()
+    private let store: any Store
+
+    init(store: any Store) { self.store = store }
+
+    /// The topic `key` (its slug, or its `top_` ID) names in `tenant`.
+    func entry(tenant: Tenant, key: String) async throws -> Entry? {
+        try await cache.value(for: "\(tenant.organizationID)/\(tenant.environmentID)/\(key)") { [store] in
+            let topic: Topic?
+            if ResourceID.isWellFormed(key, .topic) {
+                topic = try await store.topic(id: key, tenant: tenant)?.topic
+            } else {
+                topic = try await store.topic(slug: key, tenant: tenant)
+            }
+            guard let topic else { return nil }
+            return Entry(topic: topic, router: try await Self.router(store, topicID: topic.id))
+        }
+    }
+
+    /// The router of a topic's subscriptions as they are now, for routing its events.
+    func router(topicID: String) async throws -> EventRouter {
+        try await routers.value(for: topicID) { [store] in try await Self.router(store, topicID: topicID) }!
+    }
+
+    private static func router(_ store: any Store, topicID: String) async throws -> EventRouter {
+        EventRouter(connections: try await store.activeSubscriptions(topicID: topicID).map(\.asConnection))
+    }
+
+    func invalidateAll() {
+        cache.removeAll()
+        routers.removeAll()
     }
 }
