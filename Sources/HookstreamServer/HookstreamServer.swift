@@ -89,13 +89,16 @@ public struct HookstreamServer {
             routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
-        let router = buildRouter(deps, publicLimiter: publicLimiter)
+        let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
+        let router = buildRouter(deps, publicLimiter: publicLimiter, apiLimiter: apiLimiter)
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
         let listening = Mutex(false)
         let (ingestLimit, apiLimit) = (configuration.maxBodyBytes, configuration.maxAPIBodyBytes)
         let ingestResponder = configuration.ingestFastPath
-            ? IngestResponder(endpoint: IngestEndpoint(deps: deps), limiter: publicLimiter, dates: HTTPDateCache()) : nil
+            ? IngestResponder(
+                endpoint: IngestEndpoint(deps: deps), publisher: PublishEndpoint(deps: deps), limiter: publicLimiter, apiLimiter: apiLimiter,
+                dates: HTTPDateCache()) : nil
         let app = Application(
             router: router,
             server: .http1(
@@ -161,14 +164,16 @@ public struct HookstreamServer {
         return try SQLiteStore(path: dataDirectory + "/hookstream.sqlite")
     }
 
-    /// - Parameter publicLimiter: the per-client-IP limit of public paths, shared with the
-    ///   ingest fast path so a caller has one budget whichever way its requests are answered.
-    func buildRouter(_ deps: ServerDependencies, publicLimiter: RateLimiter?) -> Router<AppRequestContext> {
+    /// - Parameters:
+    ///   - publicLimiter: the per-client-IP limit of public paths, shared with the ingest fast
+    ///     path so a caller has one budget whichever way its requests are answered.
+    ///   - apiLimiter: the per-organization limit of authenticated requests, shared the same way
+    ///     with the fast path's publish.
+    func buildRouter(_ deps: ServerDependencies, publicLimiter: RateLimiter?, apiLimiter: RateLimiter?) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Middleware applies to the routes added after it, so it goes first; the route table
         // (405s, and 404 before 401 for unknown paths) is filled in once the routes exist.
         let table = RouteTable()
-        let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
         router.add(middleware: MetricsMiddleware(instruments: deps.instruments))
         router.add(middleware: APIErrorMiddleware(routes: table))
         router.add(middleware: AuthenticationMiddleware(store: deps.store, apiKeys: deps.apiKeys, usage: deps.usage, routes: table))

@@ -13,7 +13,7 @@ import Testing
     static func machine(limit: Int = 10) -> Machine {
         Machine(maxBodyBytes: limit) { head in
             guard let path = head.path, path.hasPrefix("/v1/ingest/") else { return nil }
-            return String(path.dropFirst("/v1/ingest/".count))
+            return .ingest(sourceID: String(path.dropFirst("/v1/ingest/".count)))
         }
     }
 
@@ -28,7 +28,7 @@ import Testing
     static func ingest(_ source: String, body: String?, closeAfter: Bool = false, connection: String? = nil) -> Machine.Action {
         .answer(
             Machine.Ingest(
-                head: head("/v1/ingest/\(source)", connection: connection), sourceID: source, body: body.map { ByteBuffer(string: $0) },
+                head: head("/v1/ingest/\(source)", connection: connection), route: .ingest(sourceID: source), body: body.map { ByteBuffer(string: $0) },
                 closeAfter: closeAfter))
     }
 

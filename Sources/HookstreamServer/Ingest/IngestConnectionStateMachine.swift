@@ -13,10 +13,18 @@ import NIOHTTPTypes
 /// whatever arrives is held and replayed once the answer is written, and reading stops so what
 /// is held stays small.
 struct IngestConnectionStateMachine {
-    /// An ingest request whose answer is to be prepared.
+    /// The requests the fast path answers: ingest to a source, and publish to a topic with an
+    /// API key (ingest without verification, whose rate should match it).
+    enum Route: Equatable, Sendable {
+        case ingest(sourceID: String)
+        /// `topic` is the path's slug or `top_` ID.
+        case publish(topic: String)
+    }
+
+    /// A fast-path request whose answer is to be prepared.
     struct Ingest: Equatable {
         var head: HTTPRequest
-        var sourceID: String
+        var route: Route
         /// The body, or `nil` when it passed the limit (the answer is then a 413, and the
         /// connection closes once the rest of the body has been read and dropped: closing with
         /// unread data would reset the connection and could lose the 413 on its way).
@@ -44,7 +52,7 @@ struct IngestConnectionStateMachine {
         /// The request being read belongs to the router.
         case forwarding
         /// An ingest request's body is being collected.
-        case collecting(head: HTTPRequest, sourceID: String, body: ByteBuffer)
+        case collecting(head: HTTPRequest, route: Route, body: ByteBuffer)
         /// An ingest answer is being prepared; later parts are held.
         case answering
         /// The connection closes once the answer is written and the request has ended; the
@@ -60,12 +68,12 @@ struct IngestConnectionStateMachine {
     private var readHeld = false
     private var quiescing = false
     private let maxBodyBytes: Int
-    private let isIngest: @Sendable (HTTPRequest) -> String?
+    private let classify: @Sendable (HTTPRequest) -> Route?
 
-    /// - Parameter isIngest: the source ID when the fast path answers this request head.
-    init(maxBodyBytes: Int, isIngest: @escaping @Sendable (HTTPRequest) -> String?) {
+    /// - Parameter classify: the fast path's route for a request head, `nil` for the router's.
+    init(maxBodyBytes: Int, classify: @escaping @Sendable (HTTPRequest) -> Route?) {
         self.maxBodyBytes = maxBodyBytes
-        self.isIngest = isIngest
+        self.classify = classify
     }
 
     mutating func received(_ part: HTTPRequestPart) -> [Action] {
@@ -82,14 +90,14 @@ struct IngestConnectionStateMachine {
             return [.forward(part)]
         case .idle:
             guard case .head(let head) = part else { return [.forward(part)] }
-            if routerOwes == 0, !quiescing, let sourceID = isIngest(head) {
-                state = .collecting(head: head, sourceID: sourceID, body: ByteBuffer())
+            if routerOwes == 0, !quiescing, let route = classify(head) {
+                state = .collecting(head: head, route: route, body: ByteBuffer())
                 return []
             }
             routerOwes += 1
             state = .forwarding
             return [.forward(part)]
-        case .collecting(let head, let sourceID, var body):
+        case .collecting(let head, let route, var body):
             switch part {
             case .head:
                 // The decoder ends a request before the next head; never reached.
@@ -97,16 +105,16 @@ struct IngestConnectionStateMachine {
             case .body(var chunk):
                 guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
                     state = .closing(answerWritten: false, requestEnded: false)
-                    return [.answer(Ingest(head: head, sourceID: sourceID, body: nil, closeAfter: true))]
+                    return [.answer(Ingest(head: head, route: route, body: nil, closeAfter: true))]
                 }
                 state = .idle  // no copy-on-write of `body` while it is appended to
                 body.writeBuffer(&chunk)
-                state = .collecting(head: head, sourceID: sourceID, body: body)
+                state = .collecting(head: head, route: route, body: body)
                 return []
             case .end:
                 let closeAfter = quiescing || Self.asksToClose(head)
                 state = closeAfter ? .closing(answerWritten: false, requestEnded: true) : .answering
-                return [.answer(Ingest(head: head, sourceID: sourceID, body: body, closeAfter: closeAfter))]
+                return [.answer(Ingest(head: head, route: route, body: body, closeAfter: closeAfter))]
             }
         }
     }

@@ -32,16 +32,22 @@ final class IngestFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(responder: IngestResponder) {
         self.responder = responder
-        self.machine = IngestConnectionStateMachine(maxBodyBytes: responder.maxBodyBytes) { head in
-            // Byte-wise: this runs for every request on the event loop, and `Character`
-            // searches on `String` were a measurable share of it.
-            guard let path = head.path, path.utf8.starts(with: IngestEndpoint.pathPrefix.utf8),
-                IngestEndpoint.methods.contains(head.method)
-            else { return nil }
+        self.machine = IngestConnectionStateMachine(maxBodyBytes: responder.maxBodyBytes, classify: Self.route)
+    }
+
+    /// Byte-wise: this runs for every request on the event loop, and `Character` searches on
+    /// `String` were a measurable share of it. A publish without an API key (a dashboard
+    /// session) is left to the router, which knows cookies.
+    static func route(_ head: HTTPRequest) -> IngestConnectionStateMachine.Route? {
+        guard let path = head.path else { return nil }
+        if path.utf8.starts(with: IngestEndpoint.pathPrefix.utf8) {
+            guard IngestEndpoint.methods.contains(head.method) else { return nil }
             let id = path.utf8.dropFirst(IngestEndpoint.pathPrefix.utf8.count).prefix { $0 != UInt8(ascii: "?") }
             guard !id.isEmpty, !id.contains(UInt8(ascii: "/")) else { return nil }
-            return String(Substring(id))
+            return .ingest(sourceID: String(Substring(id)))
         }
+        guard head.method == .post, head.headerFields[.apiKey] != nil, let topic = PublishEndpoint.topic(inPath: path) else { return nil }
+        return .publish(topic: topic)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -110,13 +116,16 @@ final class IngestFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Prepares a fast-path ingest answer: the request ID, the anonymous rate limit, the
+/// Prepares a fast-path answer: the request ID, the rate limit, the API key for a publish, the
 /// endpoint, the standard error body, the common headers and the request metric — what the
 /// router's middleware does for the same request.
 struct IngestResponder: Sendable {
     let endpoint: IngestEndpoint
+    let publisher: PublishEndpoint
     /// The per-client-IP limit public paths share with the router's rate-limit middleware.
     let limiter: RateLimiter?
+    /// The per-organization limit of authenticated requests, shared with the router.
+    let apiLimiter: RateLimiter?
     let dates: HTTPDateCache
 
     struct Answer: Sendable {
@@ -135,22 +144,43 @@ struct IngestResponder: Sendable {
         var rateLimitHeaders = HTTPFields()
         let status: HTTPResponse.Status
         let json: JSON
+        let route: String
+        if case .publish = ingest.route { route = PublishEndpoint.route } else { route = IngestEndpoint.route }
         do {
-            if let limiter {
-                let now = deps.configuration.clock.now
-                let client = deps.clientAddresses.resolve(
-                    peer: peer, headers: request.headerFields.map { (name: $0.name.canonicalName, value: $0.value) })
-                let decision = limiter.take("ip:" + (client?.description ?? "unknown"), now: now)
-                if let refusal = decision.refusal(now: now) { throw refusal }
-                rateLimitHeaders = decision.headers
-            }
-            let call = IngestEndpoint.Call(method: request.method, sourceID: ingest.sourceID, target: target, headers: request.headerFields, peer: peer)
-            let answer = try await endpoint.answer(call) {
-                guard let body = ingest.body else { throw endpoint.bodyTooLarge }
-                return [UInt8](body.readableBytesView)
+            let now = deps.configuration.clock.now
+            switch ingest.route {
+            case .ingest(let sourceID):
+                if let limiter {
+                    let client = deps.clientAddresses.resolve(
+                        peer: peer, headers: request.headerFields.map { (name: $0.name.canonicalName, value: $0.value) })
+                    let decision = limiter.take("ip:" + (client?.description ?? "unknown"), now: now)
+                    if let refusal = decision.refusal(now: now) { throw refusal }
+                    rateLimitHeaders = decision.headers
+                }
+                let call = IngestEndpoint.Call(method: request.method, sourceID: sourceID, target: target, headers: request.headerFields, peer: peer)
+                let answer = try await endpoint.answer(call) {
+                    guard let body = ingest.body else { throw endpoint.bodyTooLarge }
+                    return [UInt8](body.readableBytesView)
+                }
+                json = .object(answer)
+            case .publish(let topic):
+                let key = request.headerFields[.apiKey] ?? ""
+                guard APIKey.isWellFormed(key), let record = try await deps.apiKeys.record(hash: APIKey.hash(key)) else {
+                    throw APIError(.unauthorized, "Invalid API key")
+                }
+                deps.usage.record(keyID: record.id, at: Timestamp.millis(now))
+                if let apiLimiter {
+                    let decision = apiLimiter.take("org:" + record.organizationID, now: now)
+                    if let refusal = decision.refusal(now: now) { throw refusal }
+                    rateLimitHeaders = decision.headers
+                }
+                guard let body = ingest.body else { throw publisher.bodyTooLarge }
+                json = try await publisher.publish(
+                    tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID), topic: topic,
+                    bytes: [UInt8](body.readableBytesView), headers: request.headerFields.map { (name: $0.name.canonicalName, value: $0.value) },
+                    peer: peer)
             }
             status = .ok
-            json = .object(answer)
             headers = rateLimitHeaders
         } catch {
             let apiError = APIError.answering(error, path: target, logger: deps.logger)
@@ -165,7 +195,7 @@ struct IngestResponder: Sendable {
         headers[.requestID] = requestID
         headers[.date] = dates.current()
         headers[.server] = "hookstream"
-        deps.instruments.countRequest(route: IngestEndpoint.route, method: request.method.rawValue, status: Int(status.code))
+        deps.instruments.countRequest(route: route, method: request.method.rawValue, status: Int(status.code))
         return Answer(head: HTTPResponse(status: status, headerFields: headers), body: ByteBuffer(bytes: bytes))
     }
 }

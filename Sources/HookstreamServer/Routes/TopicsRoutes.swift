@@ -154,44 +154,6 @@ struct TopicsRoutes {
         if let expression = try ConnectionsRoutes.transformExpression(body) { s.transformExpression = expression }
     }
 
-    // MARK: Publish
-
-    /// `POST /v1/topics/:slug/publish`: any JSON body becomes an event of the topic, committed
-    /// with one delivery per subscription whose filters it passes before the answer.
-    @Sendable func publish(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try context.caller
-        let key = try context.parameters.require("id")
-        guard let topic = try await deps.topics.entry(tenant: identity.tenant, key: key)?.topic else { throw APIError.notFound("Topic") }
-        var request = request
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try await request.collectBody(upTo: deps.configuration.maxBodyBytes).readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "Request body exceeds \(deps.configuration.maxBodyBytes) bytes")
-        }
-        guard !bytes.isEmpty, (try? JSON(parsing: bytes)) != nil else {
-            throw APIError.badRequest("The published body must be JSON")
-        }
-        let now = deps.configuration.clock.now
-        let receivedAt = Timestamp.millis(now)
-        let fields = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
-        let event = Event(
-            id: ResourceID.make(.event, now: now), tenant: topic.tenant, sourceID: topic.id, method: "POST",
-            headers: Self.keptHeaders(fields), query: [:], contentType: "application/json",
-            sourceIP: deps.clientAddresses.resolve(peer: context.peer, headers: fields)?.description,
-            bodySize: bytes.count, body: .inline(bytes), receivedAt: receivedAt)
-        let outcome = try await IngestPipeline(deps: deps).commit(event, bytes: bytes, dedup: nil)
-        return .json(
-            ["event_id": .string(outcome.eventID), "topic": .string(topic.slug), "received_at": .string(Timestamp.iso(millis: receivedAt))])
-    }
-
-    /// The publisher's headers as the event keeps them, without its credentials: events are
-    /// readable by everyone with access to the environment.
-    static func keptHeaders(_ fields: [(name: String, value: String)]) -> JSONObject {
-        let secret: Set<String> = ["authorization", "cookie", "proxy-authorization", "x-api-key"]
-        return IngestPipeline.headers(fields.filter { !secret.contains($0.name) })
-    }
-
     // MARK: Rendering
 
     private func existing(_ id: String, _ tenant: Tenant) async throws -> StoredTopic {
