@@ -82,11 +82,13 @@ public struct HookstreamServer {
             policy: RetentionPolicy(retentionDays: configuration.retentionDays), logger: logger)
         let replays = ReplayRunner(
             store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)
+        let backfiller = CollectionBackfiller(
+            store: store, blobs: blobs, clock: configuration.clock, logger: logger, batchSize: configuration.collectionBackfillBatchSize)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound)
+            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
@@ -125,7 +127,7 @@ public struct HookstreamServer {
             configuration: .init(
                 services: [
                     .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
-                    .init(service: writer), .init(service: releaser), .init(service: app),
+                    .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
         do {

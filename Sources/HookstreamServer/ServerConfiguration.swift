@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var retentionDays = 30.0
     /// How long a finished replay job stays readable.
     public var replayJobTTLSeconds = 86_400.0
+    /// Events a collection backfill applies per transaction: larger is faster, smaller holds
+    /// the single writer (and so ingest) for less time.
+    public var collectionBackfillBatchSize = 500
     public var logLevel = "info"
     /// Ingest answered straight from the HTTP channel (``IngestFastPath``) rather than through
     /// the router; off only to rule the fast path out when diagnosing, or to measure it.

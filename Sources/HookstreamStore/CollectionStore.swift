@@ -40,6 +40,50 @@ public protocol CollectionStore: Sendable {
     /// exactly once, as it was when the export began. `nil` when the collection is not live in
     /// `tenant`. The state is released with the reader.
     func openCollectionExport(collectionID: String, tenant: Tenant) async throws -> (any CollectionExportReader)?
+
+    // MARK: Backfill (see `CollectionBackfill`)
+
+    /// Starts a backfill over the source's events stored so far, counting them as its total.
+    /// - Throws: ``StoreError/notFound`` (no such live collection in `tenant`) or
+    ///   ``StoreError/conflict(_:)`` when one is already running for the collection.
+    func startCollectionBackfill(collectionID: String, tenant: Tenant, at: Int64) async throws -> CollectionBackfill
+    /// The collection's most recent backfill.
+    func latestCollectionBackfill(collectionID: String, tenant: Tenant) async throws -> CollectionBackfill?
+    /// Every running backfill, oldest first: what a restart resumes.
+    func runningCollectionBackfills() async throws -> [CollectionBackfill]
+    /// Up to `limit` of the backfill's next events, after its cursor, oldest first. Bodies
+    /// stored in the blob store come with only their key; the caller reads them.
+    func collectionBackfillEvents(_ backfill: CollectionBackfill, limit: Int) async throws -> [BackfillEvent]
+    /// Upserts `events` (the batch read at `backfill`'s cursor, bodies resolved) and advances
+    /// the backfill, in one transaction; an empty batch completes it. Returns the new state.
+    /// Nothing is applied when the stored backfill is no longer at that cursor (someone else
+    /// advanced it) or no longer running; a deleted collection fails it.
+    func applyCollectionBackfill(_ backfill: CollectionBackfill, events: [BackfillEvent], at: Int64) async throws -> CollectionBackfill
+    /// Stops a running backfill as failed, with the reason.
+    func failCollectionBackfill(_ backfill: CollectionBackfill, reason: String, at: Int64) async throws
+}
+
+/// One stored event a backfill replays.
+public struct BackfillEvent: Sendable, Equatable {
+    public var id: String
+    public var receivedAt: Int64
+    /// The body: inline bytes, or a blob key until the caller reads it into ``bytes``.
+    public var body: EventBody
+    /// The body read from the blob store; `nil` when it is inline or could not be read.
+    public var bytes: [UInt8]?
+
+    public init(id: String, receivedAt: Int64, body: EventBody, bytes: [UInt8]? = nil) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.body = body
+        self.bytes = bytes
+    }
+
+    /// The bytes to upsert: inline ones, or those read from the blob store.
+    var resolvedBody: [UInt8]? {
+        if case .inline(let inline) = body { return inline }
+        return bytes
+    }
 }
 
 /// A consistent read of one collection's records, in bounded pages (see

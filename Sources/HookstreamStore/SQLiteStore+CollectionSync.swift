@@ -27,19 +27,31 @@ struct CollectionSyncBatch {
         targets = index.snapshot
     }
 
+    /// A batch for one collection only (a backfill: its source's other collections already
+    /// have these events).
+    init(_ target: CollectionIndex.Target, sourceID: String) {
+        targets = [sourceID: [target]]
+    }
+
     /// Upserts `event` into every collection its source feeds. Duplicates (dedup) are the same
     /// webhook again and change nothing.
     mutating func apply(_ db: Database, _ item: IncomingEvent, event: Event, duplicate: Bool) throws {
-        guard !targets.isEmpty, !duplicate, let collections = targets[event.sourceID] else { return }
+        guard !targets.isEmpty, !duplicate else { return }
         let bytes: [UInt8]?
         if case .inline(let inline) = event.body { bytes = inline } else { bytes = item.body }
+        try apply(db, eventID: event.id, sourceID: event.sourceID, receivedAt: event.receivedAt, body: bytes)
+    }
+
+    /// Upserts the event with this body (`nil`: unreadable, counted as having no key).
+    mutating func apply(_ db: Database, eventID: String, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
+        guard let collections = targets[sourceID] else { return }
         let body = bytes.flatMap { try? JSON(parsing: $0) }
         for target in collections {
             var tally = tallies[target.collectionID] ?? Tally()
-            tally.lastSyncAt = max(tally.lastSyncAt, event.receivedAt)
+            tally.lastSyncAt = max(tally.lastSyncAt, receivedAt)
             if let key = RecordUpsert.key(at: target.keyPath, in: body), let bytes {
-                let at = RecordUpsert.sourceEventAt(timestampPath: target.timestampPath, in: body, receivedAt: event.receivedAt)
-                try upsert(db, target.collectionID, key: key, data: bytes, version: RecordVersion(sourceEventAt: at, eventID: event.id), syncedAt: event.receivedAt, tally: &tally)
+                let at = RecordUpsert.sourceEventAt(timestampPath: target.timestampPath, in: body, receivedAt: receivedAt)
+                try upsert(db, target.collectionID, key: key, data: bytes, version: RecordVersion(sourceEventAt: at, eventID: eventID), syncedAt: receivedAt, tally: &tally)
             } else {
                 tally.skippedNoKey += 1
             }

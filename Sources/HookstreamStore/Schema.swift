@@ -1,8 +1,12 @@
 /// The database schema, as numbered migrations applied in order and recorded in the database.
 ///
-/// The SQL sticks to what SQLite and PostgreSQL both accept: TEXT ids, INTEGER Unix
-/// milliseconds, TEXT JSON documents, and one BLOB column (`bytea` on PostgreSQL, the one type
-/// name a dialect rewrites). Never edit a released migration; add the next one.
+/// The SQL here sticks to what SQLite and PostgreSQL both accept: TEXT ids, INTEGER Unix
+/// milliseconds, TEXT JSON documents, partial indexes, and one BLOB column (`bytea` on
+/// PostgreSQL, the one type name a dialect rewrites). The one exception in the list is
+/// migration `009`, SQLite's FTS5 search index: it is defined apart, with the rest of the
+/// SQLite-only search SQL, in `SQLiteRecordSearch.swift` (a PostgreSQL store supplies its own
+/// search migration in its place). Dialect-specific SQL lives in files named for their
+/// dialect, never here. Never edit a released migration; add the next one.
 enum Schema {
     static let migrations: [(name: String, sql: String)] = [
         ("001_accounts_sources_events", v1),
@@ -18,6 +22,7 @@ enum Schema {
         ("011_topics", topics),
         ("013_metric_rollups", metricRollups),
         ("012_replay_jobs", replayJobs),
+        ("014_collection_backfills", collectionBackfills),
     ]
 
     static let v1 = """
@@ -390,5 +395,26 @@ enum Schema {
         );
         CREATE INDEX replay_jobs_by_env ON replay_jobs(env_id, id);
         CREATE INDEX replay_jobs_running ON replay_jobs(status) WHERE status = 'running';
+        """
+
+    /// One row per backfill; at most one running per collection (the partial unique index
+    /// makes a second start a conflict even when two requests race).
+    static let collectionBackfills = """
+        CREATE TABLE collection_backfills (
+            id TEXT PRIMARY KEY,
+            collection_id TEXT NOT NULL,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            progress INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL,
+            cursor TEXT,
+            through_event_id TEXT,
+            error TEXT,
+            started_at INTEGER NOT NULL,
+            completed_at INTEGER
+        );
+        CREATE INDEX collection_backfills_by_collection ON collection_backfills(collection_id, id);
+        CREATE UNIQUE INDEX collection_backfills_running ON collection_backfills(collection_id) WHERE status = 'running';
         """
 }

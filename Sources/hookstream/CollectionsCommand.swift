@@ -6,7 +6,7 @@ import JSONValue
 struct CollectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collections", abstract: "Instant Database: the latest state of every object a source's webhooks describe.",
-        subcommands: [List.self, Get.self, Create.self, Delete.self, Stats.self, Schema.self, Records.self, Export.self])
+        subcommands: [List.self, Get.self, Create.self, Delete.self, Stats.self, Schema.self, Records.self, Export.self, Backfill.self])
 
     static func describe(_ c: JSON) -> String {
         [

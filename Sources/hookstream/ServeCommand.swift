@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
     @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
     @Option(help: "Seconds a finished replay job stays readable (HOOKSTREAM_REPLAY_JOB_TTL_SECONDS, default 86400).") var replayJobTtlSeconds: Double?
+    @Option(help: "Events a collection backfill applies per transaction (HOOKSTREAM_COLLECTION_BACKFILL_BATCH_SIZE, default 500).")
+    var collectionBackfillBatchSize: Int?
     @Option(help: "Answer ingest straight from the HTTP channel; false routes it through the API router (HOOKSTREAM_INGEST_FAST_PATH, default true).")
     var ingestFastPath: Bool?
     @Option(help: "Refuse private and loopback delivery targets (HOOKSTREAM_DENY_PRIVATE_DESTINATIONS, default false).")
@@ -64,6 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
         c.replayJobTTLSeconds = try pick(replayJobTtlSeconds, "REPLAY_JOB_TTL_SECONDS", Double.init) ?? c.replayJobTTLSeconds
+        c.collectionBackfillBatchSize = try pick(collectionBackfillBatchSize, "COLLECTION_BACKFILL_BATCH_SIZE", Int.init) ?? c.collectionBackfillBatchSize
+        guard (1...10_000).contains(c.collectionBackfillBatchSize) else { throw ValidationError("--collection-backfill-batch-size must be 1-10000") }
         c.ingestFastPath = try pick(ingestFastPath, "INGEST_FAST_PATH", bool) ?? c.ingestFastPath
         c.outboundPolicy.denyPrivate = try pick(denyPrivateDestinations, "DENY_PRIVATE_DESTINATIONS", bool) ?? c.outboundPolicy.denyPrivate
         if let reach = try pick(publicOutbound, "PUBLIC_OUTBOUND", { $0 }) {

@@ -23,6 +23,7 @@ public enum IDPrefix: String, Sendable, CaseIterable {
     case replay = "rpl"
     case apiKey = "ak"
     case request = "req"
+    case backfill = "bf"
 }
 
 /// Generates identifiers of the form `<prefix>_<32 hex>` laid out like a UUIDv7: 48 bits of

@@ -5,9 +5,10 @@ import Hummingbird
 import JSONValue
 
 /// `/v1/collections`: Instant Database collections (create, list, read, update, delete), their
-/// records, each record's changelog, stats, the schema inferred from a sample, and exports
-/// (`CollectionsRoutes+Export.swift`). Records are written by the upsert engine as
-/// events are stored (see `CollectionStore`), never through these routes.
+/// records, each record's changelog, stats, the schema inferred from a sample, exports
+/// (`CollectionsRoutes+Export.swift`) and backfills (`CollectionsRoutes+Backfill.swift`).
+/// Records are written by the upsert engine as events are stored (see `CollectionStore`) or by
+/// a backfill, never through these routes.
 struct CollectionsRoutes {
     let deps: ServerDependencies
 
@@ -20,6 +21,8 @@ struct CollectionsRoutes {
         router.get("/v1/collections/:id/stats", use: stats)
         router.get("/v1/collections/:id/schema", use: schema)
         router.get("/v1/collections/:id/export", use: export)
+        router.post("/v1/collections/:id/backfill", use: startBackfill)
+        router.get("/v1/collections/:id/backfill", use: backfill)
         router.get("/v1/collections/:id/records", use: records)
         router.get("/v1/collections/:id/records/:key", use: record)
         router.get("/v1/collections/:id/records/:key/changelog", use: changelog)

@@ -32,6 +32,8 @@ struct ServerDependencies: Sendable {
     let replays: ReplayRunner
     /// Every outbound HTTP request the server makes goes through it (the outbound policy).
     let outbound: OutboundHTTPClient
+    /// Runs collection backfills started through the API.
+    let backfiller: CollectionBackfiller
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

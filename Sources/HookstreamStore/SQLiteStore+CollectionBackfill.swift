@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+
+extension SQLiteStore {
+    public func startCollectionBackfill(collectionID: String, tenant: Tenant, at: Int64) async throws -> CollectionBackfill {
+        guard let collection = try await collection(id: collectionID, tenant: tenant) else { throw StoreError.notFound }
+        // Counted on a reader, not in the write transaction: a month of events is a long index
+        // range, and the writer is ingest's. Events are only ever added after `through`, so the
+        // count stays right for the range it describes.
+        let (through, total) = try await pool.read { db in
+            let through = try String.fetchOne(db, sql: "SELECT MAX(id) FROM events WHERE source_id = ?", arguments: [collection.sourceID])
+            let total = try through.map {
+                try Int64.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM events WHERE source_id = ? AND id <= ? AND dedup_status != 'duplicate'",
+                    arguments: [collection.sourceID, $0]) ?? 0
+            } ?? 0
+            return (through, total)
+        }
+        let backfill = CollectionBackfill(
+            id: ResourceID.make(.backfill), collectionID: collectionID, tenant: tenant, total: total, throughEventID: through, startedAt: at)
+        do {
+            try await pool.write { db in
+                guard try Self.liveCollection(db, backfill) != nil else { throw StoreError.notFound }
+                try db.execute(
+                    sql: """
+                        INSERT INTO collection_backfills (id, collection_id, org_id, env_id, status, progress, total, cursor, through_event_id, started_at)
+                        VALUES (?, ?, ?, ?, ?, 0, ?, NULL, ?, ?)
+                        """,
+                    arguments: [backfill.id, collectionID, tenant.organizationID, tenant.environmentID, backfill.status.rawValue, total, through, at])
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError.conflict("A backfill is already running for this collection")
+        }
+        return backfill
+    }
+
+    public func latestCollectionBackfill(collectionID: String, tenant: Tenant) async throws -> CollectionBackfill? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT b.* FROM collection_backfills b JOIN collections c ON c.id = b.collection_id
+                    WHERE b.collection_id = ? AND c.org_id = ? AND c.env_id = ? AND c.deleted_at IS NULL ORDER BY b.id DESC LIMIT 1
+                    """,
+                arguments: [collectionID, tenant.organizationID, tenant.environmentID]
+            ).map(Self.backfill)
+        }
+    }
+
+    public func runningCollectionBackfills() async throws -> [CollectionBackfill] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM collection_backfills WHERE status = 'running' ORDER BY id").map(Self.backfill)
+        }
+    }
+
+    public func collectionBackfillEvents(_ backfill: CollectionBackfill, limit: Int) async throws -> [BackfillEvent] {
+        guard let through = backfill.throughEventID else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, received_at, body, body_blob FROM events
+                    WHERE source_id = (SELECT source_id FROM collections WHERE id = ?) AND id > ? AND id <= ? AND dedup_status != 'duplicate'
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [backfill.collectionID, backfill.cursor ?? "", through, limit]
+            ).map { row in
+                let blob: String? = row["body_blob"]
+                let inline: Data? = row["body"]
+                return BackfillEvent(id: row["id"], receivedAt: row["received_at"], body: blob.map { .blob(key: $0) } ?? .inline(Array(inline ?? Data())))
+            }
+        }
+    }
+
+    public func applyCollectionBackfill(_ backfill: CollectionBackfill, events: [BackfillEvent], at: Int64) async throws -> CollectionBackfill {
+        try await pool.write { db in
+            guard let stored = try Row.fetchOne(db, sql: "SELECT * FROM collection_backfills WHERE id = ?", arguments: [backfill.id]).map(Self.backfill)
+            else { throw StoreError.notFound }
+            // Someone else advanced it (or it ended): applying this batch again would log its
+            // skipped events twice.
+            guard stored.status == .running, stored.cursor == backfill.cursor else { return stored }
+            guard let collection = try Self.liveCollection(db, stored), let target = CollectionIndex.Target(collection) else {
+                let failed = stored.failed("The collection was deleted", at: at)
+                try Self.save(db, failed)
+                return failed
+            }
+            var batch = CollectionSyncBatch(target, sourceID: collection.sourceID)
+            for event in events {
+                try batch.apply(db, eventID: event.id, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
+            }
+            try batch.finish(db)
+            let next = stored.advanced(applied: events.count, lastEventID: events.last?.id, at: at)
+            try Self.save(db, next)
+            return next
+        }
+    }
+
+    public func failCollectionBackfill(_ backfill: CollectionBackfill, reason: String, at: Int64) async throws {
+        try await pool.write { db in
+            guard let stored = try Row.fetchOne(db, sql: "SELECT * FROM collection_backfills WHERE id = ?", arguments: [backfill.id]).map(Self.backfill)
+            else { return }
+            try Self.save(db, stored.failed(reason, at: at))
+        }
+    }
+
+    private static func liveCollection(_ db: Database, _ backfill: CollectionBackfill) throws -> RecordCollection? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+            arguments: [backfill.collectionID, backfill.tenant.organizationID, backfill.tenant.environmentID]
+        ).map(Self.collection)
+    }
+
+    private static func save(_ db: Database, _ b: CollectionBackfill) throws {
+        try db.execute(
+            sql: "UPDATE collection_backfills SET status = ?, progress = ?, cursor = ?, error = ?, completed_at = ? WHERE id = ?",
+            arguments: [b.status.rawValue, b.progress, b.cursor, b.error, b.completedAt, b.id])
+    }
+
+    static func backfill(_ row: Row) -> CollectionBackfill {
+        CollectionBackfill(
+            id: row["id"], collectionID: row["collection_id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]),
+            status: CollectionBackfill.Status(rawValue: row["status"]) ?? .failed, progress: row["progress"], total: row["total"],
+            cursor: row["cursor"], throughEventID: row["through_event_id"], error: row["error"], startedAt: row["started_at"],
+            completedAt: row["completed_at"])
+    }
+}
