@@ -59,7 +59,13 @@ public struct HookstreamServer {
 
         let registry = PrometheusCollectorRegistry()
         let instruments = GatewayMetrics.Instruments(registry: registry)
-        let writer = IngestWriter(store: store, logger: logger)
+        // Live collection sync: records announced after their batch commits (the real-time hub
+        // takes this place once the server has one).
+        let collectionSync: any CollectionSyncBroadcaster = NoCollectionSubscribers()
+        let writer = IngestWriter(store: store, logger: logger) { outcomes in
+            let syncs = outcomes.flatMap(\.recordSyncs)
+            if !syncs.isEmpty { collectionSync.broadcast(syncs) }
+        }
         let usage = APIKeyUsageRecorder(store: store, logger: logger)
         let blobs = try BlobStore(root: dataDirectory + "/blobs")
         let outbound = OutboundHTTPClient(
@@ -88,7 +94,7 @@ public struct HookstreamServer {
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller)
+            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil

@@ -101,7 +101,14 @@ public enum GroupCommitError: Error, Sendable {
 public typealias IngestWriter = GroupCommitWriter<IncomingEvent, IngestOutcome>
 
 extension GroupCommitWriter where Item == IncomingEvent, Outcome == IngestOutcome {
-    public convenience init(store: any Store, logger: Logger) {
-        self.init(name: "ingest", logger: logger) { try await store.insertEvents($0) }
+    /// - Parameter committed: told each batch's outcomes once the batch is durable, before any
+    ///   of its callers is answered, one batch at a time in commit order (live collection sync
+    ///   announces records from here). It runs on the flush loop, so it must not wait.
+    public convenience init(store: any Store, logger: Logger, committed: @escaping @Sendable ([IngestOutcome]) -> Void = { _ in }) {
+        self.init(name: "ingest", logger: logger) { events in
+            let outcomes = try await store.insertEvents(events)
+            committed(outcomes)
+            return outcomes
+        }
     }
 }

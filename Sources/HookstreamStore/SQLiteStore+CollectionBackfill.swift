@@ -87,7 +87,7 @@ extension SQLiteStore {
             }
             var batch = CollectionSyncBatch(target, sourceID: collection.sourceID)
             for event in events {
-                try batch.apply(db, eventID: event.id, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
+                try batch.apply(db, eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
             }
             try batch.finish(db)
             let next = stored.advanced(applied: events.count, lastEventID: events.last?.id, at: at)

@@ -14,6 +14,10 @@ struct CollectionSyncBatch {
     private let targets: [String: [CollectionIndex.Target]]
     /// Per collection, what this batch changed; written to the collection rows by `finish`.
     private var tallies: [String: Tally] = [:]
+    /// Whether records created or replaced are kept for ``takeSyncs()`` (live events only: a
+    /// backfill announces nothing per record, see `CollectionBackfill`).
+    private let keepsSyncs: Bool
+    private var syncs: [RecordSync] = []
 
     private struct Tally {
         var created: Int64 = 0
@@ -25,12 +29,20 @@ struct CollectionSyncBatch {
 
     init(_ index: CollectionIndex) {
         targets = index.snapshot
+        keepsSyncs = true
     }
 
     /// A batch for one collection only (a backfill: its source's other collections already
     /// have these events).
     init(_ target: CollectionIndex.Target, sourceID: String) {
         targets = [sourceID: [target]]
+        keepsSyncs = false
+    }
+
+    /// The records changed since the last call (the last event applied, in the insert loop).
+    mutating func takeSyncs() -> [RecordSync] {
+        defer { syncs.removeAll(keepingCapacity: true) }
+        return syncs
     }
 
     /// Upserts `event` into every collection its source feeds. Duplicates (dedup) are the same
@@ -39,11 +51,11 @@ struct CollectionSyncBatch {
         guard !targets.isEmpty, !duplicate else { return }
         let bytes: [UInt8]?
         if case .inline(let inline) = event.body { bytes = inline } else { bytes = item.body }
-        try apply(db, eventID: event.id, sourceID: event.sourceID, receivedAt: event.receivedAt, body: bytes)
+        try apply(db, eventID: event.id, tenant: event.tenant, sourceID: event.sourceID, receivedAt: event.receivedAt, body: bytes)
     }
 
     /// Upserts the event with this body (`nil`: unreadable, counted as having no key).
-    mutating func apply(_ db: Database, eventID: String, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
+    mutating func apply(_ db: Database, eventID: String, tenant: Tenant, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
         guard let collections = targets[sourceID] else { return }
         let body = bytes.flatMap { try? JSON(parsing: $0) }
         for target in collections {
@@ -51,7 +63,9 @@ struct CollectionSyncBatch {
             tally.lastSyncAt = max(tally.lastSyncAt, receivedAt)
             if let key = RecordUpsert.key(at: target.keyPath, in: body), let bytes {
                 let at = RecordUpsert.sourceEventAt(timestampPath: target.timestampPath, in: body, receivedAt: receivedAt)
-                try upsert(db, target.collectionID, key: key, data: bytes, version: RecordVersion(sourceEventAt: at, eventID: eventID), syncedAt: receivedAt, tally: &tally)
+                try upsert(
+                    db, target.collectionID, tenant: tenant, key: key, data: bytes, version: RecordVersion(sourceEventAt: at, eventID: eventID),
+                    syncedAt: receivedAt, tally: &tally)
             } else {
                 tally.skippedNoKey += 1
             }
@@ -59,29 +73,38 @@ struct CollectionSyncBatch {
         }
     }
 
-    private func upsert(_ db: Database, _ collectionID: String, key: String, data: [UInt8], version: RecordVersion, syncedAt: Int64, tally: inout Tally) throws {
+    private mutating func upsert(
+        _ db: Database, _ collectionID: String, tenant: Tenant, key: String, data: [UInt8], version: RecordVersion, syncedAt: Int64, tally: inout Tally
+    ) throws {
         let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?"),
-            arguments: [collectionID, key]
-        ).map { RecordVersion(sourceEventAt: $0["source_event_at"], eventID: $0["event_id"]) }
+            db.cachedStatement(sql: "SELECT id, created_at, source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?"),
+            arguments: [collectionID, key])
         let action: ChangelogEntry.Action
-        switch RecordUpsert.decide(existing: existing, incoming: version) {
+        switch RecordUpsert.decide(existing: existing.map { RecordVersion(sourceEventAt: $0["source_event_at"], eventID: $0["event_id"]) }, incoming: version) {
         case .unchanged:
             return
         case .create:
             action = .created
             tally.created += 1
+            let record = CollectionRecord(
+                id: ResourceID.make(.record), collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
+                sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: syncedAt)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO collection_records (id, collection_id, record_key, data, event_id, source_event_at, synced_at, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: [ResourceID.make(.record), collectionID, key, String(decoding: data, as: UTF8.self), version.eventID, version.sourceEventAt, syncedAt, syncedAt])
+            ).execute(arguments: [record.id, collectionID, key, record.data, version.eventID, version.sourceEventAt, syncedAt, record.createdAt])
+            if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
         case .replace:
             action = .updated
+            let record = CollectionRecord(
+                id: existing?["id"] ?? "", collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
+                sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: existing?["created_at"] ?? syncedAt)
             try db.cachedStatement(
                 sql: "UPDATE collection_records SET data = ?, event_id = ?, source_event_at = ?, synced_at = ? WHERE collection_id = ? AND record_key = ?"
-            ).execute(arguments: [String(decoding: data, as: UTF8.self), version.eventID, version.sourceEventAt, syncedAt, collectionID, key])
+            ).execute(arguments: [record.data, version.eventID, version.sourceEventAt, syncedAt, collectionID, key])
+            if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
         case .skipOlder:
             action = .skipped
             tally.skippedOlder += 1

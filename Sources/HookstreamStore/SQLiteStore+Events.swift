@@ -73,6 +73,7 @@ extension SQLiteStore {
                 ])
                 try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
                 try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
+                outcome.recordSyncs = collections.takeSyncs()
                 perSource[event.sourceID, default: 0] += 1
                 rollups.countEvent(event)
                 outcomes.append(outcome)

@@ -142,11 +142,15 @@ public struct IngestOutcome: Sendable, Equatable {
     public var duplicate: Bool
     /// Stored `held` (its source is paused): no attempt was written.
     public var held: Bool
+    /// The records this event created or replaced in its source's collections, committed with
+    /// it; for the caller to announce now that the commit is durable.
+    public var recordSyncs: [RecordSync]
 
-    public init(eventID: String, duplicate: Bool, held: Bool = false) {
+    public init(eventID: String, duplicate: Bool, held: Bool = false, recordSyncs: [RecordSync] = []) {
         self.eventID = eventID
         self.duplicate = duplicate
         self.held = held
+        self.recordSyncs = recordSyncs
     }
 }
 

@@ -233,6 +233,11 @@ struct CollectionsRoutes {
     /// every digit. `primary_key` and `record_key` are the same value (the reference uses one
     /// name in listings and the other on a single record).
     static func recordBytes(_ r: CollectionRecord) -> [UInt8] {
+        recordWriter(r).finished()
+    }
+
+    /// ``recordBytes(_:)`` still open for more members (a `sync` message adds its action).
+    static func recordWriter(_ r: CollectionRecord) -> JSONObjectWriter {
         var w = JSONObjectWriter()
         w.member("id", .string(r.id))
         w.member("collection_id", .string(r.collectionID))
@@ -243,7 +248,7 @@ struct CollectionsRoutes {
         w.member("source_event_at", .string(Timestamp.iso(millis: r.sourceEventAt)))
         w.member("synced_at", .string(Timestamp.iso(millis: r.syncedAt)))
         w.member("created_at", .string(Timestamp.iso(millis: r.createdAt)))
-        return w.finished()
+        return w
     }
 
     static func render(_ e: ChangelogEntry) -> JSON {

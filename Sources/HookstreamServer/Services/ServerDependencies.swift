@@ -34,6 +34,9 @@ struct ServerDependencies: Sendable {
     let outbound: OutboundHTTPClient
     /// Runs collection backfills started through the API.
     let backfiller: CollectionBackfiller
+    /// Live collection sync's `collections:<id>` messages (ingest's writer calls it after each
+    /// commit; see `CollectionSyncBroadcaster`).
+    let collectionSync: any CollectionSyncBroadcaster
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is
