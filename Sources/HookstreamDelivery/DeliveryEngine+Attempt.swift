@@ -77,7 +77,7 @@ extension DeliveryEngine {
         do {
             _ = try await recorder.submit(.attempt(sent.record))
             retryAt = sent.record.retry?.scheduledAt
-            onRecorded(sent.record)
+            onRecorded(sent.record, sent.claim.runtime.destination)
         } catch {
             logger.error("could not record delivery attempt", metadata: ["attempt_id": "\(attempt.id)", "error": "\(error)"])
             retryAt = clock.nowMillis + 1000

@@ -69,8 +69,9 @@ public final class DeliveryEngine: Service, Sendable {
     let clock: any GatewayClock
     let logger: Logger
     let recorder: GroupCommitWriter<DeliveryRecord, Void>
-    /// Told about every attempt result once it is committed (the server feeds `/metrics`).
-    let onRecorded: @Sendable (AttemptResult) -> Void
+    /// Told about every attempt result, with its destination, once it is committed (the
+    /// server feeds `/metrics` and the real-time streams).
+    let onRecorded: @Sendable (AttemptResult, Destination) -> Void
     let transforms = TransformCache()
     let state: Mutex<State>
     private let signals: AsyncStream<Void>
@@ -78,7 +79,7 @@ public final class DeliveryEngine: Service, Sendable {
 
     public init(
         store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider], configuration: Configuration,
-        clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult) -> Void = { _ in }
+        clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult, Destination) -> Void = { _, _ in }
     ) {
         self.store = store
         self.secrets = secrets

@@ -3,6 +3,7 @@ import HookstreamCore
 import HookstreamDelivery
 import HookstreamStore
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
@@ -70,18 +71,29 @@ public struct HookstreamServer {
         let blobs = try BlobStore(root: dataDirectory + "/blobs")
         let outbound = OutboundHTTPClient(
             policy: configuration.outboundPolicy, resolver: configuration.hostResolver, connectionsPerHost: configuration.deliveryConcurrency)
+        guard configuration.wsHeartbeatSeconds > 0, configuration.wsHeartbeatSeconds.isFinite else {
+            throw ServerStartError("--ws-heartbeat-seconds must be a number of seconds > 0, not \(configuration.wsHeartbeatSeconds)")
+        }
+        let realtime = RealtimeHub(
+            configuration: .init(heartbeatSeconds: configuration.wsHeartbeatSeconds, maxBufferedBytes: configuration.wsClientBufferBytes),
+            clock: configuration.clock, logger: logger, instruments: instruments)
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
             providers: ["http": HTTPProvider(client: outbound)],
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
-            clock: configuration.clock, logger: logger, onRecorded: { instruments.record($0) })
+            clock: configuration.clock, logger: logger,
+            onRecorded: { result, destination in
+                instruments.record(result)
+                realtime.attemptRecorded(result, destination: destination, store: store)
+            })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let sources = SourceCache(store: store, secrets: secrets)
         let topics = TopicCache(store: store)
         let routing = EventRouting(
-            store: store, writer: writer, delivery: delivery, sources: sources, topics: topics, blobs: blobs, clock: configuration.clock)
+            store: store, writer: writer, delivery: delivery, sources: sources, topics: topics, blobs: blobs, clock: configuration.clock,
+            realtime: realtime)
         let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger)
         let archiver = EventArchiver(
             store: store, blobs: blobs, files: try ArchiveFiles(root: dataDirectory + "/archive"),
@@ -94,7 +106,8 @@ public struct HookstreamServer {
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
-            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync)
+            routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync,
+            realtime: realtime)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
@@ -107,12 +120,19 @@ public struct HookstreamServer {
             ? IngestResponder(
                 endpoint: IngestEndpoint(deps: deps), publisher: PublishEndpoint(deps: deps), limiter: publicLimiter, apiLimiter: apiLimiter,
                 dates: HTTPDateCache()) : nil
+        // Only the WebSocket paths can upgrade (their own router); every other connection gets
+        // the same HTTP/1 pipeline as without WebSockets, ingest's fast path included.
         let app = Application(
             router: router,
-            server: .http1(
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: RealtimeRoutes(deps: deps).webSocketRouter(),
                 configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler(ingestLimit: ingestLimit, apiLimit: apiLimit)]
-                        + (ingestResponder.map { [IngestFastPath(responder: $0)] } ?? []))),
+                    http1: .init(
+                        additionalChannelHandlers: [ExpectContinueHandler(ingestLimit: ingestLimit, apiLimit: apiLimit)]
+                            + (ingestResponder.map { [IngestFastPath(responder: $0)] } ?? [])),
+                    ws: .init(
+                        maxFrameSize: max(RealtimeRoutes.maxControlMessageBytes, configuration.maxBodyBytes),
+                        autoPing: .enabled(timePeriod: .milliseconds(Int64(configuration.wsHeartbeatSeconds * 1000)))))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "hookstream"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configured.port
@@ -132,7 +152,7 @@ public struct HookstreamServer {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: usage), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
+                    .init(service: usage), .init(service: realtime), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
@@ -205,6 +225,7 @@ public struct HookstreamServer {
         IngestRoutes(deps: deps).register(on: router)
         EventArchivesRoutes(deps: deps).register(on: router)
         EventsRoutes(deps: deps).register(on: router)
+        RealtimeRoutes(deps: deps).register(on: router)
         table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }

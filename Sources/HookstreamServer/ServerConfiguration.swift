@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable {
     /// the single writer (and so ingest) for less time.
     public var collectionBackfillBatchSize = 500
     public var logLevel = "info"
+    /// The WebSocket heartbeat: a `ping` every period; a client that stops answering is dropped.
+    public var wsHeartbeatSeconds = 30.0
+    /// Unsent bytes one WebSocket client may have waiting before it is disconnected.
+    public var wsClientBufferBytes = 1 << 20
     /// Ingest answered straight from the HTTP channel (``IngestFastPath``) rather than through
     /// the router; off only to rule the fast path out when diagnosing, or to measure it.
     public var ingestFastPath = true

@@ -35,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
     var denyPrivateDestinations: Bool?
     @Option(help: "What unauthenticated endpoints may call: public, all or off (HOOKSTREAM_PUBLIC_OUTBOUND, default public).")
     var publicOutbound: String?
+    @Option(help: "WebSocket heartbeat period; a client silent for two periods is dropped (HOOKSTREAM_WS_HEARTBEAT_SECONDS, default 30).")
+    var wsHeartbeatSeconds: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
@@ -76,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             c.outboundPolicy.publicOutbound = value
         }
+        c.wsHeartbeatSeconds = try pick(wsHeartbeatSeconds, "WS_HEARTBEAT_SECONDS", Double.init) ?? c.wsHeartbeatSeconds
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }

@@ -24,6 +24,7 @@ struct EventRouting: Sendable {
     let topics: TopicCache
     let blobs: BlobStore
     let clock: any GatewayClock
+    let realtime: RealtimeHub
 
     enum Request: Sendable {
         /// A new event, with its body bytes (already written to the blob store when large).
@@ -54,6 +55,7 @@ struct EventRouting: Sendable {
             }
             let outcome = try await writer.submit(incoming)
             if !outcome.duplicate && !outcome.held { wake(incoming.routes) }
+            if !outcome.duplicate { published(event, body: body, held: outcome.held, routed: !incoming.routes.isEmpty) }
             return .stored(outcome)
 
         case .retry(let event):
@@ -110,6 +112,21 @@ struct EventRouting: Sendable {
             // File reads block; keep them off the event loops.
             let blobs = blobs
             return try await NIOThreadPool.singleton.runIfActive { try blobs.read(key: key) }
+        }
+    }
+
+    /// Tells real-time followers about a committed event, as `GET /v1/events/:id` shows it
+    /// (its status as just stored, no attempts yet). Costs nothing when nobody follows.
+    private func published(_ stored: Event, body: [UInt8], held: Bool, routed: Bool) {
+        // Ingest's hot path: with nobody connected this is one atomic load.
+        guard realtime.clientCount > 0 else { return }
+        var copy = stored
+        copy.status = held ? .held : routed ? .processing : .received
+        let event = copy
+        let channels: [RealtimeChannel] = event.topicID == nil ? [.events, .sourceEvents(event.sourceID)] : [.events]
+        realtime.publish("event", on: channels, tenant: event.tenant, weight: body.count + 1024) { [sources] in
+            let name = event.topicID == nil ? try await sources.entry(id: event.sourceID)?.source.name : nil
+            return EventsRoutes.detail(StoredEvent(event: event, sourceName: name), body: body, attempts: [])
         }
     }
 

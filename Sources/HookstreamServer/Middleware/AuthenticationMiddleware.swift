@@ -16,30 +16,43 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard PublicPaths.needsIdentity(request.uri.path, routes: routes) else { return try await next(request, context) }
         var context = context
-        let now = Timestamp.millis(Date())
+        let credentials = Credentials(store: store, apiKeys: apiKeys, usage: usage)
         if let key = request.headers[.apiKey] {
-            if APIKey.isWellFormed(key), let record = try await apiKeys.record(hash: APIKey.hash(key)) {
-                context.identity = Identity(
-                    tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID),
-                    credential: .apiKey(record))
-                usage.record(keyID: record.id, at: now)
-            } else if SessionCookie.token(in: request) == nil {
+            context.identity = try await credentials.apiKey(key)
+            if context.identity == nil, SessionCookie.token(in: request) == nil {
                 throw APIError(.unauthorized, "Invalid API key")
             }
         }
         if context.identity == nil, let token = SessionCookie.token(in: request) {
-            let hash = sha256Hex(token)
-            if let user = try await store.sessionUser(tokenHash: hash, now: now) {
-                context.identity = Identity(
-                    tenant: Tenant(organizationID: user.organizationID, environmentID: user.environmentID),
-                    credential: .session(user, tokenHash: hash))
-            }
+            context.identity = try await credentials.session(token)
         }
         return try await next(request, context)
     }
 }
 
-/// Refuses requests to non-public paths that carry no valid credentials.
+/// Turns an API key or a session token into who is calling. Shared by the middleware and the
+/// WebSocket endpoints, which take the key as a `token` query parameter (a browser cannot
+/// set headers on a WebSocket upgrade).
+struct Credentials {
+    let store: any Store
+    let apiKeys: APIKeyCache
+    let usage: APIKeyUsageRecorder
+
+    /// The key's identity, counting its use; `nil` for a malformed or unknown key.
+    func apiKey(_ key: String) async throws -> Identity? {
+        guard APIKey.isWellFormed(key), let record = try await apiKeys.record(hash: APIKey.hash(key)) else { return nil }
+        usage.record(keyID: record.id, at: Timestamp.millis(Date()))
+        return Identity(tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID), credential: .apiKey(record))
+    }
+
+    /// The signed-in user of a live session; `nil` when the session is unknown or expired.
+    func session(_ token: String) async throws -> Identity? {
+        let hash = sha256Hex(token)
+        guard let user = try await store.sessionUser(tokenHash: hash, now: Timestamp.millis(Date())) else { return nil }
+        return Identity(tenant: Tenant(organizationID: user.organizationID, environmentID: user.environmentID), credential: .session(user, tokenHash: hash))
+    }
+}
+
 /// Live API keys by hash, so an authenticated request (a publish, above all) does not pay a
 /// database read. A revocation through the API empties it on this node at once; another node
 /// stops accepting the key within the cache lifetime (5 s).
@@ -58,6 +71,7 @@ final class APIKeyCache: Sendable {
     }
 }
 
+/// Refuses requests to non-public paths that carry no valid credentials.
 struct RequireIdentityMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let routes: RouteTable

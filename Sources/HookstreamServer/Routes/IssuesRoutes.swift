@@ -66,6 +66,7 @@ struct IssuesRoutes {
         }
         do {
             let updated = try await deps.store.updateIssue(id: id, tenant: identity.tenant, status: status, snoozedUntil: snooze, now: Timestamp.millis(Date()))
+            deps.realtime.issueChanged(updated)
             return .json(Self.render(updated))
         } catch StoreError.notFound {
             throw APIError.notFound("Issue")

@@ -51,6 +51,16 @@ enum GatewayMetrics {
             helpText: "Deliveries moved to the dead-letter queue, by destination.")
     }
 
+    static var realtimeClients: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "hookstream", metricName: "realtime_clients", helpText: "WebSocket clients connected to /v1/ws.")
+    }
+
+    static var realtimeDisconnects: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "hookstream", metricName: "realtime_disconnects", unitName: "total",
+            helpText: "WebSocket clients the hub cut off, by reason (overflow: fell behind its send buffer; queue_full: the hub fell behind).")
+    }
+
     static let latencyBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
@@ -63,11 +73,12 @@ enum GatewayMetrics {
         let eventsStored: Counter
         let ingestDuration: DurationHistogram
         let deliveryDuration: DurationHistogram
+        let realtimeClients: Gauge
         private let labelled = Mutex<[LabelledKey: Counter]>([:])
 
         /// The labelled counters, by name.
         enum Labelled: Hashable {
-            case httpRequests, ingestRejected, ingestDuplicates, deliveryAttempts, deliveriesDeadLettered
+            case httpRequests, ingestRejected, ingestDuplicates, deliveryAttempts, deliveriesDeadLettered, realtimeDisconnects
 
             var descriptor: MetricNameDescriptor {
                 switch self {
@@ -76,6 +87,7 @@ enum GatewayMetrics {
                 case .ingestDuplicates: GatewayMetrics.ingestDuplicates
                 case .deliveryAttempts: GatewayMetrics.deliveryAttempts
                 case .deliveriesDeadLettered: GatewayMetrics.deliveriesDeadLettered
+                case .realtimeDisconnects: GatewayMetrics.realtimeDisconnects
                 }
             }
         }
@@ -90,6 +102,7 @@ enum GatewayMetrics {
             eventsStored = registry.makeCounter(descriptor: GatewayMetrics.eventsStored)
             ingestDuration = registry.makeDurationHistogram(descriptor: GatewayMetrics.ingestDuration, buckets: GatewayMetrics.latencyBuckets)
             deliveryDuration = registry.makeDurationHistogram(descriptor: GatewayMetrics.deliveryDuration, buckets: GatewayMetrics.latencyBuckets)
+            realtimeClients = registry.makeGauge(descriptor: GatewayMetrics.realtimeClients)
         }
 
         /// The counter of `counter` with these label values (the label sets stay as bounded as

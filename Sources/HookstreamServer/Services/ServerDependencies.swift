@@ -37,6 +37,8 @@ struct ServerDependencies: Sendable {
     /// Live collection sync's `collections:<id>` messages (ingest's writer calls it after each
     /// commit; see `CollectionSyncBroadcaster`).
     let collectionSync: any CollectionSyncBroadcaster
+    /// The WebSocket hub: publish here after a commit, never inside a transaction.
+    let realtime: RealtimeHub
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

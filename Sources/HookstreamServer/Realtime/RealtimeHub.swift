@@ -1,0 +1,256 @@
+import Foundation
+public import HookstreamCore
+import JSONValue
+import Logging
+import NIOCore
+public import ServiceLifecycle
+import Synchronization
+
+/// Fans what happens in a tenant (events, delivery attempts, issues, collection syncs) out to
+/// the WebSocket clients following it.
+///
+/// Publishing never waits for a client and costs one atomic load when nobody is connected:
+/// ``publish(_:on:tenant:weight:render:)`` runs on hot paths (after ingest's commit, after each
+/// delivery result is recorded), so it only checks that someone follows one of the channels and
+/// queues the publication; this service's loop renders it (once, however many channels and
+/// clients it goes to) and hands the bytes to each follower's outbox. A client's writer task
+/// drains its outbox into its socket; what it has not written yet is accounted by
+/// ``RealtimeRegistry``, which disconnects a client that falls too far behind instead of
+/// letting it hold anything up. The publication queue is bounded too (by the bytes its
+/// pending renders hold): when the loop cannot keep up, the clients that would miss a message
+/// are disconnected, so a connected client never silently skips one.
+///
+/// Heartbeat: every `heartbeatSeconds` (on the injected clock) each client gets
+/// `{"type":"ping"}`; protocol-level pings at the same period (the WebSocket layer's) drop
+/// clients that stop answering.
+public final class RealtimeHub: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var heartbeatSeconds: Double
+        /// Unsent bytes a client may have waiting before it is disconnected.
+        public var maxBufferedBytes: Int
+        public var maxSubscriptions: Int
+        /// Bytes the publications waiting to be rendered may hold.
+        public var maxQueuedBytes: Int
+
+        public init(heartbeatSeconds: Double = 30, maxBufferedBytes: Int = 1 << 20, maxSubscriptions: Int = 100, maxQueuedBytes: Int = 32 << 20) {
+            self.heartbeatSeconds = heartbeatSeconds
+            self.maxBufferedBytes = maxBufferedBytes
+            self.maxSubscriptions = maxSubscriptions
+            self.maxQueuedBytes = maxQueuedBytes
+        }
+    }
+
+    typealias ClientID = RealtimeRegistry.ClientID
+
+    /// A connection's outgoing side: the queue its writer drains, and how to cut it off.
+    struct Outbox: Sendable {
+        let queue: AsyncStream<ByteBuffer>.Continuation
+        let close: @Sendable () -> Void
+    }
+
+    struct Publication: Sendable {
+        var type: String
+        var channels: [RealtimeChannel]
+        var tenant: Tenant
+        var weight: Int
+        var render: @Sendable () async throws -> [UInt8]?
+    }
+
+    private struct State {
+        var registry: RealtimeRegistry
+        var outboxes: [ClientID: Outbox] = [:]
+        var queuedBytes = 0
+    }
+
+    public let configuration: Configuration
+    private let state: Mutex<State>
+    private let connected = Atomic<Int>(0)
+    private let clock: any GatewayClock
+    private let logger: Logger
+    private let instruments: GatewayMetrics.Instruments?
+    private let queue: AsyncStream<Publication>
+    private let queueInput: AsyncStream<Publication>.Continuation
+
+    init(configuration: Configuration, clock: any GatewayClock, logger: Logger, instruments: GatewayMetrics.Instruments? = nil) {
+        self.configuration = configuration
+        self.instruments = instruments
+        self.clock = clock
+        self.logger = logger
+        state = Mutex(
+            State(
+                registry: RealtimeRegistry(
+                    configuration: .init(maxBufferedBytes: configuration.maxBufferedBytes, maxSubscriptions: configuration.maxSubscriptions))))
+        (queue, queueInput) = AsyncStream.makeStream(of: Publication.self)
+    }
+
+    /// Clients connected to this node.
+    public var clientCount: Int { connected.load(ordering: .relaxed) }
+
+    // MARK: - Publishing
+
+    /// Sends `{type, channel, data}` to the tenant's clients following each of `channels`.
+    /// Returns at once; `render` (the resource's JSON as the REST API shows it, or `nil` to
+    /// send nothing) runs later on the hub's loop, and only if someone follows.
+    /// - Parameter weight: about how many bytes `render` keeps alive until it runs (a body it
+    ///   captured), counted against the queue's bound.
+    ///
+    /// ```swift
+    /// hub.publish("sync", on: [.collection(collection.id)], tenant: collection.tenant) { record.serializedBytes() }
+    /// ```
+    public func publish(
+        _ type: String, on channels: [RealtimeChannel], tenant: Tenant, weight: Int = 1024,
+        render: @escaping @Sendable () async throws -> [UInt8]?
+    ) {
+        guard connected.load(ordering: .relaxed) > 0 else { return }
+        let cut = state.withLock { s -> [Outbox] in
+            guard s.registry.isListening(tenant), channels.contains(where: { s.registry.hasFollowers(of: $0, in: tenant) }) else { return [] }
+            if s.queuedBytes + weight > configuration.maxQueuedBytes && s.queuedBytes > 0 {
+                // The loop is behind: whoever would receive this gets disconnected rather
+                // than a stream with a hole in it.
+                let missing = Set(channels.flatMap { s.registry.followers(of: $0, in: tenant) })
+                return missing.compactMap { Self.remove($0, from: &s) }
+            }
+            s.queuedBytes += weight
+            queueInput.yield(Publication(type: type, channels: channels, tenant: tenant, weight: weight, render: render))
+            return []
+        }
+        cutOff(cut, reason: "queue_full")
+    }
+
+    /// ``publish(_:on:tenant:weight:render:)`` with data already in hand.
+    public func publish(_ type: String, on channels: [RealtimeChannel], tenant: Tenant, data: JSON) {
+        publish(type, on: channels, tenant: tenant) { data.serializedBytes() }
+    }
+
+    /// Whether anyone in the tenant follows `channel` (lets a publisher skip preparing work).
+    public func isFollowed(_ channel: RealtimeChannel, in tenant: Tenant) -> Bool {
+        guard connected.load(ordering: .relaxed) > 0 else { return false }
+        return state.withLock { $0.registry.hasFollowers(of: channel, in: tenant) }
+    }
+
+    // MARK: - Connections
+
+    /// Registers a connection following the default channels, with its welcome queued.
+    /// - Parameter close: cuts the connection off (overflow, publication queue full).
+    /// - Returns: the client's ID and the bytes to write to it, in order.
+    func connect(tenant: Tenant, close: @escaping @Sendable () -> Void) -> (ClientID, AsyncStream<ByteBuffer>) {
+        let (stream, input) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let id = state.withLock { s in
+            let id = s.registry.connect(tenant: tenant)
+            s.outboxes[id] = Outbox(queue: input, close: close)
+            return id
+        }
+        connected.add(1, ordering: .relaxed)
+        instruments?.realtimeClients.increment()
+        send(RealtimeMessage.welcome(tenant: tenant, channels: RealtimeChannel.defaults, heartbeatSeconds: configuration.heartbeatSeconds), to: id)
+        return (id, stream)
+    }
+
+    func disconnect(_ id: ClientID) {
+        let outbox = state.withLock { Self.remove(id, from: &$0) }
+        outbox?.queue.finish()
+    }
+
+    func subscribe(_ id: ClientID, to channel: RealtimeChannel) -> RealtimeRegistry.SubscribeResult {
+        state.withLock { $0.registry.subscribe(id, to: channel) }
+    }
+
+    @discardableResult
+    func unsubscribe(_ id: ClientID, from channel: RealtimeChannel) -> Bool {
+        state.withLock { $0.registry.unsubscribe(id, from: channel) }
+    }
+
+    /// Queues one of the connection's own messages (welcome, ack, error, ping).
+    func send(_ message: JSON, to id: ClientID) {
+        offer(ByteBuffer(bytes: message.serializedBytes()), to: [id], channel: nil)
+    }
+
+    /// The connection's writer put `bytes` on the wire.
+    func sent(_ id: ClientID, bytes: Int) {
+        state.withLock { $0.registry.sent(id, bytes: bytes) }
+    }
+
+    /// Removes the client, decrementing the count once; returns its outbox when it was there.
+    private static func remove(_ id: ClientID, from s: inout State) -> Outbox? {
+        s.registry.disconnect(id)
+        return s.outboxes.removeValue(forKey: id)
+    }
+
+    /// Queues `buffer` for each client (one buffer, shared storage); a client that overflows
+    /// is removed and cut off.
+    private func offer(_ buffer: ByteBuffer, to ids: [ClientID], channel: RealtimeChannel?) {
+        let cut = state.withLock { s -> [Outbox] in
+            var cut: [Outbox] = []
+            for id in ids {
+                switch s.registry.enqueue(id, bytes: buffer.readableBytes, channel: channel) {
+                case .send: s.outboxes[id]?.queue.yield(buffer)
+                case .overflow: if let outbox = s.outboxes.removeValue(forKey: id) { cut.append(outbox) }
+                case .skip: break
+                }
+            }
+            return cut
+        }
+        cutOff(cut, reason: "overflow")
+    }
+
+    private func cutOff(_ outboxes: [Outbox], reason: String) {
+        guard !outboxes.isEmpty else { return }
+        logger.info("real-time clients disconnected", metadata: ["clients": "\(outboxes.count)", "reason": "\(reason)"])
+        instruments?.counter(.realtimeDisconnects, [("reason", reason)]).increment(by: Int64(outboxes.count))
+        for outbox in outboxes {
+            outbox.queue.finish()
+            outbox.close()
+        }
+    }
+
+    /// Called by the connection when it ends, whichever side ended it.
+    func connectionEnded(_ id: ClientID) {
+        disconnect(id)
+        connected.subtract(1, ordering: .relaxed)
+        instruments?.realtimeClients.decrement()
+    }
+
+    // MARK: - The loop
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.heartbeat() }
+            for await publication in queue.cancelOnGracefulShutdown() {
+                state.withLock { $0.queuedBytes -= publication.weight }
+                await deliver(publication)
+            }
+            group.cancelAll()
+        }
+        queueInput.finish()
+    }
+
+    private func deliver(_ publication: Publication) async {
+        let targets = state.withLock { s in publication.channels.filter { s.registry.hasFollowers(of: $0, in: publication.tenant) } }
+        guard !targets.isEmpty else { return }
+        let data: [UInt8]
+        do {
+            guard let rendered = try await publication.render() else { return }
+            data = rendered
+        } catch {
+            logger.error("could not render a real-time message", metadata: ["type": "\(publication.type)", "error": "\(error)"])
+            return
+        }
+        for channel in targets {
+            let buffer = ByteBuffer(bytes: RealtimeMessage.publication(type: publication.type, channel: channel, data: data))
+            let followers = state.withLock { $0.registry.followers(of: channel, in: publication.tenant) }
+            offer(buffer, to: followers, channel: channel)
+        }
+    }
+
+    private func heartbeat() async {
+        let ping = ByteBuffer(bytes: RealtimeMessage.ping.serializedBytes())
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: .milliseconds(Int64(configuration.heartbeatSeconds * 1000)))
+            } catch {
+                return
+            }
+            offer(ping, to: state.withLock { $0.registry.clientIDs }, channel: nil)
+        }
+    }
+}
