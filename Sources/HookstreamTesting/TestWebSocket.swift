@@ -107,7 +107,9 @@ public final class TestWebSocket: Sendable {
             }
             if let message { return message }
             if let closed { throw TestServerError("connection closed (\(closed.code.map(String.init) ?? "-") \(closed.reason ?? "")) before the expected message") }
-            guard ContinuousClock.now < deadline else { throw TestServerError("no matching message within \(timeout)") }
+            guard ContinuousClock.now < deadline else {
+                throw TestServerError("no matching message within \(timeout) (connection \(state.withLock { $0.outbound == nil ? "not open" : "open" }))")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
     }

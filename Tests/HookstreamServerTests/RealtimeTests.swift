@@ -157,7 +157,7 @@ import Testing
         defer { server.stop() }
         for path in ["/v1/ws", "/v1/ws?token=hs_live_nope", "/v1/ws?token=hs_live_" + String(repeating: "0", count: 64)] {
             let ws = try await TestWebSocket.connect(server.baseURL, path)
-            let error = try await ws.next()
+            let error = try await ws.next(where: { _ in true })
             #expect(error["type"] == "error")
             #expect(error["status"] == 401)
             #expect(try await ws.closed().code == 4401, "\(path)")
@@ -165,7 +165,7 @@ import Testing
         // A browser's session cookie is enough.
         let (session, account) = try await server.signUp()
         let ws = try await TestWebSocket.connect(server.baseURL, "/v1/ws", headers: [.cookie: try #require(session.cookie)])
-        let welcome = try await ws.next()
+        let welcome = try await ws.next(where: { _ in true })
         #expect(welcome["org_id"] == account.json["organization"]?["id"])
         await ws.close()
 
