@@ -79,7 +79,7 @@ public struct HookstreamServer {
             clock: configuration.clock, logger: logger, instruments: instruments)
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
-            providers: ["http": HTTPProvider(client: outbound)],
+            providers: ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime)],
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),

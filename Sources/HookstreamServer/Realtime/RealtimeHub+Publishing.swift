@@ -14,7 +14,7 @@ extension RealtimeHub {
         var channels: [RealtimeChannel] = [.deliveries]
         // A websocket destination's own channel carries its broadcasts (the delivered payload),
         // not the attempt log.
-        if destination.type != "websocket" { channels.append(.destinationDeliveries(destination.id)) }
+        if destination.type != WebSocketProvider.type { channels.append(.destinationDeliveries(destination.id)) }
         let failed = attempt.status != .success
         publish("delivery", on: channels, tenant: tenant) {
             // A failure's issue link is set by the store in the same transaction: read it back.

@@ -128,6 +128,12 @@ public final class RealtimeHub: Service, Sendable {
         return state.withLock { $0.registry.hasFollowers(of: channel, in: tenant) }
     }
 
+    /// How many of the tenant's clients follow `channel` right now.
+    public func followerCount(of channel: RealtimeChannel, in tenant: Tenant) -> Int {
+        guard connected.load(ordering: .relaxed) > 0 else { return 0 }
+        return state.withLock { $0.registry.followers(of: channel, in: tenant).count }
+    }
+
     // MARK: - Connections
 
     /// Registers a connection following the default channels, with its welcome queued.

@@ -10,7 +10,7 @@ struct DestinationSettings {
     let deps: ServerDependencies
 
     /// Provider types with a working provider. Others are refused by name until they exist.
-    static let supportedTypes = ["http"]
+    static let supportedTypes = ["http", "websocket"]
     static let knownTypes = ["http", "aws_sqs", "aws_s3", "aws_eventbridge", "gcp_pubsub", "kafka", "rabbitmq", "websocket"]
     static let typeAliases = ["webhook": "http", "sqs": "aws_sqs", "s3": "aws_s3", "eventbridge": "aws_eventbridge", "pubsub": "gcp_pubsub"]
     static let methods = ["POST", "PUT", "PATCH", "GET", "DELETE"]
@@ -21,7 +21,7 @@ struct DestinationSettings {
     /// The delivery settings, accepted at the top level and inside `config` alike (a spec
     /// decision). `headers` and `provider_config` hold the user's own names, not checked.
     static let settingsFields: BodyFields = [
-        "url", "method", "headers", "timeout", .nested("signing_config", signingFields), "provider_config",
+        "url", "method", "headers", "timeout", .nested("signing_config", signingFields), "provider_config", "channel_name",
     ]
     /// What a create or update body may hold (`name` and `slug` are read by the routes).
     static let fields = settingsFields.merging([
@@ -44,6 +44,8 @@ struct DestinationSettings {
             guard Self.supportedTypes.contains(type) else {
                 throw APIError.badRequest("Destination type '\(type)' is not available yet; supported types: \(Self.supportedTypes.joined(separator: ", "))")
             }
+            // A destination turned into a websocket one stops having a URL.
+            if type == WebSocketProvider.type, !has("url") { updated.url = nil }
             updated.type = type
         }
         if has("url") {
@@ -99,7 +101,32 @@ struct DestinationSettings {
         if updated.type == "http", updated.url == nil {
             throw APIError.badRequest("'url' is required for an http destination")
         }
+        try applyChannelName(setting("channel_name"), given: has("channel_name"), to: &updated)
         d = updated
+    }
+
+    /// A `websocket` destination's `channel_name` (required), kept in its provider settings: a
+    /// label for the stream its clients follow on `deliveries:<destination_id>`, sent with
+    /// every broadcast. Other types have none.
+    private func applyChannelName(_ value: JSON?, given: Bool, to d: inout Destination) throws {
+        guard d.type == WebSocketProvider.type else {
+            if given { throw APIError.badRequest("'channel_name' applies to websocket destinations only") }
+            return
+        }
+        if given {
+            guard case .string(let name)? = value, (1...100).contains(name.count),
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+            else {
+                throw APIError.badRequest("'channel_name' must be 1-100 characters: letters, digits, '-', '_', '.' or ':'")
+            }
+            var config = d.providerConfig?.objectValue ?? [:]
+            config["channel_name"] = .string(name)
+            d.providerConfig = .object(config)
+        }
+        guard d.providerConfig?["channel_name"]?.stringValue != nil else {
+            throw APIError.badRequest("'config.channel_name' is required for a websocket destination")
+        }
+        guard d.url == nil else { throw APIError.badRequest("'url' does not apply to a websocket destination: it delivers to WebSocket clients") }
     }
 
     private func configObject(_ body: JSONBody) throws -> JSONObject? {

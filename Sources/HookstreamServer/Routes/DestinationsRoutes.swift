@@ -108,10 +108,11 @@ struct DestinationsRoutes {
             config["secret"] = .string(SecretBox.mask(config["secret"]?.stringValue ?? ""))
             signing = .object(config)
         }
-        let config: JSONObject = [
+        var config: JSONObject = [
             "url": d.url.map(JSON.string) ?? .null, "method": .string(d.method), "headers": .object(headers),
             "timeout": .number(d.timeoutSeconds), "signing_config": signing, "provider_config": d.providerConfig ?? .null,
         ]
+        if d.type == WebSocketProvider.type { config["channel_name"] = d.providerConfig?["channel_name"] ?? .null }
         var o: JSONObject = ["id": .string(d.id), "name": .string(d.name), "slug": .string(d.slug), "type": .string(d.type)]
         for (key, value) in config { o[key] = value }
         o["config"] = .object(config)
