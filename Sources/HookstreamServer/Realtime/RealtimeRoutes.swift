@@ -36,14 +36,19 @@ struct RealtimeRoutes {
         router.ws("/v1/ws") { inbound, outbound, context in
             try await stream(inbound: inbound, outbound: outbound, context: context)
         }
+        router.ws("/v1/ws/source/:source_id") { inbound, outbound, context in
+            try await InboundSourceStream(deps: deps).run(inbound: inbound, outbound: outbound, context: context)
+        }
         return router
     }
 
     /// The API router's side: the route table and OpenAPI know the paths, and a request that
     /// is not an upgrade gets a clear answer.
     func register(on router: Router<AppRequestContext>) {
-        router.get("/v1/ws") { _, _ -> Response in
-            throw APIError(.upgradeRequired, "GET /v1/ws is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)")
+        for path in ["/v1/ws", "/v1/ws/source/:source_id"] {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                throw APIError(.upgradeRequired, "GET \(request.uri.path) is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)")
+            }
         }
     }
 
