@@ -102,12 +102,16 @@ public struct HookstreamServer {
             store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)
         let backfiller = CollectionBackfiller(
             store: store, blobs: blobs, clock: configuration.clock, logger: logger, batchSize: configuration.collectionBackfillBatchSize)
+        let notifier = Notifier(
+            store: store, secrets: secrets, client: outbound,
+            settings: .init(retryDelays: configuration.notificationRetryDelaysSeconds, timeoutSeconds: configuration.notificationTimeoutSeconds),
+            logger: logger)
         let deps = ServerDependencies(
             configuration: configuration, store: store, blobs: blobs, ingestWriter: writer, delivery: delivery,
             secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync,
-            realtime: realtime)
+            realtime: realtime, notifier: notifier)
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
@@ -218,6 +222,7 @@ public struct HookstreamServer {
         DeliveryAttemptsRoutes(deps: deps).register(on: router)
         IssuesRoutes(deps: deps).register(on: router)
         MetricsRoutes(deps: deps).register(on: router)
+        NotificationChannelsRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
         TopicsRoutes(deps: deps).register(on: router)
         ReplayRoutes(deps: deps).register(on: router)

@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     /// Name resolution for outbound requests; `nil` = the system resolver. Tests point names
     /// at chosen addresses to prove the policy without connecting anywhere.
     public var hostResolver: (any HostResolver)?
+    /// Pauses before each retry of a failed notification (so 3 tries by default), and the
+    /// time one try may take. Not flags: tests shorten them.
+    public var notificationRetryDelaysSeconds: [Double] = [2, 10]
+    public var notificationTimeoutSeconds = 10.0
 
     /// Largest JSON body the management API reads (ingest has its own limit).
     public var maxAPIBodyBytes = 1_048_576

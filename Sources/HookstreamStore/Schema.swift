@@ -23,6 +23,7 @@ enum Schema {
         ("013_metric_rollups", metricRollups),
         ("012_replay_jobs", replayJobs),
         ("014_collection_backfills", collectionBackfills),
+        ("015_notification_channels", notificationChannels),
     ]
 
     static let v1 = """
@@ -416,5 +417,36 @@ enum Schema {
         );
         CREATE INDEX collection_backfills_by_collection ON collection_backfills(collection_id, id);
         CREATE UNIQUE INDEX collection_backfills_running ON collection_backfills(collection_id) WHERE status = 'running';
+        """
+
+    /// Notification channels (their settings sealed as one document, see
+    /// `NotificationChannel`) and one row per notification sent, with its outcome.
+    static let notificationChannels = """
+        CREATE TABLE notification_channels (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            config TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX notification_channels_by_env ON notification_channels(env_id, id);
+        CREATE TABLE notifications (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            alert_rule_id TEXT,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            status_code INTEGER,
+            error TEXT,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX notifications_by_channel ON notifications(channel_id, id);
         """
 }

@@ -82,8 +82,9 @@ public protocol CoreStore: Sendable {
 /// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
 /// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
 /// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
-/// `ReplayStore.swift`).
-public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore {}
+/// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`).
+public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore,
+    NotificationStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

@@ -15,6 +15,7 @@ public enum IDPrefix: String, Sendable, CaseIterable {
     case notificationChannel = "nc"
     case alertRule = "ar"
     case alertHistory = "ah"
+    case notification = "ntf"
     case collection = "col"
     case record = "rec"
     case changeLog = "cl"

@@ -39,6 +39,8 @@ struct ServerDependencies: Sendable {
     let collectionSync: any CollectionSyncBroadcaster
     /// The WebSocket hub: publish here after a commit, never inside a transaction.
     let realtime: RealtimeHub
+    /// Sends alert and test notifications to channels, recording each outcome.
+    let notifier: Notifier
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is
