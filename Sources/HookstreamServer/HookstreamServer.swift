@@ -153,10 +153,13 @@ public struct HookstreamServer {
         let maintenance = Maintenance(
             store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger, clock: configuration.clock,
             archiver: configuration.retentionDays > 0 ? archiver : nil)
+        let alerts = AlertScheduler(
+            store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
+            clock: configuration.clock, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: usage), .init(service: realtime), .init(service: maintenance), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
+                    .init(service: usage), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
@@ -223,6 +226,7 @@ public struct HookstreamServer {
         IssuesRoutes(deps: deps).register(on: router)
         MetricsRoutes(deps: deps).register(on: router)
         NotificationChannelsRoutes(deps: deps).register(on: router)
+        AlertRulesRoutes(deps: deps).register(on: router)
         ConnectionsRoutes(deps: deps).register(on: router)
         TopicsRoutes(deps: deps).register(on: router)
         ReplayRoutes(deps: deps).register(on: router)

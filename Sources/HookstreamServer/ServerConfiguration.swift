@@ -27,6 +27,10 @@ public struct ServerConfiguration: Sendable {
     public var circuitFailureThreshold = 5
     public var circuitCooldownSeconds = 60.0
     public var issueAutoResolveSeconds = 1800.0
+    /// How often alert rules are evaluated.
+    public var alertIntervalSeconds = 300.0
+    /// A triggered alert resolves once its condition has stayed clear this long.
+    public var alertAutoResolveSeconds = 1800.0
     public var retentionDays = 30.0
     /// How long a finished replay job stays readable.
     public var replayJobTTLSeconds = 86_400.0

@@ -24,6 +24,7 @@ enum Schema {
         ("012_replay_jobs", replayJobs),
         ("014_collection_backfills", collectionBackfills),
         ("015_notification_channels", notificationChannels),
+        ("016_alert_rules", alertRules),
     ]
 
     static let v1 = """
@@ -448,5 +449,73 @@ enum Schema {
             created_at INTEGER NOT NULL
         );
         CREATE INDEX notifications_by_channel ON notifications(channel_id, id);
+        """
+
+    /// Alert rules with their evaluation state, their `ah_` history, the per-minute rollups
+    /// their windows read (kept two days; not back-filled: a rule watches traffic from the
+    /// upgrade on), and the lease that lets one node at a time run a cluster job.
+    static let alertRules = """
+        CREATE TABLE minute_rollups (
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            event_count INTEGER NOT NULL DEFAULT 0,
+            delivery_count INTEGER NOT NULL DEFAULT 0,
+            success_count INTEGER NOT NULL DEFAULT 0,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            dlq_count INTEGER NOT NULL DEFAULT 0,
+            latency_count INTEGER NOT NULL DEFAULT 0,
+            latency_sum INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (org_id, env_id, minute, kind, resource_id)
+        );
+        CREATE INDEX minute_rollups_by_minute ON minute_rollups(minute);
+        CREATE TABLE minute_latency_rollups (
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            minute INTEGER NOT NULL,
+            destination_id TEXT NOT NULL,
+            bin INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (org_id, env_id, minute, destination_id, bin)
+        );
+        CREATE INDEX minute_latency_rollups_by_minute ON minute_latency_rollups(minute);
+        CREATE TABLE alert_rules (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            rule_type TEXT NOT NULL,
+            rule_config TEXT NOT NULL,
+            source_id TEXT,
+            destination_id TEXT,
+            channel_ids TEXT NOT NULL,
+            cooldown_minutes REAL NOT NULL,
+            enabled INTEGER NOT NULL,
+            triggered INTEGER NOT NULL DEFAULT 0,
+            last_triggered_at INTEGER,
+            last_condition_at INTEGER,
+            last_evaluated_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            deleted_at INTEGER
+        );
+        CREATE INDEX alert_rules_by_env ON alert_rules(env_id, id);
+        CREATE TABLE alert_history (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            env_id TEXT NOT NULL,
+            alert_rule_id TEXT NOT NULL,
+            triggered_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX alert_history_by_rule ON alert_history(alert_rule_id, id);
+        CREATE TABLE job_leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
         """
 }

@@ -82,9 +82,10 @@ public protocol CoreStore: Sendable {
 /// The delivery queue, the attempt log and issues (see `DeliveryStore.swift`); the event
 /// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
 /// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
-/// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`).
+/// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`); alert rules (see
+/// `AlertStore.swift`).
 public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore,
-    NotificationStore {}
+    NotificationStore, AlertStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

@@ -25,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Consecutive failures that open a circuit (HOOKSTREAM_CIRCUIT_FAILURE_THRESHOLD, default 5).") var circuitFailureThreshold: Int?
     @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
+    @Option(help: "Seconds between alert rule evaluations (HOOKSTREAM_ALERT_INTERVAL_SECONDS, default 300).") var alertIntervalSeconds: Double?
+    @Option(help: "Seconds a triggered alert's condition must stay clear before it resolves (HOOKSTREAM_ALERT_AUTO_RESOLVE_SECONDS, default 1800).")
+    var alertAutoResolveSeconds: Double?
     @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
     @Option(help: "Seconds a finished replay job stays readable (HOOKSTREAM_REPLAY_JOB_TTL_SECONDS, default 86400).") var replayJobTtlSeconds: Double?
     @Option(help: "Events a collection backfill applies per transaction (HOOKSTREAM_COLLECTION_BACKFILL_BATCH_SIZE, default 500).")
@@ -66,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.circuitFailureThreshold = try pick(circuitFailureThreshold, "CIRCUIT_FAILURE_THRESHOLD", Int.init) ?? c.circuitFailureThreshold
         c.circuitCooldownSeconds = try pick(circuitCooldownSeconds, "CIRCUIT_COOLDOWN_SECONDS", Double.init) ?? c.circuitCooldownSeconds
         c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
+        c.alertIntervalSeconds = try pick(alertIntervalSeconds, "ALERT_INTERVAL_SECONDS", Double.init) ?? c.alertIntervalSeconds
+        c.alertAutoResolveSeconds = try pick(alertAutoResolveSeconds, "ALERT_AUTO_RESOLVE_SECONDS", Double.init) ?? c.alertAutoResolveSeconds
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
         c.replayJobTTLSeconds = try pick(replayJobTtlSeconds, "REPLAY_JOB_TTL_SECONDS", Double.init) ?? c.replayJobTTLSeconds
         c.collectionBackfillBatchSize = try pick(collectionBackfillBatchSize, "COLLECTION_BACKFILL_BATCH_SIZE", Int.init) ?? c.collectionBackfillBatchSize
@@ -82,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard c.alertIntervalSeconds > 0, c.alertIntervalSeconds.isFinite else { throw ValidationError("--alert-interval-seconds must be positive") }
+        guard c.alertAutoResolveSeconds >= 0, c.alertAutoResolveSeconds.isFinite else {
+            throw ValidationError("--alert-auto-resolve-seconds must be 0 or more")
+        }
         guard c.maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
 
         let level = Logger.Level(rawValue: c.logLevel) ?? .info

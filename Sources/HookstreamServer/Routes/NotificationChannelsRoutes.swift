@@ -78,6 +78,12 @@ struct NotificationChannelsRoutes {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let tenant = try context.caller.tenant
         let id = try context.parameters.require("id")
+        // As the API page says: rules naming the channel must be changed first, or they would
+        // go silent without anyone having decided so.
+        let users = try await deps.store.alertRuleIDs(usingChannel: id, tenant: tenant)
+        if !users.isEmpty {
+            throw APIError(.conflict, "The channel is used by alert rule(s) \(users.joined(separator: ", ")); remove it from their channel_ids first")
+        }
         do {
             try await deps.store.deleteChannel(id: id, tenant: tenant, at: deps.configuration.clock.nowMillis)
         } catch StoreError.notFound {
