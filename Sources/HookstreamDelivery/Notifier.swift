@@ -93,7 +93,8 @@ public final class Notifier: Sendable {
         }
         switch channel.kind {
         case .email:
-            return Outcome(success: false, error: "No SMTP server is configured (--smtp-url, --smtp-from)", temporary: false)
+            // Refused when created (the routes); one stored by a newer build is reported, not sent.
+            return Outcome(success: false, error: "This server cannot send e-mail (no SMTP client)", temporary: false)
         case .webhook, .slack, .discord:
             guard let url = config.url else { return Outcome(success: false, error: "The channel has no URL", temporary: false) }
             let body: JSON =

@@ -37,6 +37,11 @@ struct NotificationChannelsRoutes {
         }
         guard case .object(let raw)? = body.members["config"] else { throw APIError.badRequest("'config' is required and must be an object") }
         let config = try parse(raw, kind: kind)
+        // Accepting a channel that can never deliver would be a silent alert; refuse it until
+        // the server can send mail.
+        if kind == .email {
+            throw APIError.badRequest("'email' channels need an SMTP server (--smtp-url), which this build of hookstream cannot use yet")
+        }
         let now = deps.configuration.clock.nowMillis
         let channel = NotificationChannel(
             id: ResourceID.make(.notificationChannel), tenant: tenant, name: name, kind: kind, sealedConfig: try seal(config), createdAt: now,
