@@ -100,7 +100,7 @@ import Testing
         for (type, id) in rules {
             let sent = Self.notifications(s.channelReceiver, rule: id)
             #expect(sent.first?.type == "alert.triggered", "\(type): \(sent)")
-            let detail = try await c.get("/v1/alert-rules/\(id)").json
+            let detail = try await c.eventually("/v1/alert-rules/\(id)") { $0["history"]?.arrayValue?.count == 1 }
             #expect(detail["alert_rule"]?["status"] == "triggered", "\(type)")
             #expect(detail["alert_rule"]?["last_triggered_at"]?.stringValue != nil, "\(type)")
             let history = detail["history"]?.arrayValue ?? []
@@ -119,7 +119,7 @@ import Testing
         for (type, id) in rules {
             let sent = Self.notifications(s.channelReceiver, rule: id)
             #expect(sent.map(\.type) == ["alert.triggered", "alert.resolved"], "\(type): \(sent)")
-            let detail = try await c.get("/v1/alert-rules/\(id)").json
+            let detail = try await c.eventually("/v1/alert-rules/\(id)") { $0["alert_rule"]?["status"] == "ok" }
             #expect(detail["alert_rule"]?["status"] == "ok", "\(type)")
             #expect(detail["history"]?[0]?["resolved_at"]?.stringValue != nil, "\(type)")
         }
@@ -143,7 +143,9 @@ import Testing
         try await c.eventually("/v1/delivery-attempts?status=failed") { $0["pagination"]?["total"] == 1 }
 
         try await Self.drive(s.clock) { Self.notifications(s.channelReceiver, rule: rule).count == 1 }
-        let first = try #require(Timestamp.parse(try await c.get("/v1/alert-rules/\(rule)").json["alert_rule"]?["last_triggered_at"]?.stringValue ?? ""))
+        // Notifications go out before the evaluation is stored (at least once): wait for it.
+        let stored = try await c.eventually("/v1/alert-rules/\(rule)") { $0["alert_rule"]?["last_triggered_at"]?.stringValue != nil }
+        let first = try #require(Timestamp.parse(stored["alert_rule"]?["last_triggered_at"]?.stringValue ?? ""))
         // Still failing a minute and a half later: evaluated, not notified again.
         s.clock.advance(to: first.addingTimeInterval(90))
         try await Self.drive(s.clock) {
@@ -153,7 +155,7 @@ import Testing
         #expect(Self.notifications(s.channelReceiver, rule: rule).count == 1)
         // Once the cooldown has passed, the rule (still firing) notifies again and logs it.
         try await Self.drive(s.clock) { Self.notifications(s.channelReceiver, rule: rule).count == 2 }
-        let detail = try await c.get("/v1/alert-rules/\(rule)").json
+        let detail = try await c.eventually("/v1/alert-rules/\(rule)") { $0["history"]?.arrayValue?.count == 2 }
         #expect(detail["history"]?.arrayValue?.count == 2)
         let second = try #require(Timestamp.parse(detail["alert_rule"]?["last_triggered_at"]?.stringValue ?? ""))
         #expect(second.timeIntervalSince(first) >= 120)
