@@ -60,9 +60,14 @@ public struct HookstreamServer {
 
         let registry = PrometheusCollectorRegistry()
         let instruments = GatewayMetrics.Instruments(registry: registry)
-        // Live collection sync: records announced after their batch commits (the real-time hub
-        // takes this place once the server has one).
-        let collectionSync: any CollectionSyncBroadcaster = NoCollectionSubscribers()
+        guard configuration.wsHeartbeatSeconds > 0, configuration.wsHeartbeatSeconds.isFinite else {
+            throw ServerStartError("--ws-heartbeat-seconds must be a number of seconds > 0, not \(configuration.wsHeartbeatSeconds)")
+        }
+        let realtime = RealtimeHub(
+            configuration: .init(heartbeatSeconds: configuration.wsHeartbeatSeconds, maxBufferedBytes: configuration.wsClientBufferBytes),
+            clock: configuration.clock, logger: logger, instruments: instruments)
+        // Live collection sync: records announced on `collections:<id>` after their batch commits.
+        let collectionSync: any CollectionSyncBroadcaster = realtime
         let writer = IngestWriter(store: store, logger: logger) { outcomes in
             let syncs = outcomes.flatMap(\.recordSyncs)
             if !syncs.isEmpty { collectionSync.broadcast(syncs) }
@@ -71,12 +76,6 @@ public struct HookstreamServer {
         let blobs = try BlobStore(root: dataDirectory + "/blobs")
         let outbound = OutboundHTTPClient(
             policy: configuration.outboundPolicy, resolver: configuration.hostResolver, connectionsPerHost: configuration.deliveryConcurrency)
-        guard configuration.wsHeartbeatSeconds > 0, configuration.wsHeartbeatSeconds.isFinite else {
-            throw ServerStartError("--ws-heartbeat-seconds must be a number of seconds > 0, not \(configuration.wsHeartbeatSeconds)")
-        }
-        let realtime = RealtimeHub(
-            configuration: .init(heartbeatSeconds: configuration.wsHeartbeatSeconds, maxBufferedBytes: configuration.wsClientBufferBytes),
-            clock: configuration.clock, logger: logger, instruments: instruments)
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
             providers: ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime)],

@@ -19,11 +19,16 @@ protocol CollectionSyncBroadcaster: Sendable {
     func broadcast(_ syncs: [RecordSync])
 }
 
-/// The broadcaster while the server has no real-time hub: nobody can subscribe to a
-/// `collections:<id>` channel, so there is no one to tell. The hub replaces it in
-/// `HookstreamServer` when it lands.
-struct NoCollectionSubscribers: CollectionSyncBroadcaster {
-    func broadcast(_ syncs: [RecordSync]) {}
+/// The real-time hub is the broadcaster: each record goes to the tenant's followers of its
+/// collection's channel, rendered on the hub's loop only when someone follows.
+extension RealtimeHub: CollectionSyncBroadcaster {
+    func broadcast(_ syncs: [RecordSync]) {
+        for sync in syncs {
+            publish(CollectionSyncMessage.type, on: [.collection(sync.record.collectionID)], tenant: sync.tenant, weight: sync.record.data.utf8.count) {
+                CollectionSyncMessage.data(sync)
+            }
+        }
+    }
 }
 
 /// The `sync` message for one record change, as the real-time guide shapes every message:
