@@ -155,7 +155,10 @@ import Testing
         #expect(Self.notifications(s.channelReceiver, rule: rule).count == 1)
         // Once the cooldown has passed, the rule (still firing) notifies again and logs it.
         try await Self.drive(s.clock) { Self.notifications(s.channelReceiver, rule: rule).count == 2 }
-        let detail = try await c.eventually("/v1/alert-rules/\(rule)") { $0["history"]?.arrayValue?.count == 2 }
+        // The history row and the rule's last_triggered_at are read back once both show it.
+        let detail = try await c.eventually("/v1/alert-rules/\(rule)") {
+            $0["history"]?.arrayValue?.count == 2 && $0["alert_rule"]?["last_triggered_at"] != stored["alert_rule"]?["last_triggered_at"]
+        }
         #expect(detail["history"]?.arrayValue?.count == 2)
         let second = try #require(Timestamp.parse(detail["alert_rule"]?["last_triggered_at"]?.stringValue ?? ""))
         #expect(second.timeIntervalSince(first) >= 120)

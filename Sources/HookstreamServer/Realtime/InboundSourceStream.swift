@@ -28,8 +28,9 @@ struct InboundSourceStream {
         let clientIP: IPAddress?
         do {
             (entry, clientIP) = try await admit(context)
-        } catch let error as APIError {
-            try await RealtimeRoutes.refuse(error, outbound: outbound)
+        } catch {
+            // Any failure ends with an answer and a close, never a silent open connection.
+            try await RealtimeRoutes.refuse(APIError.answering(error, path: context.request.uri.path, logger: deps.logger), outbound: outbound)
             return
         }
         // One message at a time: each is committed (and so gets its time-ordered ID) before
