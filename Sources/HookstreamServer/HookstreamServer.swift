@@ -155,10 +155,11 @@ public struct HookstreamServer {
         let alerts = AlertScheduler(
             store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
             clock: configuration.clock, logger: logger)
+        let searchIndexer = RecordSearchIndexer(store: store, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: usage), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
+                    .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))

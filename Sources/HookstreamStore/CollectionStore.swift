@@ -31,6 +31,12 @@ public protocol CollectionStore: Sendable {
     /// (full text, case-insensitive; the dialect's own index, see `SQLiteRecordSearch`).
     func collectionRecords(collectionID: String, tenant: Tenant, search: String?, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord>
     func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord?
+    /// Brings the search index up to date for up to `limit` of the records changed since they
+    /// were last indexed, in one short transaction; returns how many it indexed (fewer than
+    /// `limit`: the index is current). A store whose index changes with the records returns 0.
+    /// Searches call it themselves; `RecordSearchIndexer` calls it in the background so they
+    /// seldom have much to do.
+    func indexPendingRecordSearch(limit: Int) async throws -> Int
     /// A record's history, newest entry first.
     func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry>
 

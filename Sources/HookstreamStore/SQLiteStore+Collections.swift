@@ -79,11 +79,20 @@ extension SQLiteStore {
 
     public func collectionRecords(collectionID: String, tenant: Tenant, search: String?, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord> {
         let match = search.flatMap(SQLiteRecordSearch.matchExpression)
+        if match != nil {
+            // The index follows the records in the background; a search first indexes what
+            // is still pending, in batches so ingest keeps its turns at the writer.
+            while try await indexPendingRecordSearch(limit: 1000) == 1000 {}
+        }
         return try await pool.read { db in
             try Self.collectionPage(
                 db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, match: match, beforeID: beforeID, limit: limit,
                 row: Self.record)
         }
+    }
+
+    public func indexPendingRecordSearch(limit: Int) async throws -> Int {
+        try await pool.write { db in try SQLiteRecordSearch.indexPending(db, limit: limit) }
     }
 
     public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {

@@ -3,7 +3,7 @@
 /// The SQL here sticks to what SQLite and PostgreSQL both accept: TEXT ids, INTEGER Unix
 /// milliseconds, TEXT JSON documents, partial indexes, and one BLOB column (`bytea` on
 /// PostgreSQL, the one type name a dialect rewrites). The one exception in the list is
-/// migration `009`, SQLite's FTS5 search index: it is defined apart, with the rest of the
+/// migrations `009` and `017`, SQLite's FTS5 search index: they are defined apart, with the rest of the
 /// SQLite-only search SQL, in `SQLiteRecordSearch.swift` (a PostgreSQL store supplies its own
 /// search migration in its place). Dialect-specific SQL lives in files named for their
 /// dialect, never here. Never edit a released migration; add the next one.
@@ -25,6 +25,8 @@ enum Schema {
         ("014_collection_backfills", collectionBackfills),
         ("015_notification_channels", notificationChannels),
         ("016_alert_rules", alertRules),
+        // SQLite's full-text index brought up to date behind the records (SQLite only too).
+        ("017_collection_record_search_backlog", SQLiteRecordSearch.deferredIndexMigration),
     ]
 
     static let v1 = """

@@ -315,6 +315,43 @@ import Testing
         while try await store.purgeDeletedCollections(limit: 100) > 0 {}
         #expect(try await keys("shop") == [])
     }
+
+    /// However the background indexing interleaves with changes — a record changed many times
+    /// between two batches, records removed and their row ids reused by new ones — a search
+    /// finds exactly what the records hold now.
+    @Test(arguments: StoreBackend.all)
+    func searchFollowsRecordsWhateverTheIndexingPace(_ backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        let f = try await StoreFixture.make(store)
+        let first = Self.collection(f)
+        try await store.createCollection(first)
+        func keys(_ c: RecordCollection, _ search: String) async throws -> [String] {
+            try await store.collectionRecords(collectionID: c.id, tenant: f.tenant, search: search, beforeID: nil, limit: 10).items.map(\.key)
+        }
+        try await f.ingest(at: Self.t0 + 1, body: Self.body(id: "o1", v: 1, extra: ["word": "alpha"]))
+        _ = try await store.indexPendingRecordSearch(limit: 1)
+        for v in 2...5 { try await f.ingest(at: Self.t0 + Int64(v), body: Self.body(id: "o1", v: v, extra: ["word": .string("beta\(v)")])) }
+        try await f.ingest(at: Self.t0 + 6, body: Self.body(id: "o2", v: 1, extra: ["word": "gamma"]))
+        #expect(try await keys(first, "alpha") == [])
+        #expect(try await keys(first, "beta4") == [])
+        #expect(try await keys(first, "beta5") == ["o1"])
+        #expect(try await keys(first, "gamma") == ["o2"])
+        while try await store.indexPendingRecordSearch(limit: 1) > 0 {}
+        #expect(try await keys(first, "beta5") == ["o1"])
+
+        // Purged rows leave the index even when new records take their row ids.
+        try await store.deleteCollection(id: first.id, tenant: f.tenant, at: Self.t0 + 10)
+        while try await store.purgeDeletedCollections(limit: 100) > 0 {}
+        let second = Self.collection(f, slug: "orders-2")
+        try await store.createCollection(second)
+        try await f.ingest(at: Self.t0 + 11, body: Self.body(id: "n1", v: 1, extra: ["word": "delta"]))
+        try await f.ingest(at: Self.t0 + 12, body: Self.body(id: "n2", v: 1, extra: ["word": "epsilon"]))
+        #expect(try await keys(second, "beta5") == [])
+        #expect(try await keys(second, "gamma") == [])
+        #expect(try await keys(second, "delta") == ["n1"])
+        #expect(try await keys(second, "epsilon") == ["n2"])
+        #expect(try await store.indexPendingRecordSearch(limit: 100) == 0)
+    }
 }
 
 /// What only the embedded store has: its collection index is rebuilt from the database when it
