@@ -42,16 +42,23 @@ public final class Notifier: Sendable {
     private let secrets: SecretBox
     private let settings: Settings
     private let client: OutboundHTTPClient
+    private let mailer: SMTPClient?
     private let logger: Logger
 
-    /// - Parameter client: the server's one outbound client, so the outbound policy applies.
-    public init(store: any Store, secrets: SecretBox, client: OutboundHTTPClient, settings: Settings, logger: Logger) {
+    /// - Parameters:
+    ///   - client: the server's one outbound client, so the outbound policy applies.
+    ///   - mailer: the SMTP client of `--smtp-url`; without it e-mail channels cannot send.
+    public init(store: any Store, secrets: SecretBox, client: OutboundHTTPClient, mailer: SMTPClient?, settings: Settings, logger: Logger) {
         self.store = store
         self.secrets = secrets
         self.client = client
+        self.mailer = mailer
         self.settings = settings
         self.logger = logger
     }
+
+    /// Whether e-mail channels can be sent to (an SMTP server is configured).
+    public var canSendEmail: Bool { mailer != nil }
 
     /// The channel's settings in the clear.
     public func config(of channel: NotificationChannel) throws -> ChannelConfig {
@@ -93,8 +100,16 @@ public final class Notifier: Sendable {
         }
         switch channel.kind {
         case .email:
-            // Refused when created (the routes); one stored by a newer build is reported, not sent.
-            return Outcome(success: false, error: "This server cannot send e-mail (no SMTP client)", temporary: false)
+            guard let mailer else { return Outcome(success: false, error: "No SMTP server is configured (--smtp-url, --smtp-from)", temporary: false) }
+            let mail = notification.email
+            do {
+                let code = try await mailer.send(to: config.recipients, subject: mail.subject, body: mail.body, timeoutSeconds: settings.timeoutSeconds)
+                return Outcome(success: true, statusCode: code, temporary: false)
+            } catch let failure as SMTPClient.Failure {
+                return Outcome(success: false, statusCode: failure.code, error: failure.description, temporary: failure.temporary)
+            } catch {
+                return Outcome(success: false, error: "\(error)", temporary: true)
+            }
         case .webhook, .slack, .discord:
             guard let url = config.url else { return Outcome(success: false, error: "The channel has no URL", temporary: false) }
             let body: JSON =

@@ -53,21 +53,8 @@ public final class OutboundHTTPClient: Sendable {
     func admit(_ request: HTTPClientRequest, audience: OutboundPolicy.Audience) async throws -> HTTPClientRequest {
         if let refusal = policy.refusal(for: audience) { throw OutboundRefusal(reason: refusal) }
         guard let target = OutboundURL(request.url) else { throw OutboundRefusal(reason: "'\(request.url)' is not an http or https URL") }
-        let addresses: [IPAddress]
-        if let literal = target.literalAddress {
-            addresses = [literal]
-        } else {
-            addresses = try await resolver.addresses(of: target.host)
-            guard !addresses.isEmpty else { throw OutboundRefusal(reason: "\(target.host) did not resolve to any address") }
-        }
-        for address in addresses {
-            if let refusal = policy.refusal(address, for: audience) {
-                throw OutboundRefusal(reason: target.literalAddress == nil ? "\(target.host) resolves to \(refusal)" : refusal)
-            }
-        }
+        let pinned = try await checkedAddress(host: target.host, audience: audience)
         guard target.scheme == "http", target.literalAddress == nil else { return request }
-        // Prefer IPv4: a receiver on "localhost" usually listens on 127.0.0.1 only.
-        let pinned = addresses.first(where: \.isIPv4) ?? addresses[0]
         var sent = request
         if !sent.headers.contains(name: "host") { sent.headers.add(name: "Host", value: target.hostHeader) }
         sent.url = target.replacingHost(with: pinned)
@@ -75,10 +62,38 @@ public final class OutboundHTTPClient: Sendable {
     }
 }
 
+extension OutboundHTTPClient {
+    /// The address a connection to `host` (a name or a literal address) may go to on behalf
+    /// of `audience`: every address the name resolves to is checked, one refused address
+    /// refuses the host, and an IPv4 one is preferred (a receiver on "localhost" usually
+    /// listens on 127.0.0.1 only). Connections that are not HTTP (the SMTP client) connect to
+    /// it, so they obey the same policy as every request.
+    /// - Throws: `OutboundRefusal`, or the resolver's error.
+    public func checkedAddress(host: String, audience: OutboundPolicy.Audience) async throws -> IPAddress {
+        if let refusal = policy.refusal(for: audience) { throw OutboundRefusal(reason: refusal) }
+        let literal = IPAddress(host)
+        let addresses: [IPAddress]
+        if let literal {
+            addresses = [literal]
+        } else {
+            addresses = try await resolver.addresses(of: host)
+            guard !addresses.isEmpty else { throw OutboundRefusal(reason: "\(host) did not resolve to any address") }
+        }
+        for address in addresses {
+            if let refusal = policy.refusal(address, for: audience) {
+                throw OutboundRefusal(reason: literal == nil ? "\(host) resolves to \(refusal)" : refusal)
+            }
+        }
+        return addresses.first(where: \.isIPv4) ?? addresses[0]
+    }
+}
+
 /// A request the outbound policy did not allow; nothing was sent.
 public struct OutboundRefusal: Error, CustomStringConvertible, Sendable {
     public var reason: String
     public var description: String { "refused by the outbound policy: \(reason)" }
+
+    public init(reason: String) { self.reason = reason }
 }
 
 /// The parts of an absolute URL the policy needs, and the same URL aimed at an address.

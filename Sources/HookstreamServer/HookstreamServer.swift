@@ -101,8 +101,15 @@ public struct HookstreamServer {
             store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)
         let backfiller = CollectionBackfiller(
             store: store, blobs: blobs, clock: configuration.clock, logger: logger, batchSize: configuration.collectionBackfillBatchSize)
+        let mailer: SMTPClient?
+        do {
+            mailer = try self.mailer(outbound)
+        } catch {
+            await outbound.shutdown()
+            throw error
+        }
         let notifier = Notifier(
-            store: store, secrets: secrets, client: outbound,
+            store: store, secrets: secrets, client: outbound, mailer: mailer,
             settings: .init(retryDelays: configuration.notificationRetryDelaysSeconds, timeoutSeconds: configuration.notificationTimeoutSeconds),
             logger: logger)
         let deps = ServerDependencies(
@@ -177,6 +184,25 @@ public struct HookstreamServer {
             throw ServerStartError(message)
         }
         if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
+    }
+
+    /// The SMTP client of `--smtp-url`, or `nil` without one; a bad setting stops the start.
+    private func mailer(_ outbound: OutboundHTTPClient) throws -> SMTPClient? {
+        guard let url = configuration.smtpURL, !url.isEmpty else {
+            if configuration.smtpFrom != nil || configuration.smtpCAFile != nil {
+                throw ServerStartError("--smtp-from and --smtp-ca-file need --smtp-url")
+            }
+            return nil
+        }
+        guard let from = configuration.smtpFrom, !from.isEmpty else { throw ServerStartError("--smtp-url needs --smtp-from (the sender address)") }
+        do {
+            let server = try SMTPServer(url: url, from: from)
+            return try SMTPClient(server: server, caFile: configuration.smtpCAFile, outbound: outbound)
+        } catch let invalid as SMTPServer.Invalid {
+            throw ServerStartError(invalid.description)
+        } catch {
+            throw ServerStartError("--smtp-ca-file: cannot read a PEM certificate from \(configuration.smtpCAFile ?? "")")
+        }
     }
 
     private func trustedProxies() throws -> IPRangeList {

@@ -27,6 +27,11 @@ public struct ServerConfiguration: Sendable {
     public var circuitFailureThreshold = 5
     public var circuitCooldownSeconds = 60.0
     public var issueAutoResolveSeconds = 1800.0
+    /// The SMTP server e-mail channels send through (`smtp[s]://user:pass@host:port`), the
+    /// sender address, and a CA to trust for its certificate instead of the system roots.
+    public var smtpURL: String?
+    public var smtpFrom: String?
+    public var smtpCAFile: String?
     /// How often alert rules are evaluated.
     public var alertIntervalSeconds = 300.0
     /// A triggered alert resolves once its condition has stayed clear this long.

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between alert rule evaluations (HOOKSTREAM_ALERT_INTERVAL_SECONDS, default 300).") var alertIntervalSeconds: Double?
     @Option(help: "Seconds a triggered alert's condition must stay clear before it resolves (HOOKSTREAM_ALERT_AUTO_RESOLVE_SECONDS, default 1800).")
     var alertAutoResolveSeconds: Double?
+    @Option(help: "SMTP server for e-mail channels, smtp[s]://user:pass@host:port (HOOKSTREAM_SMTP_URL).") var smtpURL: String?
+    @Option(help: "Sender address of notification e-mails (HOOKSTREAM_SMTP_FROM).") var smtpFrom: String?
+    @Option(help: "PEM CA certificate to trust for the SMTP server instead of the system roots (HOOKSTREAM_SMTP_CA_FILE).") var smtpCAFile: String?
     @Option(help: "Days before finished events move to <data-dir>/archive; 0 keeps all (HOOKSTREAM_RETENTION_DAYS, default 30).") var retentionDays: Double?
     @Option(help: "Seconds a finished replay job stays readable (HOOKSTREAM_REPLAY_JOB_TTL_SECONDS, default 86400).") var replayJobTtlSeconds: Double?
     @Option(help: "Events a collection backfill applies per transaction (HOOKSTREAM_COLLECTION_BACKFILL_BATCH_SIZE, default 500).")
@@ -71,6 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
         c.issueAutoResolveSeconds = try pick(issueAutoResolveSeconds, "ISSUE_AUTO_RESOLVE_SECONDS", Double.init) ?? c.issueAutoResolveSeconds
         c.alertIntervalSeconds = try pick(alertIntervalSeconds, "ALERT_INTERVAL_SECONDS", Double.init) ?? c.alertIntervalSeconds
         c.alertAutoResolveSeconds = try pick(alertAutoResolveSeconds, "ALERT_AUTO_RESOLVE_SECONDS", Double.init) ?? c.alertAutoResolveSeconds
+        c.smtpURL = try pick(smtpURL, "SMTP_URL", { $0 })
+        c.smtpFrom = try pick(smtpFrom, "SMTP_FROM", { $0 })
+        c.smtpCAFile = try pick(smtpCAFile, "SMTP_CA_FILE", { $0 })
         c.retentionDays = try pick(retentionDays, "RETENTION_DAYS", Double.init) ?? c.retentionDays
         c.replayJobTTLSeconds = try pick(replayJobTtlSeconds, "REPLAY_JOB_TTL_SECONDS", Double.init) ?? c.replayJobTTLSeconds
         c.collectionBackfillBatchSize = try pick(collectionBackfillBatchSize, "COLLECTION_BACKFILL_BATCH_SIZE", Int.init) ?? c.collectionBackfillBatchSize

@@ -37,10 +37,9 @@ struct NotificationChannelsRoutes {
         }
         guard case .object(let raw)? = body.members["config"] else { throw APIError.badRequest("'config' is required and must be an object") }
         let config = try parse(raw, kind: kind)
-        // Accepting a channel that can never deliver would be a silent alert; refuse it until
-        // the server can send mail.
-        if kind == .email {
-            throw APIError.badRequest("'email' channels need an SMTP server (--smtp-url), which this build of hookstream cannot use yet")
+        // Accepting a channel that can never deliver would be a silent alert.
+        if kind == .email, !deps.notifier.canSendEmail {
+            throw APIError.badRequest("'email' channels need an SMTP server: start hookstream with --smtp-url and --smtp-from")
         }
         let now = deps.configuration.clock.nowMillis
         let channel = NotificationChannel(
