@@ -118,7 +118,9 @@ extension DeliveryEngine {
             }
         }
         return .message(
-            OutboundMessage(eventID: event.id, attemptNumber: claimed.attempt.attemptNumber, body: body, contentType: contentType, now: now))
+            OutboundMessage(
+                eventID: event.id, attemptNumber: claimed.attempt.attemptNumber, body: body, contentType: contentType, now: now,
+                event: EventFacts(sourceID: event.sourceID, method: event.method, headers: event.headers, receivedAt: event.receivedAt)))
     }
 
     /// Applies the result to the circuit breaker and the retry policy, and builds the record
@@ -164,7 +166,10 @@ extension DeliveryEngine {
         var attempt = pending
         attempt.status = classification.isSuccess ? .success : .failed
         attempt.attemptedAt = Timestamp.millis(started)
-        if case .response(let code) = result.outcome { attempt.statusCode = code }
+        switch result.outcome {
+        case .response(let code), .rejected(let code): attempt.statusCode = code
+        default: break
+        }
         attempt.latencyMs = Int((finished.timeIntervalSince(started) * 1000).rounded())
         attempt.requestHeaders = result.requestHeaders.isEmpty ? nil : result.requestHeaders
         attempt.responseHeaders = result.responseHeaders

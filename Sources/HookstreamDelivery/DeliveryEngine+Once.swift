@@ -10,7 +10,7 @@ extension DeliveryEngine {
     /// with its own counters). Nothing is written; the caller records the attempt.
     /// - Throws: when the event's body or the destination's sealed settings cannot be read.
     public func deliverOnce(_ event: Event, to destination: Destination) async throws -> DeliveryAttempt {
-        let runtime = try DestinationRuntime(destination, secrets: secrets)
+        let runtime = try DestinationRuntime(destination, secrets: secrets, schema: schemas[destination.type])
         let now = clock.now
         let attempt = DeliveryAttempt(
             id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: nil, destinationID: destination.id,

@@ -65,6 +65,8 @@ public final class DeliveryEngine: Service, Sendable {
     let secrets: SecretBox
     let blobs: BlobStore
     let providers: [String: any DeliveryProvider]
+    /// The settings schema of each type that has one, to open a destination's credentials.
+    let schemas: [String: ProviderConfigSchema]
     let configuration: Configuration
     let clock: any GatewayClock
     let logger: Logger
@@ -78,13 +80,15 @@ public final class DeliveryEngine: Service, Sendable {
     private let signalInput: AsyncStream<Void>.Continuation
 
     public init(
-        store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider], configuration: Configuration,
+        store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider],
+        schemas: [String: ProviderConfigSchema] = [:], configuration: Configuration,
         clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult, Destination) -> Void = { _, _ in }
     ) {
         self.store = store
         self.secrets = secrets
         self.blobs = blobs
         self.providers = providers
+        self.schemas = schemas
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -239,7 +243,7 @@ public final class DeliveryEngine: Service, Sendable {
         do {
             let loaded = try await store.deliveryDestination(id: destinationID).map { stored in
                 DeliveryScheduler.Loaded(
-                    runtime: try DestinationRuntime(stored.destination, secrets: secrets), circuit: stored.destination.circuit,
+                    runtime: try DestinationRuntime(stored.destination, secrets: secrets, schema: schemas[stored.destination.type]), circuit: stored.destination.circuit,
                     circuitVersion: stored.circuitVersion)
             }
             let now = clock.nowMillis

@@ -25,13 +25,34 @@ public struct OutboundMessage: Sendable {
     public var body: [UInt8]
     public var contentType: String?
     public var now: Date
+    /// The received request, for providers whose message carries it (S3's object, message
+    /// attributes). `nil` only where a message is built without an event.
+    public var event: EventFacts?
 
-    public init(eventID: String, attemptNumber: Int, body: [UInt8], contentType: String?, now: Date) {
+    public init(eventID: String, attemptNumber: Int, body: [UInt8], contentType: String?, now: Date, event: EventFacts? = nil) {
         self.eventID = eventID
         self.attemptNumber = attemptNumber
         self.body = body
         self.contentType = contentType
         self.now = now
+        self.event = event
+    }
+}
+
+/// The facts of the received request a message came from.
+public struct EventFacts: Sendable {
+    public var sourceID: String
+    public var method: String
+    /// Lower-cased names, as stored.
+    public var headers: JSONObject
+    /// Unix milliseconds.
+    public var receivedAt: Int64
+
+    public init(sourceID: String, method: String, headers: JSONObject, receivedAt: Int64) {
+        self.sourceID = sourceID
+        self.method = method
+        self.headers = headers
+        self.receivedAt = receivedAt
     }
 }
 
@@ -41,15 +62,21 @@ public struct DestinationRuntime: Sendable {
     /// The destination's custom headers (credentials included), in the order configured.
     public var headers: [(name: String, value: String)]
     public var signing: OutboundSigningConfig?
+    /// The type's settings, validated, credentials opened (empty for types without a schema).
+    public var config: ProviderConfig
 
-    public init(destination: Destination, headers: [(name: String, value: String)], signing: OutboundSigningConfig?) {
+    public init(
+        destination: Destination, headers: [(name: String, value: String)], signing: OutboundSigningConfig?, config: ProviderConfig = ProviderConfig()
+    ) {
         self.destination = destination
         self.headers = headers
         self.signing = signing
+        self.config = config
     }
 
-    /// Opens the destination's sealed headers and signing configuration.
-    public init(_ destination: Destination, secrets: SecretBox) throws {
+    /// Opens the destination's sealed headers, signing configuration and provider settings.
+    /// - Parameter schema: the settings schema of the destination's type, if it has one.
+    public init(_ destination: Destination, secrets: SecretBox, schema: ProviderConfigSchema? = nil) throws {
         var headers: [(name: String, value: String)] = []
         if let sealed = destination.sealedHeaders, case .object(let object) = try JSON(parsing: try secrets.open(sealed)) {
             for (name, value) in object { headers.append((name, value.stringValue ?? value.description)) }
@@ -58,7 +85,8 @@ public struct DestinationRuntime: Sendable {
         if let sealed = destination.sealedSigningConfig {
             signing = try OutboundSigningConfig(json: try JSON(parsing: try secrets.open(sealed)))
         }
-        self.init(destination: destination, headers: headers, signing: signing)
+        let config = try schema.map { try $0.opened(destination.providerConfig, secrets: secrets) } ?? ProviderConfig()
+        self.init(destination: destination, headers: headers, signing: signing, config: config)
     }
 }
 

@@ -78,7 +78,9 @@ public struct HookstreamServer {
             policy: configuration.outboundPolicy, resolver: configuration.hostResolver, connectionsPerHost: configuration.deliveryConcurrency)
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
-            providers: ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime)],
+            providers: DestinationTypes.providers(configuration.destinationTypes, context: ProviderContext(client: outbound)).merging(
+                ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime)], uniquingKeysWith: { $1 }),
+            schemas: Dictionary(configuration.destinationTypes.map { ($0.name, $0.schema) }, uniquingKeysWith: { $1 }),
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
                 circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),

@@ -68,6 +68,9 @@ public struct ServerConfiguration: Sendable {
     /// The time source of every time-based part of the server (not a flag: tests inject a
     /// `ManualClock` to drive cooldowns, windows and periodic jobs without sleeping).
     public var clock: any GatewayClock = SystemClock()
+    /// The destination types with a provider besides `http` and `websocket` (not a flag:
+    /// tests register a type of their own to exercise the settings framework).
+    public var destinationTypes: [DestinationType] = DestinationTypes.registered
 
     public init() {}
 }

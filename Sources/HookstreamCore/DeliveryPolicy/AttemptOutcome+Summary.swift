@@ -6,6 +6,7 @@ extension AttemptOutcome {
         case .response(let status):
             let phrase = Self.reasonPhrases[status].map { " " + $0 } ?? ""
             return "Destination returned \(status)\(phrase)"
+        case .rejected(let status): return "Destination answered \(status) but did not accept the message"
         case .transportError(.timeout): return "Delivery timed out waiting for the destination"
         case .transportError(.connectionRefused): return "Connection refused by the destination"
         case .transportError(.connectionReset): return "Connection reset by the destination"

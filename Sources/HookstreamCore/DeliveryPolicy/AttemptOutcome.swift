@@ -19,6 +19,9 @@ public enum AttemptOutcome: Hashable, Sendable {
     /// The destination answered with this HTTP status (for non-HTTP providers, the status of
     /// the provider API they call).
     case response(statusCode: Int)
+    /// The service answered with this (2xx) status but did not take the message: RabbitMQ's
+    /// `routed: false`, an EventBridge entry that failed, a Kafka record with an error code.
+    case rejected(statusCode: Int)
     /// No usable response.
     case transportError(TransportErrorKind)
     /// The connection's transform failed before anything was sent.
@@ -76,6 +79,12 @@ extension AttemptOutcome {
             return AttemptClassification(
                 isSuccess: false, isRetryable: true, issueType: serverSide ? .http5xx : .http4xx,
                 affectsCircuit: true, consumesAttempt: true, honoursRetryAfter: RetryAfter.applies(toStatus: status))
+        case .rejected:
+            // The service is up and answering; what it refused is this message as configured
+            // (no route, no bus), like a 4xx: retried, and counted by the circuit.
+            return AttemptClassification(
+                isSuccess: false, isRetryable: true, issueType: .http4xx, affectsCircuit: true, consumesAttempt: true,
+                honoursRetryAfter: false)
         case .transportError(let kind):
             return AttemptClassification(
                 isSuccess: false, isRetryable: true, issueType: kind == .timeout ? .timeout : .connectionError,

@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCore
+import HookstreamDelivery
 import JSONValue
 
 /// Reads a destination's delivery settings from a create or update body. Settings may stand
@@ -9,10 +10,6 @@ import JSONValue
 struct DestinationSettings {
     let deps: ServerDependencies
 
-    /// Provider types with a working provider. Others are refused by name until they exist.
-    static let supportedTypes = ["http", "websocket"]
-    static let knownTypes = ["http", "aws_sqs", "aws_s3", "aws_eventbridge", "gcp_pubsub", "kafka", "rabbitmq", "websocket"]
-    static let typeAliases = ["webhook": "http", "sqs": "aws_sqs", "s3": "aws_s3", "eventbridge": "aws_eventbridge", "pubsub": "gcp_pubsub"]
     static let methods = ["POST", "PUT", "PATCH", "GET", "DELETE"]
     /// Headers the HTTP client sets itself; letting users set them would corrupt requests.
     static let reservedHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection"]
@@ -24,30 +21,50 @@ struct DestinationSettings {
         "url", "method", "headers", "timeout", .nested("signing_config", signingFields), "provider_config", "channel_name",
     ]
     /// What a create or update body may hold (`name` and `slug` are read by the routes).
+    /// `config` also holds the type's provider fields, so it is checked once the type is known.
     static let fields = settingsFields.merging([
         "name", "slug", "type", "status", "enabled", "max_concurrency", "retry_max_attempts", "retry_backoff_type", "retry_intervals",
-        .nested("config", settingsFields),
+        "config",
     ])
+
+    /// The types a destination may be created with: the built-in ones and those registered.
+    var availableTypes: [String] {
+        DestinationTypes.known.filter { DestinationTypes.builtIn.contains($0) || schema(for: $0) != nil }
+    }
+
+    func schema(for type: String) -> ProviderConfigSchema? {
+        deps.configuration.destinationTypes.last { $0.name == type }?.schema
+    }
 
     func apply(_ body: JSONBody, to d: inout Destination, creating: Bool) throws {
         var updated = d
-        let config = try configObject(body)
-        func setting(_ key: String) -> JSON? { config?[key] ?? body.members[key] }
-        func has(_ key: String) -> Bool { setting(key) != nil }
-
         if body.has("type") {
             guard let raw = try body.string("type") else { throw APIError.badRequest("'type' must not be null") }
-            let type = Self.typeAliases[raw.lowercased()] ?? raw.lowercased()
-            guard Self.knownTypes.contains(type) else {
-                throw APIError.badRequest("'type' must be one of: \(Self.knownTypes.joined(separator: ", "))")
+            guard let type = DestinationTypes.canonical(raw) else {
+                throw APIError.badRequest("'type' must be one of: \(availableTypes.joined(separator: ", "))")
             }
-            guard Self.supportedTypes.contains(type) else {
-                throw APIError.badRequest("Destination type '\(type)' is not available yet; supported types: \(Self.supportedTypes.joined(separator: ", "))")
+            guard availableTypes.contains(type) else {
+                throw APIError.badRequest(
+                    "Destination type '\(type)' is not available yet; supported types: \(availableTypes.joined(separator: ", "))")
             }
-            // A destination turned into a websocket one stops having a URL.
-            if type == WebSocketProvider.type, !has("url") { updated.url = nil }
             updated.type = type
         }
+        let schema = schema(for: updated.type)
+        let split = try ProviderSettingsInput(body: body, schema: schema)
+        let config = split.settings
+        func setting(_ key: String) -> JSON? { split.claimed.contains(key) ? nil : config?[key] ?? body.members[key] }
+        func has(_ key: String) -> Bool { setting(key) != nil }
+        if let schema {
+            try applyProviderConfig(split.provider, schema: schema, typeChanged: updated.type != d.type || creating, to: &updated)
+            for key in ["url", "method", "headers", "signing_config"] where has(key) {
+                throw APIError.badRequest("'\(key)' does not apply to \(DestinationTypes.destinationPhrase(updated.type)): its settings go in 'config'")
+            }
+        } else if updated.type != d.type, self.schema(for: d.type) != nil {
+            // Leaving a provider type: its settings mean nothing to the new type.
+            updated.providerConfig = nil
+        }
+        // A destination turned into a websocket one stops having a URL.
+        if updated.type == WebSocketProvider.type, updated.type != d.type, !has("url") { updated.url = nil }
         if has("url") {
             let url = try Self.url(setting("url"))
             // Literal addresses are judged now; names when each request is sent.
@@ -70,7 +87,7 @@ struct DestinationSettings {
             updated.timeoutSeconds = seconds
         }
         if has("signing_config") { updated.sealedSigningConfig = try sealedSigning(setting("signing_config")) }
-        if has("provider_config") {
+        if schema == nil, has("provider_config") {
             switch setting("provider_config") {
             case .object?: updated.providerConfig = setting("provider_config")
             case .null?: updated.providerConfig = nil
@@ -127,14 +144,6 @@ struct DestinationSettings {
             throw APIError.badRequest("'config.channel_name' is required for a websocket destination")
         }
         guard d.url == nil else { throw APIError.badRequest("'url' does not apply to a websocket destination: it delivers to WebSocket clients") }
-    }
-
-    private func configObject(_ body: JSONBody) throws -> JSONObject? {
-        switch body.members["config"] {
-        case nil, .null?: return nil
-        case .object(let o)?: return o
-        default: throw APIError.badRequest("'config' must be an object")
-        }
     }
 
     static func url(_ value: JSON?) throws -> String {

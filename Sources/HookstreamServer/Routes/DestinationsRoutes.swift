@@ -26,7 +26,7 @@ struct DestinationsRoutes {
         let q = request.uri.queryParameters
         let paging = try Paging(q, defaultLimit: 20)
         let status = try QueryValue.oneOf(q, "status", Destination.Status.allCases.map(\.rawValue)).flatMap(Destination.Status.init(rawValue:))
-        let type = try QueryValue.oneOf(q, "type", DestinationSettings.knownTypes)
+        let type = try QueryValue.oneOf(q, "type", DestinationTypes.known + DestinationTypes.aliases.keys.sorted()).flatMap(DestinationTypes.canonical)
         let page = try await deps.store.destinations(tenant: identity.tenant, status: status, type: type, beforeID: paging.afterID, limit: paging.limit)
         return .json(page.listBody("destinations", render: render))
     }
@@ -113,6 +113,12 @@ struct DestinationsRoutes {
             "timeout": .number(d.timeoutSeconds), "signing_config": signing, "provider_config": d.providerConfig ?? .null,
         ]
         if d.type == WebSocketProvider.type { config["channel_name"] = d.providerConfig?["channel_name"] ?? .null }
+        // A provider type's settings stand flat in `config`, as its spec page writes them, and
+        // in `provider_config`; never with a credential in clear.
+        if let provider = DestinationSettings(deps: deps).maskedProviderConfig(d) {
+            for (key, value) in provider { config[key] = value }
+            config["provider_config"] = .object(provider)
+        }
         var o: JSONObject = ["id": .string(d.id), "name": .string(d.name), "slug": .string(d.slug), "type": .string(d.type)]
         for (key, value) in config { o[key] = value }
         o["config"] = .object(config)
