@@ -123,7 +123,8 @@ public struct HookstreamServer {
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
-        let router = buildRouter(deps, publicLimiter: publicLimiter, apiLimiter: apiLimiter)
+        let toolsLimiter = configuration.toolsRateLimit > 0 ? RateLimiter(limit: configuration.toolsRateLimit) : nil
+        let router = buildRouter(deps, publicLimiter: publicLimiter, apiLimiter: apiLimiter, toolsLimiter: toolsLimiter)
         let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
         let configured = configuration
         let listening = Mutex(false)
@@ -165,10 +166,12 @@ public struct HookstreamServer {
             store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
             clock: configuration.clock, logger: logger)
         let searchIndexer = RecordSearchIndexer(store: store, logger: logger)
+        let schedules = ToolScheduler(store: store, secrets: secrets, sender: ToolSender(client: outbound), clock: configuration.clock, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
+                    .init(service: schedules),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
@@ -232,7 +235,9 @@ public struct HookstreamServer {
     ///     path so a caller has one budget whichever way its requests are answered.
     ///   - apiLimiter: the per-organization limit of authenticated requests, shared the same way
     ///     with the fast path's publish.
-    func buildRouter(_ deps: ServerDependencies, publicLimiter: RateLimiter?, apiLimiter: RateLimiter?) -> Router<AppRequestContext> {
+    ///   - toolsLimiter: the per-client-IP limit of the tools API, which it has instead of the
+    ///     public one.
+    func buildRouter(_ deps: ServerDependencies, publicLimiter: RateLimiter?, apiLimiter: RateLimiter?, toolsLimiter: RateLimiter?) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         // Middleware applies to the routes added after it, so it goes first; the route table
         // (405s, and 404 before 401 for unknown paths) is filled in once the routes exist.
@@ -242,7 +247,8 @@ public struct HookstreamServer {
         router.add(middleware: AuthenticationMiddleware(store: deps.store, apiKeys: deps.apiKeys, usage: deps.usage, routes: table))
         router.add(
             middleware: RateLimitMiddleware(
-                authenticated: apiLimiter, anonymous: publicLimiter, clientAddresses: deps.clientAddresses, clock: configuration.clock))
+                authenticated: apiLimiter, anonymous: publicLimiter, tools: toolsLimiter, clientAddresses: deps.clientAddresses,
+                clock: configuration.clock))
         router.add(middleware: RequireIdentityMiddleware(routes: table))
         SystemRoutes(deps: deps).register(on: router)
         AuthRoutes(deps: deps).register(on: router)
@@ -262,6 +268,7 @@ public struct HookstreamServer {
         IngestRoutes(deps: deps).register(on: router)
         EventArchivesRoutes(deps: deps).register(on: router)
         EventsRoutes(deps: deps).register(on: router)
+        ToolsRoutes(deps: deps).register(on: router)
         RealtimeRoutes(deps: deps).register(on: router)
         table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     public var apiRateLimit = 1000
     /// Unauthenticated requests per minute per client IP; 0 = off.
     public var publicRateLimit = 60_000
+    /// Tools API requests (`/v1/tools/…`) per minute per client IP, instead of the public
+    /// limit: each one makes the server send requests of its own. 0 = off.
+    public var toolsRateLimit = 60
     public var deliveryConcurrency = 64
     public var circuitFailureThreshold = 5
     public var circuitCooldownSeconds = 60.0

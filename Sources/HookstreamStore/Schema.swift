@@ -27,6 +27,7 @@ enum Schema {
         ("016_alert_rules", alertRules),
         // SQLite's full-text index brought up to date behind the records (SQLite only too).
         ("017_collection_record_search_backlog", SQLiteRecordSearch.deferredIndexMigration),
+        ("018_tool_schedules", toolSchedules),
     ]
 
     static let v1 = """
@@ -519,5 +520,25 @@ enum Schema {
             holder TEXT NOT NULL,
             expires_at INTEGER NOT NULL
         );
+        """
+
+    /// Webhooks scheduled through the tools API; `claimed_at` is when a node took one to send.
+    static let toolSchedules = """
+        CREATE TABLE tool_schedules (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            method TEXT NOT NULL,
+            sealed_request TEXT NOT NULL,
+            fires_at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            claimed_at INTEGER,
+            response_status INTEGER,
+            completed_at INTEGER,
+            error TEXT,
+            created_at INTEGER NOT NULL,
+            client TEXT NOT NULL
+        );
+        CREATE INDEX tool_schedules_due ON tool_schedules(status, fires_at);
+        CREATE INDEX tool_schedules_by_client ON tool_schedules(client, status);
         """
 }

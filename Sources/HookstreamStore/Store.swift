@@ -83,9 +83,9 @@ public protocol CoreStore: Sendable {
 /// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
 /// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
 /// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`); alert rules (see
-/// `AlertStore.swift`).
+/// `AlertStore.swift`); webhooks scheduled through the tools API (see `ToolScheduleStore.swift`).
 public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore,
-    NotificationStore, AlertStore {}
+    NotificationStore, AlertStore, ToolScheduleStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

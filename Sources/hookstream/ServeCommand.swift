@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Ingest body limit in bytes (HOOKSTREAM_MAX_BODY_BYTES, default 10485760).") var maxBodyBytes: Int?
     @Option(help: "Authenticated requests per minute per org, 0 = off (HOOKSTREAM_API_RATE_LIMIT, default 1000).") var apiRateLimit: Int?
     @Option(help: "Unauthenticated requests per minute per IP, 0 = off (HOOKSTREAM_PUBLIC_RATE_LIMIT, default 60000).") var publicRateLimit: Int?
+    @Option(help: "Tools API requests per minute per IP, 0 = off (HOOKSTREAM_TOOLS_RATE_LIMIT, default 60).") var toolsRateLimit: Int?
     @Option(help: "In-flight deliveries overall (HOOKSTREAM_DELIVERY_CONCURRENCY, default 64).") var deliveryConcurrency: Int?
     @Option(help: "Consecutive failures that open a circuit (HOOKSTREAM_CIRCUIT_FAILURE_THRESHOLD, default 5).") var circuitFailureThreshold: Int?
     @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
@@ -68,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.maxBodyBytes = try pick(maxBodyBytes, "MAX_BODY_BYTES", Int.init) ?? c.maxBodyBytes
         c.apiRateLimit = try pick(apiRateLimit, "API_RATE_LIMIT", Int.init) ?? c.apiRateLimit
         c.publicRateLimit = try pick(publicRateLimit, "PUBLIC_RATE_LIMIT", Int.init) ?? c.publicRateLimit
+        c.toolsRateLimit = try pick(toolsRateLimit, "TOOLS_RATE_LIMIT", Int.init) ?? c.toolsRateLimit
         c.deliveryConcurrency = try pick(deliveryConcurrency, "DELIVERY_CONCURRENCY", Int.init) ?? c.deliveryConcurrency
         c.circuitFailureThreshold = try pick(circuitFailureThreshold, "CIRCUIT_FAILURE_THRESHOLD", Int.init) ?? c.circuitFailureThreshold
         c.circuitCooldownSeconds = try pick(circuitCooldownSeconds, "CIRCUIT_COOLDOWN_SECONDS", Double.init) ?? c.circuitCooldownSeconds

@@ -87,7 +87,7 @@ struct RequireIdentityMiddleware: RouterMiddleware {
 /// Paths anyone may call: ingest, test sessions, agent and tools APIs, health, the account
 /// entry points, the API description and the metrics scrape.
 enum PublicPaths {
-    static let prefixes = ["/v1/ingest/", "/v1/test/", "/v1/agent/", "/v1/tools/"]
+    static let prefixes = ["/v1/ingest/", "/v1/test/", "/v1/agent/", ToolsRoutes.prefix]
     static let exact: Set<String> = ["/v1/health", "/v1/auth/signup", "/v1/auth/login", "/v1/auth/logout", "/v1/openapi.json", "/metrics"]
 
     static func contains(_ path: String) -> Bool {

@@ -2,8 +2,9 @@ import Foundation
 import HookstreamCore
 import Hummingbird
 
-/// Per-organization limits for authenticated calls, per-client-IP limits for everything else;
-/// the `X-RateLimit-*` headers go on every answer, including the 429.
+/// Per-organization limits for authenticated calls, per-client-IP limits for everything else —
+/// the tools API with its own, tighter limit, since each of its calls makes the server send
+/// requests; the `X-RateLimit-*` headers go on every answer, including the 429.
 ///
 /// The client IP is the one the IP allow and deny lists see: behind a `--trusted-proxies`
 /// proxy, the address it forwarded, not the proxy's (which would put every caller in one
@@ -12,6 +13,8 @@ struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticated: RateLimiter?
     let anonymous: RateLimiter?
+    /// Anonymous calls to `/v1/tools/…` (`--tools-rate-limit`); `nil` = no limit of their own.
+    var tools: RateLimiter? = nil
     let clientAddresses: ClientAddressResolver
     let clock: any GatewayClock
 
@@ -20,10 +23,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         let now = clock.now
         if let identity = context.identity {
             decision = authenticated?.take("org:" + identity.tenant.organizationID, now: now)
-        } else if let anonymous {
+        } else if let limiter = request.uri.path.hasPrefix(ToolsRoutes.prefix) ? tools : anonymous {
             let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
             let client = clientAddresses.resolve(peer: context.peer, headers: headers)
-            decision = anonymous.take("ip:" + (client?.description ?? "unknown"), now: now)
+            decision = limiter.take("ip:" + (client?.description ?? "unknown"), now: now)
         } else {
             decision = nil
         }
