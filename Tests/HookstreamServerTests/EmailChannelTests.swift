@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCore
 import HookstreamDelivery
 import HookstreamTesting
 import JSONValue
@@ -105,6 +106,43 @@ import Testing
         #expect(body(data).contains("This is a test notification for the channel \"On call\""), "\(body(data))")
         let recent = try await server.client.get("/v1/notification-channels/\(id)").json["recent_notifications"]?[0]
         #expect(recent?["status"] == "success" && recent?["status_code"] == 250, "\(String(describing: recent))")
+    }
+
+    /// What alerting is for: a rule that fires mails its channel, with the rule in the message.
+    @Test func aFiringAlertRuleSendsAnEmail() async throws {
+        let smtp = try SMTPService()
+        let clock = ManualClock()
+        let server = try await TestServer.start {
+            $0.smtpURL = "smtp://\(smtp.credentials())localhost:\(smtp.startTLSPort)"
+            $0.smtpFrom = "alerts@example.com"
+            $0.smtpCAFile = smtp.caFile
+            $0.clock = clock
+            $0.alertIntervalSeconds = 1
+            $0.notificationRetryDelaysSeconds = [0.05]
+        }
+        defer { server.stop() }
+        let failing = try await TestReceiver.start()
+        defer { failing.stop() }
+        failing.setDefault(.status(503))
+        let c = server.client
+        let to = [Self.recipient()]
+        let channelID = try await channel(server, to: to)
+        let source = try await AlertRulesTests.create(c, "/v1/sources", ["name": "Shop"])
+        let bad = try await AlertRulesTests.create(c, "/v1/destinations", ["name": "Bad", "url": .string(failing.url), "retry_max_attempts": 1])
+        _ = try await AlertRulesTests.create(c, "/v1/connections", ["source_id": .string(source), "destination_id": .string(bad)])
+        let rule = try await AlertRulesTests.create(
+            c, "/v1/alert-rules",
+            ["name": "Errors", "rule_type": "failure_rate", "rule_config": ["threshold": 0.1], "channel_ids": [.string(channelID)]])
+        _ = try await server.anonymous.post("/v1/ingest/\(source)", ["n": 1])
+        try await c.eventually("/v1/delivery-attempts?status=failed") { $0["pagination"]?["total"] == 1 }
+
+        try await AlertRulesTests.drive(clock) { !smtp.messages(to: to).isEmpty }
+        let mail = try #require(smtp.messages(to: to).first)
+        let data = mail["data"]?.stringValue ?? ""
+        #expect(data.contains("Subject: [hookstream]") && data.contains("Errors"), "\(data)")
+        #expect(body(data).contains("Rule ID: \(rule)"), "\(body(data))")
+        let recent = try await c.eventually("/v1/notification-channels/\(channelID)") { $0["recent_notifications"]?[0] != nil }
+        #expect(recent["recent_notifications"]?[0]?["status"] == "success" && recent["recent_notifications"]?[0]?["alert_rule_id"] == .string(rule))
     }
 
     @Test func smtpsIsTLSFromTheFirstByte() async throws {
