@@ -179,9 +179,27 @@ public struct StoredAttempt: Sendable {
 public struct StoredIssue: Sendable {
     public var issue: Issue
     public var destinationName: String?
+    /// What only one issue's detail carries (`nil` in lists).
+    public var detail: IssueDetail?
 
-    public init(issue: Issue, destinationName: String?) {
+    public init(issue: Issue, destinationName: String?, detail: IssueDetail? = nil) {
         self.issue = issue
         self.destinationName = destinationName
+        self.detail = detail
+    }
+}
+
+/// An issue's affected resources and its timeline.
+public struct IssueDetail: Sendable, Equatable {
+    /// The sources and connections of the events behind the issue's recent attempts.
+    public var sourceIDs: [String]
+    public var connectionIDs: [String]
+    /// Oldest first.
+    public var timeline: [IssueTimelineEntry]
+
+    public init(sourceIDs: [String], connectionIDs: [String], timeline: [IssueTimelineEntry]) {
+        self.sourceIDs = sourceIDs
+        self.connectionIDs = connectionIDs
+        self.timeline = timeline
     }
 }

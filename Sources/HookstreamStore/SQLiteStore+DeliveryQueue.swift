@@ -217,6 +217,7 @@ extension SQLiteStore {
             id, tenant.organizationID, tenant.environmentID, destinationID, type.rawValue, message, at, at,
             JSON.array([.string(attemptID)]).serialized(), at, at,
         ])
+        try appendTimeline(db, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
         return id
     }
 

@@ -32,11 +32,41 @@ extension SQLiteStore {
         try await pool.read { db in try Self.issue(db, id: id, tenant: tenant) }
     }
 
+    /// One issue with its detail: affected resources and timeline.
     private static func issue(_ db: Database, id: String, tenant: Tenant) throws -> StoredIssue? {
-        try Row.fetchOne(
-            db, sql: issueSelect + " WHERE issues.id = ? AND issues.org_id = ? AND issues.env_id = ?",
-            arguments: [id, tenant.organizationID, tenant.environmentID]
-        ).map(storedIssue)
+        guard
+            var stored = try Row.fetchOne(
+                db, sql: issueSelect + " WHERE issues.id = ? AND issues.org_id = ? AND issues.env_id = ?",
+                arguments: [id, tenant.organizationID, tenant.environmentID]
+            ).map(storedIssue)
+        else { return nil }
+        var sourceIDs: [String] = []
+        var connectionIDs: [String] = []
+        let recent = stored.issue.recentAttemptIDs
+        if !recent.isEmpty {
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.source_id, a.connection_id FROM delivery_attempts a JOIN events e ON e.id = a.event_id
+                    WHERE a.id IN (\(databaseQuestionMarks(count: recent.count))) ORDER BY a.id DESC
+                    """,
+                arguments: StatementArguments(recent))
+            for row in rows {
+                if let source: String = row["source_id"], !sourceIDs.contains(source) { sourceIDs.append(source) }
+                if let connection: String = row["connection_id"], !connectionIDs.contains(connection) { connectionIDs.append(connection) }
+            }
+        }
+        let timeline = try Row.fetchAll(db, sql: "SELECT at, kind, message FROM issue_timeline WHERE issue_id = ? ORDER BY at", arguments: [id])
+            .compactMap { row in
+                IssueTimelineEntry.Kind(rawValue: row["kind"]).map { IssueTimelineEntry(at: row["at"], kind: $0, message: row["message"]) }
+            }
+        stored.detail = IssueDetail(sourceIDs: sourceIDs, connectionIDs: connectionIDs, timeline: timeline)
+        return stored
+    }
+
+    static func appendTimeline(_ db: Database, issueID: String, _ entry: IssueTimelineEntry) throws {
+        try db.cachedStatement(sql: "INSERT INTO issue_timeline (issue_id, at, kind, message) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [issueID, entry.at, entry.kind.rawValue, entry.message])
     }
 
     public func issueCounts(tenant: Tenant) async throws -> [Issue.Status: Int] {
@@ -55,14 +85,21 @@ extension SQLiteStore {
 
     public func updateIssue(id: String, tenant: Tenant, status: Issue.Status?, snoozedUntil: Int64??, now: Int64) async throws -> StoredIssue {
         try await pool.write { db in
-            guard try Self.issue(db, id: id, tenant: tenant) != nil else { throw StoreError.notFound }
+            guard let current = try Self.issue(db, id: id, tenant: tenant)?.issue else { throw StoreError.notFound }
             if let status {
                 try db.execute(
                     sql: "UPDATE issues SET status = ?, resolved_at = ?, updated_at = ? WHERE id = ?",
                     arguments: [status.rawValue, status == .resolved ? now : nil, now, id])
+                if let entry = IssueTimelineEntry.statusChange(from: current.status, to: status, at: now) {
+                    try Self.appendTimeline(db, issueID: id, entry)
+                }
             }
             if let snoozedUntil {
                 try db.execute(sql: "UPDATE issues SET snoozed_until = ?, updated_at = ? WHERE id = ?", arguments: [snoozedUntil, now, id])
+                if snoozedUntil != current.snoozedUntil {
+                    let entry = snoozedUntil.map { IssueTimelineEntry(at: now, kind: .snoozed, message: Timestamp.iso(millis: $0)) }
+                    try Self.appendTimeline(db, issueID: id, entry ?? IssueTimelineEntry(at: now, kind: .unsnoozed))
+                }
             }
             return try Self.issue(db, id: id, tenant: tenant)!
         }
@@ -95,6 +132,12 @@ extension SQLiteStore {
 
     public func resolveQuietIssues(quietSince: Int64, now: Int64) async throws {
         try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO issue_timeline (issue_id, at, kind) SELECT id, ?, 'auto_resolved' FROM issues
+                    WHERE status != 'resolved' AND last_seen_at < ?
+                    """,
+                arguments: [now, quietSince])
             try db.execute(
                 sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE status != 'resolved' AND last_seen_at < ?",
                 arguments: [now, now, quietSince])

@@ -28,6 +28,7 @@ enum Schema {
         // SQLite's full-text index brought up to date behind the records (SQLite only too).
         ("017_collection_record_search_backlog", SQLiteRecordSearch.deferredIndexMigration),
         ("018_tool_schedules", toolSchedules),
+        ("019_issue_timeline", issueTimeline),
     ]
 
     static let v1 = """
@@ -540,5 +541,20 @@ enum Schema {
         );
         CREATE INDEX tool_schedules_due ON tool_schedules(status, fires_at);
         CREATE INDEX tool_schedules_by_client ON tool_schedules(client, status);
+        """
+
+    /// Each issue's changes of state (opened, acknowledged, resolved, auto-resolved, reopened,
+    /// snoozed), oldest first; issues opened before it get their `opened` (and `resolved`)
+    /// entries from what the issue row knows.
+    static let issueTimeline = """
+        CREATE TABLE issue_timeline (
+            issue_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT
+        );
+        CREATE INDEX issue_timeline_by_issue ON issue_timeline(issue_id, at);
+        INSERT INTO issue_timeline (issue_id, at, kind, message) SELECT id, first_seen_at, 'opened', message FROM issues;
+        INSERT INTO issue_timeline (issue_id, at, kind) SELECT id, resolved_at, 'resolved' FROM issues WHERE resolved_at IS NOT NULL;
         """
 }

@@ -10,16 +10,25 @@ struct IssuesCommand: AsyncParsableCommand {
 
     static func describe(_ i: JSON) -> String {
         let attempts = (i["recent_attempt_ids"]?.arrayValue ?? []).map(\.cell)
-        return [
+        func ids(_ key: String) -> String {
+            let list = (i["affected"]?[key]?.arrayValue ?? []).map(\.cell)
+            return list.isEmpty ? "-" : list.joined(separator: ", ")
+        }
+        let timeline = (i["timeline"]?.arrayValue ?? []).map { entry in
+            "  \(entry["at"]?.cell ?? "-")  \(entry["type"]?.cell ?? "-")" + (entry["message"]?.stringValue.map { "  \($0)" } ?? "")
+        }
+        return ([
             "ID:           \(i["id"]?.cell ?? "-")",
             "Destination:  \(i["destination_name"]?.cell ?? "-") (\(i["destination_id"]?.cell ?? "-"))",
-            "Type:         \(i["error_type"]?.cell ?? "-")", "Message:      \(i["message"]?.cell ?? "-")",
+            "Type:         \(i["error_type"]?.cell ?? "-")", "Severity:     \(i["severity"]?.cell ?? "-")",
+            "Message:      \(i["message"]?.cell ?? "-")",
             "Status:       \(i["status"]?.cell ?? "-")", "Occurrences:  \(i["occurrence_count"]?.cell ?? "-")",
             "First seen:   \(i["first_seen_at"]?.cell ?? "-")", "Last seen:    \(i["last_seen_at"]?.cell ?? "-")",
             "Snoozed until: \(i["snoozed_until"]?.cell ?? "-")", "Resolved:     \(i["resolved_at"]?.cell ?? "-")",
             "Recent attempts: \(attempts.isEmpty ? "-" : attempts.joined(separator: ", "))",
+            "Affected sources: \(ids("source_ids"))", "Affected connections: \(ids("connection_ids"))",
             "Created:      \(i["created_at"]?.cell ?? "-")", "Updated:      \(i["updated_at"]?.cell ?? "-")",
-        ].joined(separator: "\n")
+        ] + (timeline.isEmpty ? [] : ["Timeline:"] + timeline)).joined(separator: "\n")
     }
 
     struct List: AsyncParsableCommand {
@@ -39,9 +48,9 @@ struct IssuesCommand: AsyncParsableCommand {
                     let issues = result["issues"]?.arrayValue ?? []
                     let rows = issues.map { i in
                         [i["id"]?.cell ?? "", i["destination_name"]?.stringValue ?? i["destination_id"]?.cell ?? "-", i["error_type"]?.cell ?? "-",
-                         i["status"]?.cell ?? "", i["occurrence_count"]?.cell ?? "", i["last_seen_at"]?.cell ?? ""]
+                         i["severity"]?.cell ?? "-", i["status"]?.cell ?? "", i["occurrence_count"]?.cell ?? "", i["last_seen_at"]?.cell ?? ""]
                     }
-                    var text = TableFormatter.render(headers: ["ID", "DESTINATION", "TYPE", "STATUS", "COUNT", "LAST SEEN"], rows: rows)
+                    var text = TableFormatter.render(headers: ["ID", "DESTINATION", "TYPE", "SEVERITY", "STATUS", "COUNT", "LAST SEEN"], rows: rows)
                     text += DeliveriesCommand.nextPage(result["pagination"], shown: issues.count)
                     return text
                 }

@@ -37,7 +37,10 @@ import Testing
         let issues = try await CLIRun.run(["issues", "list"], environment: env)
         #expect(issues.stdout.contains("http_5xx"), "\(issues.stdout)")
         let issue = try #require(try await server.client.get("/v1/issues").json["issues"]?[0]?["id"]?.stringValue)
-        #expect(try await CLIRun.run(["issues", "get", issue], environment: env).stdout.contains("Destination returned 502"))
+        let shown = try await CLIRun.run(["issues", "get", issue], environment: env).stdout
+        #expect(shown.contains("Destination returned 502"))
+        #expect(shown.contains("Severity:     high"), "\(shown)")
+        #expect(shown.contains("Timeline:") && shown.contains("opened"), "\(shown)")
         #expect(try await CLIRun.run(["issues", "summary"], environment: env).stdout.contains("open: 1"))
 
         receiver.setDefault(.status(200))

@@ -108,6 +108,13 @@ import Testing
         #expect(detail["occurrence_count"] == 3)
         #expect(detail["message"] == "Destination returned 500 Internal Server Error")
         #expect(detail["recent_attempt_ids"]?.arrayValue?.count == 3)
+        // What the monitoring guide says issues track: severity, affected resources, timeline.
+        #expect(detail["severity"] == "high")
+        #expect(detail["affected"] == ["destination_ids": [.string(p.destination)], "source_ids": [.string(p.source)], "connection_ids": [.string(p.connection)]])
+        #expect(detail["timeline"]?.arrayValue?.map { $0["type"] } == ["opened"])
+        #expect(detail["timeline"]?[0]?["message"] == "Destination returned 500 Internal Server Error")
+        #expect(issue["severity"] == "high")
+        #expect(issue["timeline"] == nil)
         #expect(try await server.client.get("/v1/issues/summary").json["open"] == 1)
         #expect(try await server.client.get("/v1/delivery-attempts?is_dlq=1").json["pagination"]?["total"] == 1)
         let metrics = try await server.anonymous.get("/metrics").text
@@ -139,9 +146,14 @@ import Testing
         let successID = try #require(succeeded["delivery_attempts"]?[0]?["id"]?.stringValue)
         #expect(try await server.client.post("/v1/delivery-attempts/\(successID)/retry", [:]).status == 409)
 
+        _ = try await server.client.patch("/v1/issues/\(issueID)", ["status": "acknowledged", "snoozed_until": "2030-01-01T00:00:00Z"])
+        _ = try await server.client.patch("/v1/issues/\(issueID)", ["status": "acknowledged", "snoozed_until": .null])
         let resolved = try await server.client.patch("/v1/issues/\(issueID)", ["status": "resolved"])
         #expect(resolved.json["status"] == "resolved")
         #expect(resolved.json["resolved_at"] != .null)
+        // Setting the status it already has is no change, so no entry.
+        #expect(resolved.json["timeline"]?.arrayValue?.map { $0["type"] } == ["opened", "acknowledged", "snoozed", "unsnoozed", "resolved"])
+        #expect(resolved.json["timeline"]?[2]?["message"] == "2030-01-01T00:00:00.000Z")
         #expect(try await server.client.patch("/v1/issues/\(issueID)", ["status": "muted"]).status == 400)
     }
 
@@ -421,7 +433,9 @@ import Testing
         // Quiet for longer than --issue-auto-resolve-seconds: resolved without anyone acting.
         #expect(try await server.client.get("/v1/issues/\(try #require(issue["id"]?.stringValue))").json["status"] == "open")
         clock.advance(by: .seconds(61))
-        try await eventually(server, "/v1/issues/\(try #require(issue["id"]?.stringValue))") { $0["status"] == "resolved" }
+        let autoResolved = try await eventually(server, "/v1/issues/\(try #require(issue["id"]?.stringValue))") { $0["status"] == "resolved" }
+        #expect(autoResolved["severity"] == "medium")
+        #expect(autoResolved["timeline"]?.arrayValue?.map { $0["type"] } == ["opened", "auto_resolved"])
         #expect(try await server.client.get("/v1/issues/summary").json["resolved"] == 1)
     }
 }

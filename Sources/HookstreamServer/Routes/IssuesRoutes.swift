@@ -83,14 +83,28 @@ struct IssuesRoutes {
         return .json(["retried": .number(Double(retried)), "total": .number(Double(total))])
     }
 
+    /// The issue as the API shows it; a single issue's detail adds `affected` (the destination,
+    /// and the sources and connections of its recent failures) and `timeline`.
     static func render(_ stored: StoredIssue) -> JSON {
         let i = stored.issue
-        return [
+        var body: JSONObject = [
             "id": .string(i.id), "destination_id": .string(i.destinationID), "destination_name": stored.destinationName.map(JSON.string) ?? .null,
-            "error_type": .string(i.errorType.rawValue), "message": .string(i.message), "status": .string(i.status.rawValue),
-            "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": JSON.timestamp(i.firstSeenAt), "last_seen_at": JSON.timestamp(i.lastSeenAt),
-            "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)), "snoozed_until": JSON.timestamp(i.snoozedUntil),
-            "resolved_at": JSON.timestamp(i.resolvedAt), "created_at": JSON.timestamp(i.createdAt), "updated_at": JSON.timestamp(i.updatedAt),
+            "error_type": .string(i.errorType.rawValue), "severity": .string(IssueSeverity(i.errorType).rawValue), "message": .string(i.message),
+            "status": .string(i.status.rawValue), "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": JSON.timestamp(i.firstSeenAt),
+            "last_seen_at": JSON.timestamp(i.lastSeenAt), "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)),
+            "snoozed_until": JSON.timestamp(i.snoozedUntil), "resolved_at": JSON.timestamp(i.resolvedAt), "created_at": JSON.timestamp(i.createdAt),
+            "updated_at": JSON.timestamp(i.updatedAt),
         ]
+        if let detail = stored.detail {
+            body["affected"] = [
+                "destination_ids": [.string(i.destinationID)], "source_ids": .array(detail.sourceIDs.map(JSON.string)),
+                "connection_ids": .array(detail.connectionIDs.map(JSON.string)),
+            ]
+            body["timeline"] = .array(
+                detail.timeline.map { entry in
+                    ["at": JSON.timestamp(entry.at), "type": .string(entry.kind.rawValue), "message": entry.message.map(JSON.string) ?? .null]
+                })
+        }
+        return .object(body)
     }
 }
