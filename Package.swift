@@ -68,6 +68,8 @@ let package = Package(
             dependencies: [
                 "HookstreamCore", "HookstreamStore", "JSONata", "JSONValue",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // S3's Content-MD5.
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

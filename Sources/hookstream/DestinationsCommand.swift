@@ -14,7 +14,15 @@ struct DestinationsCommand: AsyncParsableCommand {
             "URL:          \(d["url"]?.cell ?? "-")", "Method:       \(d["method"]?.cell ?? "-")", "Timeout:      \(d["timeout"]?.cell ?? "-") s",
             "Retries:      \(d["retry_max_attempts"]?.cell ?? "-") attempts, \(d["retry_backoff_type"]?.cell ?? "-") \(d["retry_intervals"]?.cell ?? "")",
             "Status:       \(d["status"]?.cell ?? "-")", "Circuit:      \(d["circuit_state"]?.cell ?? "-")", "Created:      \(d["created_at"]?.cell ?? "-")",
-        ].joined(separator: "\n")
+        ].joined(separator: "\n") + providerLines(d)
+    }
+
+    /// A provider type's settings as the server shows them (credentials already masked).
+    static func providerLines(_ d: JSON) -> String {
+        guard d["type"] != "http", case .object(let settings)? = d["provider_config"], !settings.isEmpty else { return "" }
+        let width = (settings.keys.map(\.count).max() ?? 0) + 2
+        let lines = settings.map { key, value in "  " + (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + (value.stringValue ?? value.serialized()) }
+        return "\nConfig:\n" + lines.joined(separator: "\n")
     }
 
     static func describeCircuit(_ c: JSON) -> String {
@@ -58,7 +66,8 @@ struct DestinationsCommand: AsyncParsableCommand {
         @Option(help: "HTTP method (default POST).") var method: String?
         @Option(name: .customLong("header"), help: "A header to send, as Name:Value (repeatable).") var headers: [String] = []
         @Option(help: "Request timeout in seconds (default 30).") var timeout: Double?
-        @Option(help: "Provider settings as a JSON object.") var providerConfig: String?
+        @Option(help: "The type's settings as a JSON object, inline or @file.json (the provider pages' `config`).") var config: String?
+        @Option(help: "Provider settings as a JSON object, inline or @file.json.") var providerConfig: String?
         @Option(help: "Attempts in total, 1-10 (default 5).") var retryMaxAttempts: Int?
         @Option(help: "exponential, linear or fixed.") var retryBackoffType: String?
         @Option(help: "Comma-separated retry intervals in seconds.") var retryIntervals: String?
@@ -81,8 +90,14 @@ struct DestinationsCommand: AsyncParsableCommand {
                     body["headers"] = .object(object)
                 }
                 if let timeout { body["timeout"] = .number(timeout) }
+                if let config {
+                    let value = try jsonOption(config, "--config")
+                    guard case .object = value else { throw CLIError("--config must be a JSON object") }
+                    body["config"] = value
+                }
                 if let providerConfig {
-                    guard let value = try? JSON(parsing: providerConfig) else { throw CLIError("--provider-config must be a JSON object") }
+                    let value = try jsonOption(providerConfig, "--provider-config")
+                    guard case .object = value else { throw CLIError("--provider-config must be a JSON object") }
                     body["provider_config"] = value
                 }
                 if let retryMaxAttempts { body["retry_max_attempts"] = .number(Double(retryMaxAttempts)) }

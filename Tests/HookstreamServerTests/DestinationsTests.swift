@@ -57,7 +57,8 @@ import Testing
         (#"{"name": "x"}"#, "url required"),
         (#"{"name": "x", "url": "ftp://example.com"}"#, "not http"),
         (#"{"name": "x", "url": "not a url"}"#, "garbage url"),
-        (#"{"name": "x", "url": "https://e.com", "type": "sqs"}"#, "provider not available"),
+        (#"{"name": "x", "url": "https://e.com", "type": "sqs"}"#, "sqs settings missing"),
+        (#"{"name": "x", "type": "kafka"}"#, "provider not available"),
         (#"{"name": "x", "url": "https://e.com", "type": "carrier-pigeon"}"#, "unknown type"),
         (#"{"name": "x", "url": "https://e.com", "method": "BREW"}"#, "bad method"),
         (#"{"name": "x", "url": "https://e.com", "retry_max_attempts": 11}"#, "too many attempts"),
@@ -110,7 +111,26 @@ import Testing
         #expect((try await CLIRun.run(["destinations", "circuit-reset", id], environment: env)).status == 0)
         let bad = try await CLIRun.run(["destinations", "create", "Queue", "--type", "sqs"], environment: env)
         #expect(bad.status != 0)
-        #expect(bad.stderr.contains("not available yet"))
+        #expect(bad.stderr.contains("'config.queue_url' is required"), "\(bad.stderr)")
+        // A provider type from a settings file; `get` shows them with the credential masked.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sqs-\(UUID().uuidString).json")
+        try Data(
+            #"{"queue_url":"https://sqs.us-east-1.amazonaws.com/123456789012/orders","region":"us-east-1","access_key_id":"AKIAEXAMPLE123456","secret_access_key":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}"#
+                .utf8
+        ).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let queue = try await CLIRun.run(["destinations", "create", "Queue", "--type", "aws_sqs", "--config", "@" + file.path, "--json"], environment: env)
+        #expect(queue.status == 0, "\(queue.stderr)")
+        let queueID = try #require(try JSON(parsing: Array(queue.stdout.utf8))["id"]?.stringValue)
+        let shown = try await CLIRun.run(["destinations", "get", queueID], environment: env)
+        #expect(shown.stdout.contains("queue_url:") && shown.stdout.contains("••••EKEY"), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("wJalrXUtnFEMI") && !queue.stdout.contains("wJalrXUtnFEMI"))
+        let inline = try await CLIRun.run(
+            ["destinations", "create", "Bus", "--type", "eventbridge", "--config",
+             #"{"event_bus_arn":"default","region":"us-east-1","source":"shop","detail_type":"Order","access_key_id":"AKIAEXAMPLE123456","secret_access_key":"s3cr3t-value-9876"}"#],
+            environment: env)
+        #expect(inline.status == 0, "\(inline.stderr)")
+        #expect(inline.stdout.contains("••••9876") && !inline.stdout.contains("s3cr3t"))
         #expect((try await CLIRun.run(["destinations", "delete", id, "-f"], environment: env)).status == 0)
         #expect(try await server.client.get("/v1/destinations/\(id)").status == 404)
     }

@@ -33,7 +33,11 @@ public enum DestinationTypes {
 
     /// The registry: one line per type whose provider exists. A known type not listed here
     /// is refused at create until it is.
-    public static let registered: [DestinationType] = []
+    public static let registered: [DestinationType] = [
+        DestinationType(schema: .awsSQS) { AWSProvider<SQSSendMessage>(client: $0.client) },
+        DestinationType(schema: .awsS3) { AWSProvider<S3PutObject>(client: $0.client) },
+        DestinationType(schema: .awsEventBridge) { AWSProvider<EventBridgePutEvents>(client: $0.client) },
+    ]
 
     /// The canonical name of `raw` (either spelling, any case), or `nil` when unknown.
     public static func canonical(_ raw: String) -> String? {

@@ -38,6 +38,8 @@ import Testing
         status(422, false, .http4xx), status(429, false, .http4xx, retryAfter: true), status(499, false, .http4xx),
         status(500, false, .http5xx), status(502, false, .http5xx),
         status(503, false, .http5xx, retryAfter: true), status(504, false, .http5xx), status(599, false, .http5xx),
+        // A 2xx that refused the message (EventBridge failed entry, RabbitMQ unroutable).
+        Row(outcome: .rejected(statusCode: 200), success: false, retryable: true, issue: .http4xx, circuit: true, consumes: true, retryAfter: false),
         status(600, false, .http5xx), status(0, false, .http5xx), status(-1, false, .http5xx),
         transport(.timeout, .timeout),
         transport(.connectionRefused, .connectionError), transport(.connectionReset, .connectionError),
