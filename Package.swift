@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The JSON value type shared by every module: ordered objects, a strict byte parser,
@@ -39,6 +40,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "JSONata", dependencies: ["JSONValue"], swiftSettings: strict),
+        // PostgreSQL change capture, the pure part: pgoutput messages from bytes, column values
+        // to JSON, committed transactions of row changes, the change payload.
+        .target(name: "PGOutput", dependencies: ["JSONValue"], swiftSettings: strict),
         .target(name: "JSONSchema", dependencies: ["JSONValue"], swiftSettings: strict),
         .target(
             name: "HookstreamCore",
@@ -130,6 +134,9 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                // The PostgreSQL test server's databases (change capture, the PostgreSQL store).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -156,6 +163,11 @@ let package = Package(
         .testTarget(
             name: "HookstreamDeliveryTests",
             dependencies: ["HookstreamDelivery", "HookstreamCore", "HookstreamStore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        // Byte fixtures, plus the same decoding against a real PostgreSQL's pgoutput.
+        .testTarget(
+            name: "PGOutputTests",
+            dependencies: ["PGOutput", "JSONValue", "HookstreamTesting", "HookstreamCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            exclude: ["Fixtures"]),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,77 @@
+import Foundation
+public import HookstreamCore
+import Logging
+public import PostgresNIO
+
+/// The PostgreSQL test server (`scripts/services/postgres`), for every test that needs a real
+/// database: change capture reads from it, the PostgreSQL store writes to it. Each suite makes
+/// its own database so suites running side by side never see each other's tables or slots.
+///
+/// ```swift
+/// let uri = try await TestPostgres.createDatabase("capture")
+/// try await TestPostgres.withConnection(uri) { db in try await db.query("CREATE TABLE t (id int)", logger: TestPostgres.logger) }
+/// ```
+public enum TestPostgres {
+    public static let variable = "HOOKSTREAM_TEST_POSTGRES_URL"
+    public static let logger = Logger(label: "hookstream.test.postgres")
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String {
+            "\(TestPostgres.variable) is not set: run the test with the PostgreSQL test service, "
+                + "scripts/with-services postgres -- swift test --skip-build --filter …"
+        }
+    }
+
+    /// The server's superuser URI. Fails (never skips) when the service is not running.
+    public static func serverURI() throws -> PostgresURI {
+        guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else { throw Missing() }
+        return try PostgresURI(parsing: text)
+    }
+
+    /// A new, empty database named after `prefix` (letters, digits and `_` kept) plus a random
+    /// suffix; returns its URI (same superuser).
+    public static func createDatabase(_ prefix: String) async throws -> PostgresURI {
+        var uri = try serverURI()
+        let clean = String(prefix.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || $0 == "_" }.prefix(30))
+        let name = "t_\(clean)_\(UInt32.random(in: 0...UInt32.max).hex)"
+        try await withConnection(uri) { db in
+            try await db.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        uri.database = name
+        return uri
+    }
+
+    /// Runs `body` with a fresh connection to `uri` (no TLS: the test server is on loopback),
+    /// closing it after.
+    public static func withConnection<T: Sendable>(
+        _ uri: PostgresURI, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await connect(uri)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    public static func connect(_ uri: PostgresURI) async throws -> PostgresConnection {
+        let configuration = PostgresConnection.Configuration(
+            host: uri.host, port: uri.port, username: uri.username, password: uri.password, database: uri.database, tls: .disable)
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
+    /// Runs each statement in turn (DDL and fixtures written as plain SQL).
+    public static func execute(_ statements: [String], on db: PostgresConnection) async throws {
+        for sql in statements { try await db.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+    }
+}
+
+extension UInt32 {
+    fileprivate var hex: String {
+        let s = String(self, radix: 16)
+        return String(repeating: "0", count: 8 - s.count) + s
+    }
+}
