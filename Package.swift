@@ -66,6 +66,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // PostgreSQL change capture, the I/O shell: connections to captured databases, the
+        // peek → store → advance loop.
+        .target(
+            name: "HookstreamCDC",
+            dependencies: [
+                "HookstreamCore", "HookstreamStore", "PGOutput", "JSONValue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Delivery workers and the destination providers they send through.
         .target(
             name: "HookstreamDelivery",
@@ -168,6 +180,13 @@ let package = Package(
             name: "PGOutputTests",
             dependencies: ["PGOutput", "JSONValue", "HookstreamTesting", "HookstreamCore", .product(name: "PostgresNIO", package: "postgres-nio")],
             exclude: ["Fixtures"]),
+        // The capture loop against the PostgreSQL test server, storing into a real store.
+        .testTarget(
+            name: "HookstreamCDCTests",
+            dependencies: [
+                "HookstreamCDC", "HookstreamTesting", "HookstreamStore", "HookstreamCore", "PGOutput", "JSONValue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "HookstreamCoreTests", dependencies: ["HookstreamCore", "JSONValue"], exclude: ["Fixtures"]),
     ]
 )

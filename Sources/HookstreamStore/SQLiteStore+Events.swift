@@ -10,80 +10,84 @@ extension SQLiteStore {
     }
 
     private func insert(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
-        try await pool.write { db in
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
-                        body_size, body, body_blob, status, dedup_status, verification_status, received_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            var perSource: [String: Int] = [:]
-            // Per source, whether its events are held in this batch. Read once per batch inside
-            // the write transaction: it cannot change before the batch commits.
-            var holding: [String: Bool] = [:]
-            var outcomes: [IngestOutcome] = []
-            outcomes.reserveCapacity(incoming.count)
-            // Collections fed by these events' sources, updated in this same transaction.
-            var collections = CollectionSyncBatch(collectionIndex)
-            var rollups = RollupBatch()
-            for item in incoming {
-                var event = item.event
-                var outcome = IngestOutcome(eventID: event.id, duplicate: false)
-                if let keyHash = item.dedupKeyHash {
-                    // The writer is the only one deciding, one transaction at a time, so two
-                    // identical requests can never both be taken as the first.
-                    if let original = try Self.openDedupWindow(db, source: event.sourceID, keyHash: keyHash, now: event.receivedAt) {
-                        event.dedupStatus = .duplicate
-                        outcome = IngestOutcome(eventID: original, duplicate: true)
-                    } else {
-                        try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
-                    }
+        try await pool.write { db in try self.insertBatch(db, incoming) }
+    }
+
+    /// Stores `incoming` inside the caller's write transaction: ingest's group commit, and
+    /// change capture, which commits a captured transaction's events with its source's LSN.
+    func insertBatch(_ db: Database, _ incoming: [IncomingEvent]) throws -> [IngestOutcome] {
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
+                    body_size, body, body_blob, status, dedup_status, verification_status, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        var perSource: [String: Int] = [:]
+        // Per source, whether its events are held in this batch. Read once per batch inside
+        // the write transaction: it cannot change before the batch commits.
+        var holding: [String: Bool] = [:]
+        var outcomes: [IngestOutcome] = []
+        outcomes.reserveCapacity(incoming.count)
+        // Collections fed by these events' sources, updated in this same transaction.
+        var collections = CollectionSyncBatch(collectionIndex)
+        var rollups = RollupBatch()
+        for item in incoming {
+            var event = item.event
+            var outcome = IngestOutcome(eventID: event.id, duplicate: false)
+            if let keyHash = item.dedupKeyHash {
+                // The writer is the only one deciding, one transaction at a time, so two
+                // identical requests can never both be taken as the first.
+                if let original = try Self.openDedupWindow(db, source: event.sourceID, keyHash: keyHash, now: event.receivedAt) {
+                    event.dedupStatus = .duplicate
+                    outcome = IngestOutcome(eventID: original, duplicate: true)
+                } else {
+                    try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
                 }
-                // Routing: one pending attempt per connection the event passed, committed with
-                // the event itself. Duplicates are not routed; a destination deleted since the
-                // route was computed gets nothing. A paused source's events are held instead.
-                var routes: [Route] = []
-                if !outcome.duplicate {
-                    let held: Bool
-                    if let known = holding[event.sourceID] {
-                        held = known
-                    } else {
-                        held = try Self.sourceHoldsEvents(db, sourceID: event.sourceID)
-                        holding[event.sourceID] = held
-                    }
-                    if held {
-                        event.status = .held
-                        outcome.held = true
-                    } else {
-                        routes = try Self.liveRoutes(db, item.routes)
-                    }
-                }
-                if !routes.isEmpty { event.status = .processing }
-                var inline: Data?
-                var blobKey: String?
-                switch event.body {
-                case .inline(let bytes): inline = Data(bytes)
-                case .blob(let key): blobKey = key
-                }
-                try insert.execute(arguments: [
-                    event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
-                    item.headersJSON, item.queryJSON, event.contentType,
-                    event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
-                    event.verificationStatus?.rawValue, event.receivedAt,
-                ])
-                try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
-                try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
-                outcome.recordSyncs = collections.takeSyncs()
-                perSource[event.sourceID, default: 0] += 1
-                rollups.countEvent(event)
-                outcomes.append(outcome)
             }
-            let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
-            for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
-            try collections.finish(db)
-            try rollups.write(db)
-            return outcomes
+            // Routing: one pending attempt per connection the event passed, committed with
+            // the event itself. Duplicates are not routed; a destination deleted since the
+            // route was computed gets nothing. A paused source's events are held instead.
+            var routes: [Route] = []
+            if !outcome.duplicate {
+                let held: Bool
+                if let known = holding[event.sourceID] {
+                    held = known
+                } else {
+                    held = try Self.sourceHoldsEvents(db, sourceID: event.sourceID)
+                    holding[event.sourceID] = held
+                }
+                if held {
+                    event.status = .held
+                    outcome.held = true
+                } else {
+                    routes = try Self.liveRoutes(db, item.routes)
+                }
+            }
+            if !routes.isEmpty { event.status = .processing }
+            var inline: Data?
+            var blobKey: String?
+            switch event.body {
+            case .inline(let bytes): inline = Data(bytes)
+            case .blob(let key): blobKey = key
+            }
+            try insert.execute(arguments: [
+                event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
+                item.headersJSON, item.queryJSON, event.contentType,
+                event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
+                event.verificationStatus?.rawValue, event.receivedAt,
+            ])
+            try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
+            try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
+            outcome.recordSyncs = collections.takeSyncs()
+            perSource[event.sourceID, default: 0] += 1
+            rollups.countEvent(event)
+            outcomes.append(outcome)
         }
+        let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
+        for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
+        try collections.finish(db)
+        try rollups.write(db)
+        return outcomes
     }
 
     /// Whether new events of the source are held: it is paused, or it still holds events from

@@ -5,6 +5,11 @@ import JSONValue
 
 extension SQLiteStore {
     public func createSource(_ source: Source) async throws {
+        try await createSource(source) { _ in }
+    }
+
+    /// Inserts the source row, and what `also` writes, in one transaction.
+    func createSource(_ source: Source, also: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await pool.write { db in
                 try db.execute(
@@ -12,11 +17,12 @@ extension SQLiteStore {
                         INSERT INTO sources (id, org_id, env_id, name, slug, status, template, verification_type,
                             verification_header, verification_secret, previous_secret, previous_secret_expires_at,
                             dedup_strategy, dedup_field, dedup_window_seconds, ip_allowlist, ip_denylist,
-                            schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                            schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at, type)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                         """,
                     arguments: StatementArguments([source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source))
-                        + [source.createdAt, source.updatedAt])
+                        + [source.createdAt, source.updatedAt, source.kind.rawValue])
+                try also(db)
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A source with the slug '\(source.slug)' already exists")
@@ -95,7 +101,8 @@ extension SQLiteStore {
 
     static func source(_ row: Row) -> Source {
         Source(
-            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
+            id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]),
+            kind: Source.Kind(rawValue: row["type"]) ?? .webhook, name: row["name"],
             slug: row["slug"], status: Source.Status(rawValue: row["status"]) ?? .active, template: row["template"], verificationType: row["verification_type"],
             verificationHeader: row["verification_header"], sealedSecret: row["verification_secret"],
             sealedPreviousSecret: row["previous_secret"], previousSecretExpiresAt: row["previous_secret_expires_at"],

@@ -29,6 +29,7 @@ enum Schema {
         ("017_collection_record_search_backlog", SQLiteRecordSearch.deferredIndexMigration),
         ("018_tool_schedules", toolSchedules),
         ("019_issue_timeline", issueTimeline),
+        ("020_database_sources", databaseSources),
     ]
 
     static let v1 = """
@@ -556,5 +557,23 @@ enum Schema {
         CREATE INDEX issue_timeline_by_issue ON issue_timeline(issue_id, at);
         INSERT INTO issue_timeline (issue_id, at, kind, message) SELECT id, first_seen_at, 'opened', message FROM issues;
         INSERT INTO issue_timeline (issue_id, at, kind) SELECT id, resolved_at, 'resolved' FROM issues WHERE resolved_at IS NOT NULL;
+        """
+
+    /// Database sources (PostgreSQL change capture): `sources.type` tells them from webhook
+    /// sources; their connection, tables, replication objects and progress live beside.
+    /// `confirmed_lsn` is the LSN as a signed 64-bit integer (LSNs stay below 2^63).
+    static let databaseSources = """
+        ALTER TABLE sources ADD COLUMN type TEXT NOT NULL DEFAULT 'webhook';
+        CREATE TABLE database_sources (
+            source_id TEXT PRIMARY KEY REFERENCES sources(id),
+            connection_uri TEXT NOT NULL,
+            tables TEXT,
+            slot_name TEXT NOT NULL,
+            publication_name TEXT NOT NULL,
+            confirmed_lsn INTEGER NOT NULL DEFAULT 0,
+            changes_captured INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_at INTEGER
+        );
         """
 }

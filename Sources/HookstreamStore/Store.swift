@@ -83,9 +83,10 @@ public protocol CoreStore: Sendable {
 /// archive (see `Archive/EventArchiveStore.swift`); collections (see `CollectionStore.swift`);
 /// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
 /// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`); alert rules (see
-/// `AlertStore.swift`); webhooks scheduled through the tools API (see `ToolScheduleStore.swift`).
+/// `AlertStore.swift`); webhooks scheduled through the tools API (see `ToolScheduleStore.swift`);
+/// database sources' capture (see `ChangeCaptureStore.swift`).
 public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore,
-    NotificationStore, AlertStore, ToolScheduleStore {}
+    NotificationStore, AlertStore, ToolScheduleStore, ChangeCaptureStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

@@ -11,8 +11,16 @@ public struct Source: Sendable, Equatable {
         case paused
     }
 
+    /// What feeds the source: requests at its ingest URL, or a PostgreSQL database's changes
+    /// (see `CaptureState`). Fixed once created.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        case webhook
+        case postgresql
+    }
+
     public var id: String
     public var tenant: Tenant
+    public var kind: Kind
     public var name: String
     public var slug: String
     public var status: Status
@@ -35,7 +43,7 @@ public struct Source: Sendable, Equatable {
     public var updatedAt: Int64
 
     public init(
-        id: String, tenant: Tenant, name: String, slug: String, status: Status = .active, template: String? = nil,
+        id: String, tenant: Tenant, kind: Kind = .webhook, name: String, slug: String, status: Status = .active, template: String? = nil,
         verificationType: String? = nil, verificationHeader: String? = nil, sealedSecret: String? = nil,
         sealedPreviousSecret: String? = nil, previousSecretExpiresAt: Int64? = nil, dedupStrategy: String? = nil,
         dedupField: String? = nil, dedupWindowSeconds: Double = 300, ipAllowlist: [String]? = nil,
@@ -44,6 +52,7 @@ public struct Source: Sendable, Equatable {
     ) {
         self.id = id
         self.tenant = tenant
+        self.kind = kind
         self.name = name
         self.slug = slug
         self.status = status

@@ -1,0 +1,190 @@
+public import Foundation
+public import HookstreamCore
+public import HookstreamStore
+public import Logging
+import PGOutput
+import PostgresNIO
+
+/// The capture loop of one database source: peek the slot's changes over plain SQL, store
+/// them, advance the slot — the thin I/O shell around ``ChangeAssembler`` and ``CaptureBatch``.
+///
+/// Durability: events and the confirmed LSN commit together (``Commit``), and only then is the
+/// slot advanced. A crash before the commit leaves the changes in the slot (peeked again); a
+/// crash between commit and advance makes the next round peek them again, and the confirmed
+/// LSN skips them. Nothing is lost, nothing stored twice.
+///
+/// Errors (database unreachable, slot gone) are reported through ``Hooks/reportError`` and
+/// retried with exponential backoff on a fresh connection; the slot is never re-created from
+/// "now", which would silently skip changes.
+public struct ChangeCapture: Sendable {
+    public struct Configuration: Sendable {
+        /// How long an empty peek waits before the next.
+        public var pollInterval: Duration = .milliseconds(100)
+        /// `upto_nchanges` of one peek (PostgreSQL still returns whole transactions).
+        public var peekLimit = 1000
+        public var initialBackoff: Duration = .milliseconds(500)
+        public var maxBackoff: Duration = .seconds(30)
+
+        public init() {}
+    }
+
+    /// Stores a round's transactions and moves the confirmed LSN, in one store transaction
+    /// (routing them as ingest does); see `ChangeCaptureStore.commitCapture`.
+    public typealias Commit = @Sendable (_ transactions: [CaptureBatch.Transaction]) async throws -> CaptureCommit
+
+    public struct Hooks: Sendable {
+        public var commit: Commit
+        /// A round failed (`message`), or worked again after failing (`nil`).
+        public var reportError: @Sendable (_ message: String?) async -> Void
+
+        public init(commit: @escaping Commit, reportError: @escaping @Sendable (String?) async -> Void) {
+            self.commit = commit
+            self.reportError = reportError
+        }
+    }
+
+    public let source: Source
+    public let capture: CaptureState
+    public let uri: PostgresURI
+    public let configuration: Configuration
+    public let clock: any GatewayClock
+    public let hooks: Hooks
+    public let logger: Logger
+
+    public init(
+        source: Source, capture: CaptureState, uri: PostgresURI, configuration: Configuration = .init(), clock: any GatewayClock,
+        hooks: Hooks, logger: Logger
+    ) {
+        self.source = source
+        self.capture = capture
+        self.uri = uri
+        self.configuration = configuration
+        self.clock = clock
+        self.hooks = hooks
+        self.logger = logger
+    }
+
+    public enum CaptureError: Error, CustomStringConvertible {
+        case slotMissing(slot: String, database: String)
+        case incompleteTransaction
+
+        public var description: String {
+            switch self {
+            case .slotMissing(let slot, let database):
+                "The replication slot \(slot) no longer exists in database \(database): it was dropped outside hookstream, "
+                    + "so the changes since cannot be read. Delete and re-create this source to capture again."
+            case .incompleteTransaction:
+                "PostgreSQL returned a transaction without its commit; it is read again on the next round."
+            }
+        }
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        var confirmed = capture.confirmedLSN
+        var backoff = configuration.initialBackoff
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                let db = try await CaptureConnection.open(uri, logger: logger)
+                do {
+                    var session = try await Session.start(on: db, capture: capture, logger: logger)
+                    while !Task.isCancelled {
+                        let progressed = try await round(&session, confirmed: &confirmed)
+                        if failing {
+                            failing = false
+                            backoff = configuration.initialBackoff
+                            await hooks.reportError(nil)
+                        }
+                        if !progressed { try await clock.sleep(for: configuration.pollInterval) }
+                    }
+                    try? await db.close()
+                } catch {
+                    try? await db.close()
+                    throw error
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failing = true
+                let message = Self.describe(error)
+                logger.warning("change capture failed", metadata: ["source_id": "\(source.id)", "error": "\(message)"])
+                await hooks.reportError(message)
+                do { try await clock.sleep(for: backoff) } catch { return }
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+
+    /// What one connection knows: the captured database's name and the assembler (its type
+    /// catalog grows as relations arrive).
+    struct Session {
+        let db: PostgresConnection
+        let database: String
+        var assembler = ChangeAssembler()
+
+        static func start(on db: PostgresConnection, capture: CaptureState, logger: Logger) async throws -> Session {
+            var database = ""
+            var slotFound = false
+            let rows = try await db.query(
+                """
+                SELECT current_database()::text, (SELECT count(*) FROM pg_replication_slots
+                  WHERE slot_name = \(capture.slotName) AND database = current_database())::int8
+                """, logger: logger)
+            for try await (name, slots) in rows.decode((String, Int64).self) {
+                database = name
+                slotFound = slots > 0
+            }
+            guard slotFound else { throw CaptureError.slotMissing(slot: capture.slotName, database: database) }
+            return Session(db: db, database: database)
+        }
+    }
+
+    /// Peek → store → advance, once. Returns whether the slot had anything (then the next
+    /// round follows at once).
+    func round(_ session: inout Session, confirmed: inout UInt64) async throws -> Bool {
+        let rows = try await peek(session)
+        guard !rows.isEmpty else { return false }
+        var transactions: [CommittedTransaction] = []
+        for row in rows {
+            switch try session.assembler.receive(try PGOutputDecoder.decode(row.data), lsn: row.lsn) {
+            case .none: break
+            case .describeTypes(let oids): try await PGTypeLookup.describe(oids, into: &session.assembler.catalog, on: session.db, logger: logger)
+            case .committed(let transaction): transactions.append(transaction)
+            }
+        }
+        // Peeks return whole transactions; one without its commit is never stored or advanced
+        // past, and is read whole next round.
+        guard let last = transactions.last else { throw CaptureError.incompleteTransaction }
+        let fresh = CaptureBatch.transactions(transactions, after: confirmed, source: source, database: session.database, now: clock.now)
+        if !fresh.isEmpty {
+            _ = try await hooks.commit(fresh)
+            confirmed = last.endLSN.value
+        }
+        try await session.db.query(
+            "SELECT pg_replication_slot_advance(\(capture.slotName)::name, \(last.endLSN.description)::pg_lsn)", logger: logger)
+        return true
+    }
+
+    private func peek(_ session: Session) async throws -> [(lsn: LSN, data: [UInt8])] {
+        let result = try await session.db.query(
+            """
+            SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(\(capture.slotName)::name, NULL, \(configuration.peekLimit)::int,
+              'proto_version', '1', 'publication_names', \(capture.publicationName))
+            """, logger: logger)
+        var rows: [(lsn: LSN, data: [UInt8])] = []
+        for try await (lsn, data) in result.decode((String, ByteBuffer).self) {
+            guard let parsed = LSN(lsn) else { continue }
+            rows.append((parsed, Array(data.readableBytesView)))
+        }
+        return rows
+    }
+
+    /// A message for `last_error`: the server's own words for a PostgreSQL error.
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,46 @@
+public import HookstreamCore
+
+/// Database sources' capture state, and the commit that makes captured changes durable.
+public protocol ChangeCaptureStore: Sendable {
+    /// Creates a database source: its source row (type `postgresql`) and its capture state,
+    /// in one transaction.
+    func createDatabaseSource(_ source: Source, capture: CaptureState) async throws
+    func captureState(sourceID: String) async throws -> CaptureState?
+    /// The capture state of every live database source (what start-up resumes).
+    func captureStates() async throws -> [CaptureState]
+    /// Stores the events of captured transactions (with their routed attempts, exactly as
+    /// ingest stores events) and moves the source's confirmed LSN to the last one's end, in one
+    /// transaction.
+    ///
+    /// A transaction ending at or before the confirmed LSN is skipped: it was stored before —
+    /// by a round that failed or crashed before advancing the slot — and storing it again would
+    /// double its events. The check runs inside the write, so two captures of the same changes
+    /// can never both store them.
+    func commitCapture(_ transactions: [CapturedTransaction], sourceID: String) async throws -> CaptureCommit
+    /// Records the capture's last error (`nil` clears it once capture works again).
+    func recordCaptureError(sourceID: String, message: String?, at: Int64) async throws
+}
+
+/// The events of one committed transaction of a captured database.
+public struct CapturedTransaction: Sendable {
+    /// Where the transaction's commit record ends in the captured database's WAL.
+    public var endLSN: UInt64
+    public var events: [IncomingEvent]
+
+    public init(endLSN: UInt64, events: [IncomingEvent]) {
+        self.endLSN = endLSN
+        self.events = events
+    }
+}
+
+public struct CaptureCommit: Sendable, Equatable {
+    /// The events stored, in the order given.
+    public var outcomes: [IngestOutcome]
+    /// Transactions skipped as stored before.
+    public var skipped: Int
+
+    public init(outcomes: [IngestOutcome], skipped: Int) {
+        self.outcomes = outcomes
+        self.skipped = skipped
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+public import HookstreamCore
+import JSONValue
+
+extension SQLiteStore {
+    public func createDatabaseSource(_ source: Source, capture: CaptureState) async throws {
+        var source = source
+        source.kind = .postgresql
+        try await createSource(source) { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO database_sources (source_id, connection_uri, tables, slot_name, publication_name,
+                        confirmed_lsn, changes_captured, last_error, last_error_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    capture.sourceID, capture.sealedConnectionURI, capture.tables.map { JSON.array($0.map(JSON.string)).serialized() },
+                    capture.slotName, capture.publicationName, Int64(bitPattern: capture.confirmedLSN), capture.changesCaptured,
+                    capture.lastError, capture.lastErrorAt,
+                ])
+        }
+    }
+
+    public func captureState(sourceID: String) async throws -> CaptureState? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT database_sources.* FROM database_sources JOIN sources ON sources.id = database_sources.source_id
+                    WHERE source_id = ? AND sources.deleted_at IS NULL
+                    """,
+                arguments: [sourceID]
+            ).map(Self.captureState)
+        }
+    }
+
+    public func captureStates() async throws -> [CaptureState] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT database_sources.* FROM database_sources JOIN sources ON sources.id = database_sources.source_id
+                    WHERE sources.deleted_at IS NULL ORDER BY source_id
+                    """
+            ).map(Self.captureState)
+        }
+    }
+
+    public func commitCapture(_ transactions: [CapturedTransaction], sourceID: String) async throws -> CaptureCommit {
+        try await Self.reportingFullDisk {
+            try await pool.write { db in
+                guard
+                    let stored = try Int64.fetchOne(
+                        db, sql: "SELECT confirmed_lsn FROM database_sources WHERE source_id = ?", arguments: [sourceID])
+                else { throw StoreError.notFound }
+                // Read in the writer's transaction: no other commit can move it before this one ends.
+                let confirmed = UInt64(bitPattern: stored)
+                let fresh = transactions.filter { $0.endLSN > confirmed }
+                guard let last = fresh.map(\.endLSN).max() else { return CaptureCommit(outcomes: [], skipped: transactions.count) }
+                let events = fresh.flatMap(\.events)
+                try db.execute(
+                    sql: "UPDATE database_sources SET confirmed_lsn = ?, changes_captured = changes_captured + ? WHERE source_id = ?",
+                    arguments: [Int64(bitPattern: last), events.count, sourceID])
+                return CaptureCommit(outcomes: try self.insertBatch(db, events), skipped: transactions.count - fresh.count)
+            }
+        }
+    }
+
+    public func recordCaptureError(sourceID: String, message: String?, at: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE database_sources SET last_error = ?, last_error_at = ? WHERE source_id = ?",
+                arguments: [message, message == nil ? nil : at, sourceID])
+        }
+    }
+
+    static func captureState(_ row: Row) -> CaptureState {
+        let tables: [String]? = (row["tables"] as String?).flatMap { try? JSON(parsing: $0) }?.arrayValue?.compactMap(\.stringValue)
+        return CaptureState(
+            sourceID: row["source_id"], sealedConnectionURI: row["connection_uri"], tables: tables, slotName: row["slot_name"],
+            publicationName: row["publication_name"], confirmedLSN: UInt64(bitPattern: row["confirmed_lsn"]),
+            changesCaptured: row["changes_captured"], lastError: row["last_error"], lastErrorAt: row["last_error_at"])
+    }
+}
