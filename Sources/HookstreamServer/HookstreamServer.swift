@@ -54,6 +54,15 @@ public struct HookstreamServer {
         guard configuration.replayJobTTLSeconds >= 0, configuration.replayJobTTLSeconds.isFinite else {
             throw ServerStartError("--replay-job-ttl-seconds must be a number of seconds ≥ 0, not \(configuration.replayJobTTLSeconds)")
         }
+        guard configuration.testSessionTTLSeconds > 0, configuration.testSessionTTLSeconds.isFinite else {
+            throw ServerStartError("--test-session-ttl-seconds must be a number of seconds > 0, not \(configuration.testSessionTTLSeconds)")
+        }
+        guard configuration.testSessionRequestLimit > 0 else {
+            throw ServerStartError("--test-session-request-limit must be at least 1, not \(configuration.testSessionRequestLimit)")
+        }
+        guard configuration.testSessionsPerIPPerHour >= 0 else {
+            throw ServerStartError("--test-sessions-per-ip-per-hour must be 0 (no test sessions) or more, not \(configuration.testSessionsPerIPPerHour)")
+        }
         // Bind before the first start creates the admin key, so a taken port cannot swallow it.
         try await ListenAddress.probe(host: configuration.host, port: configuration.port)
         let bootstrap = try await store.bootstrap(bootstrapKey: configuration.bootstrapKey)
@@ -161,7 +170,7 @@ public struct HookstreamServer {
         // `--retention-days 0` keeps every event: the archive stays listable, nothing new goes in.
         let maintenance = Maintenance(
             store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger, clock: configuration.clock,
-            archiver: configuration.retentionDays > 0 ? archiver : nil)
+            archiver: configuration.retentionDays > 0 ? archiver : nil, testSessionTTLSeconds: configuration.testSessionTTLSeconds, blobs: blobs)
         let alerts = AlertScheduler(
             store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
             clock: configuration.clock, logger: logger)
@@ -269,6 +278,7 @@ public struct HookstreamServer {
         EventArchivesRoutes(deps: deps).register(on: router)
         EventsRoutes(deps: deps).register(on: router)
         ToolsRoutes(deps: deps).register(on: router)
+        TestSessionsRoutes(deps: deps).register(on: router)
         RealtimeRoutes(deps: deps).register(on: router)
         table.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

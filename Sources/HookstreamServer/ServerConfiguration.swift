@@ -46,6 +46,12 @@ public struct ServerConfiguration: Sendable {
     /// the single writer (and so ingest) for less time.
     public var collectionBackfillBatchSize = 500
     public var logLevel = "info"
+    /// How long a test session lives (14 days).
+    public var testSessionTTLSeconds = 1_209_600.0
+    /// Requests one test session accepts; past it its URL answers 429.
+    public var testSessionRequestLimit = 2000
+    /// Test sessions one client IP may create per hour.
+    public var testSessionsPerIPPerHour = 10
     /// The WebSocket heartbeat: a `ping` every period; a client that stops answering is dropped.
     public var wsHeartbeatSeconds = 30.0
     /// Unsent bytes one WebSocket client may have waiting before it is disconnected.

@@ -12,21 +12,25 @@ extension SQLiteStore {
     func createSource(_ source: Source, also: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO sources (id, org_id, env_id, name, slug, status, template, verification_type,
-                            verification_header, verification_secret, previous_secret, previous_secret_expires_at,
-                            dedup_strategy, dedup_field, dedup_window_seconds, ip_allowlist, ip_denylist,
-                            schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at, type)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                        """,
-                    arguments: StatementArguments([source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source))
-                        + [source.createdAt, source.updatedAt, source.kind.rawValue])
+                try Self.insertSource(source, db)
                 try also(db)
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A source with the slug '\(source.slug)' already exists")
         }
+    }
+
+    static func insertSource(_ source: Source, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO sources (id, org_id, env_id, name, slug, status, template, verification_type,
+                    verification_header, verification_secret, previous_secret, previous_secret_expires_at,
+                    dedup_strategy, dedup_field, dedup_window_seconds, ip_allowlist, ip_denylist,
+                    schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at, type)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """,
+            arguments: StatementArguments([source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source))
+                + [source.createdAt, source.updatedAt, source.kind.rawValue])
     }
 
     public func source(id: String) async throws -> Source? {

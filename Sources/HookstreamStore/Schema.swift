@@ -30,6 +30,7 @@ enum Schema {
         ("018_tool_schedules", toolSchedules),
         ("019_issue_timeline", issueTimeline),
         ("020_database_sources", databaseSources),
+        ("021_test_sessions", testSessions),
     ]
 
     static let v1 = """
@@ -575,5 +576,41 @@ enum Schema {
             last_error TEXT,
             last_error_at INTEGER
         );
+        """
+
+    /// Test sessions. A session's source is an ordinary `sources` row (same ID) in the
+    /// anonymous tenant; this row holds what only sessions have. `ended_at` marks a deleted or
+    /// claimed session: the row stays until its hour of creation quota has passed, so deleting
+    /// sessions does not give an IP more of them. `test_session_events` holds per-event
+    /// extras: the status answered, the note and the forwarding result.
+    static let testSessions = """
+        CREATE TABLE test_sessions (
+            id TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            request_limit INTEGER NOT NULL,
+            request_count INTEGER NOT NULL DEFAULT 0,
+            response_status INTEGER NOT NULL,
+            response_content_type TEXT NOT NULL,
+            response_body TEXT,
+            response_headers TEXT NOT NULL,
+            forward_url TEXT,
+            creator_ip TEXT NOT NULL,
+            ended_at INTEGER
+        );
+        CREATE INDEX test_sessions_by_expiry ON test_sessions(expires_at);
+        CREATE INDEX test_sessions_by_creator ON test_sessions(creator_ip, created_at);
+        CREATE TABLE test_session_events (
+            event_id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            response_status INTEGER NOT NULL,
+            note TEXT,
+            forward_url TEXT,
+            forward_status INTEGER,
+            forward_latency_ms REAL,
+            forward_error TEXT,
+            forwarded_at INTEGER
+        );
+        CREATE INDEX test_session_events_by_session ON test_session_events(session_id, event_id);
         """
 }

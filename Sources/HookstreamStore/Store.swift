@@ -84,9 +84,9 @@ public protocol CoreStore: Sendable {
 /// topics (see `TopicStore.swift`); metrics rollups (see `MetricsStore.swift`); replay jobs (see
 /// `ReplayStore.swift`); notification channels (see `NotificationStore.swift`); alert rules (see
 /// `AlertStore.swift`); webhooks scheduled through the tools API (see `ToolScheduleStore.swift`);
-/// database sources' capture (see `ChangeCaptureStore.swift`).
+/// database sources' capture (see `ChangeCaptureStore.swift`), test sessions (see `TestSessionStore.swift`).
 public protocol Store: CoreStore, DeliveryStore, EventArchiveStore, CollectionStore, TopicStore, MetricsStore, ReplayStore,
-    NotificationStore, AlertStore, ToolScheduleStore, ChangeCaptureStore {}
+    NotificationStore, AlertStore, ToolScheduleStore, ChangeCaptureStore, TestSessionStore {}
 
 public struct BootstrapResult: Sendable {
     public var organization: Organization

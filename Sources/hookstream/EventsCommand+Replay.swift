@@ -33,36 +33,31 @@ extension EventsCommand {
                 var body = ByteBuffer()
                 try await api.download(path + "/body") { chunk in body.writeImmutableBuffer(chunk) }
 
-                var request = HTTPClientRequest(url: to)
-                request.method = HTTPMethod(rawValue: event["method"]?.stringValue ?? "POST")
-                for header in ForwardedHeaders.filter(Self.headers(event["headers"])) { request.headers.add(name: header.name, value: header.value) }
-                if body.readableBytes > 0 { request.body = .bytes(body) }
-
+                let method = event["method"]?.stringValue ?? "POST"
                 let client = OutboundHTTPClient(policy: OutboundPolicy())
-                let started = ContinuousClock.now
-                let answer: (status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer)
+                let answer: RequestRelay.Answer
                 do {
-                    let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
-                    answer = (response.status, response.headers, try await response.body.collect(upTo: 16 * 1024 * 1024))
+                    answer = try await RequestRelay.send(
+                        .init(method: method, headers: Self.headers(event["headers"]), body: body), to: to, client: client, audience: .organization,
+                        timeoutSeconds: timeout)
                     await client.shutdown()
                 } catch {
                     await client.shutdown()
-                    throw CLIError("\(request.method.rawValue) \(to) failed: \(error)")
+                    throw CLIError("\(method) \(to) failed: \(error)")
                 }
-                let elapsed = ContinuousClock.now - started
-                let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                let milliseconds = answer.latencyMillis
                 let text = String(decoding: answer.body.readableBytesView.prefix(Self.shownBodyLimit), as: UTF8.self)
                 var headers = JSONObject()
                 for header in answer.headers { headers[header.name.lowercased()] = .string(header.value) }
                 let result: JSON = [
-                    "event_id": .string(id), "url": .string(to), "method": .string(request.method.rawValue),
+                    "event_id": .string(id), "url": .string(to), "method": .string(method),
                     "status_code": .number(Double(answer.status.code)), "latency_ms": .number((milliseconds * 10).rounded() / 10),
                     "response_headers": .object(headers), "response_body": .string(text),
                 ]
                 global.output(result) {
-                    var lines = ["\(request.method.rawValue) \(to) → \(answer.status.code) \(answer.status.reasonPhrase) in \(Int(milliseconds.rounded())) ms"]
+                    var lines = ["\(method) \(to) → \(answer.status.code) \(answer.status.reasonPhrase) in \(Int(milliseconds.rounded())) ms"]
                     if !text.isEmpty { lines += ["", text] }
-                    if answer.body.readableBytes > Self.shownBodyLimit { lines.append("… (\(answer.body.readableBytes) bytes, first \(Self.shownBodyLimit) shown)") }
+                    if answer.body.readableBytes > Self.shownBodyLimit || answer.truncated { lines.append("… (\(answer.body.readableBytes)\(answer.truncated ? "+" : "") bytes, first \(Self.shownBodyLimit) shown)") }
                     return lines.joined(separator: "\n")
                 }
                 // A receiver that did not accept it fails the command, so scripts can tell.

@@ -44,6 +44,12 @@ struct ServeCommand: AsyncParsableCommand {
     var publicOutbound: String?
     @Option(help: "WebSocket heartbeat period; a client silent for two periods is dropped (HOOKSTREAM_WS_HEARTBEAT_SECONDS, default 30).")
     var wsHeartbeatSeconds: Double?
+    @Option(help: "Seconds a test session lives (HOOKSTREAM_TEST_SESSION_TTL_SECONDS, default 1209600 = 14 days).")
+    var testSessionTtlSeconds: Double?
+    @Option(help: "Requests one test session accepts, 429 after (HOOKSTREAM_TEST_SESSION_REQUEST_LIMIT, default 2000).")
+    var testSessionRequestLimit: Int?
+    @Option(help: "Test sessions one client IP may create per hour (HOOKSTREAM_TEST_SESSIONS_PER_IP_PER_HOUR, default 10).")
+    var testSessionsPerIpPerHour: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
@@ -92,6 +98,9 @@ struct ServeCommand: AsyncParsableCommand {
             c.outboundPolicy.publicOutbound = value
         }
         c.wsHeartbeatSeconds = try pick(wsHeartbeatSeconds, "WS_HEARTBEAT_SECONDS", Double.init) ?? c.wsHeartbeatSeconds
+        c.testSessionTTLSeconds = try pick(testSessionTtlSeconds, "TEST_SESSION_TTL_SECONDS", Double.init) ?? c.testSessionTTLSeconds
+        c.testSessionRequestLimit = try pick(testSessionRequestLimit, "TEST_SESSION_REQUEST_LIMIT", Int.init) ?? c.testSessionRequestLimit
+        c.testSessionsPerIPPerHour = try pick(testSessionsPerIpPerHour, "TEST_SESSIONS_PER_IP_PER_HOUR", Int.init) ?? c.testSessionsPerIPPerHour
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }

@@ -72,19 +72,19 @@ import Testing
         #expect(afterLogout.stderr.contains("Not authenticated"))
     }
 
-    /// A flag that is parsed and ignored promises what the server does not do. Test sessions do
-    /// not exist yet, so neither does their flag; alerts do.
-    @Test func serveOffersNoFlagForAFeatureThatDoesNotExist() async throws {
+    /// Every timer and limit is a flag; the test-session ones are checked before serving.
+    @Test func serveOffersTheTestSessionFlagsAndRefusesBadValues() async throws {
         let help = try await CLIRun.run(["serve", "--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("--retention-days"))
         #expect(help.stdout.contains("--alert-interval-seconds") && help.stdout.contains("--alert-auto-resolve-seconds"))
-        for flag in ["--test-session-ttl-seconds"] {
-            #expect(!help.stdout.contains(flag), "\(flag) is in serve --help")
-            // The bad log level makes a server that did accept the flag exit instead of serving.
-            let given = try await CLIRun.run(["serve", flag, "5", "--log-level", "nonsense"])
+        for flag in ["--test-session-ttl-seconds", "--test-session-request-limit", "--test-sessions-per-ip-per-hour"] {
+            #expect(help.stdout.contains(flag), "\(flag) is missing from serve --help")
+        }
+        for (flag, value) in [("--test-session-ttl-seconds", "0"), ("--test-session-request-limit", "0"), ("--test-sessions-per-ip-per-hour", "-1")] {
+            let given = try await CLIRun.run(["serve", "--port", "0", "--data-dir", TemporaryDirectory.make(prefix: "hookstream-flags"), flag, value])
             #expect(given.status != 0)
-            #expect(given.stderr.contains("Unknown option '\(flag)'"), "\(given.stderr)")
+            #expect(given.stderr.contains(flag), "\(given.stderr)")
         }
     }
 

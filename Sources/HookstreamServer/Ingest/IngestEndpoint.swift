@@ -30,6 +30,17 @@ struct IngestEndpoint: Sendable {
         var peer: IPAddress?
     }
 
+    /// What an ingest request is answered with: `{"event_id", "source_id"}`, or for a test
+    /// session the response its owner configured.
+    struct Answer: Sendable {
+        var status: HTTPResponse.Status = .ok
+        var contentType = "application/json; charset=utf-8"
+        var headers = HTTPFields()
+        var body: [UInt8]
+
+        static func json(_ object: JSONObject) -> Answer { Answer(body: JSON.object(object).serializedBytes()) }
+    }
+
     /// The refusal a body reader throws once the body passes `--max-body-bytes`.
     var bodyTooLarge: IngestPipeline.Refusal {
         IngestPipeline.Refusal(
@@ -46,13 +57,16 @@ struct IngestEndpoint: Sendable {
     /// Checks run in the documented order — denylist and allowlist (403) before the body is
     /// read, then signature (401) and schema in reject mode (422) — before anything is stored.
     /// - Parameter body: reads the body, throwing ``bodyTooLarge`` past the limit.
-    /// - Returns: the answer's JSON, once the event is committed.
-    func answer(_ call: Call, body readBody: () async throws -> [UInt8]) async throws -> JSONObject {
+    /// A test session's source (see ``TestSession``) first takes a turn of its request limit
+    /// (410 once expired, 429 past the limit) and after the commit answers as configured.
+    /// - Returns: the answer, once the event is committed.
+    func answer(_ call: Call, body readBody: () async throws -> [UInt8]) async throws -> Answer {
         let started = ContinuousClock.now
         guard ResourceID.isWellFormed(call.sourceID, .source), let entry = try await deps.sources.entry(id: call.sourceID) else {
             throw APIError.notFound("Source")
         }
         let source = entry.source
+        let session = source.tenant == TestSession.anonymousTenant ? try await TestSessionIngest(deps: deps).admit(source.id) : nil
         let headerPairs = call.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let clientIP = deps.clientAddresses.resolve(peer: call.peer, headers: headerPairs)
         do {
@@ -70,7 +84,10 @@ struct IngestEndpoint: Sendable {
                 deps.instruments.counter(.ingestDuplicates, [("source_id", source.id)]).increment()
                 answer["duplicate"] = true
             }
-            return answer
+            if let session {
+                return await TestSessionIngest(deps: deps).committed(eventID: outcome.eventID, session: session, arrival: arrival, ordinary: answer)
+            }
+            return .json(answer)
         } catch let refusal as IngestPipeline.Refusal {
             deps.instruments.counter(.ingestRejected, [("source_id", source.id), ("reason", refusal.reason)]).increment()
             throw refusal.error

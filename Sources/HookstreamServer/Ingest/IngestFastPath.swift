@@ -142,8 +142,9 @@ struct IngestResponder: Sendable {
         let target = request.path ?? "/"
         var headers = HTTPFields()
         var rateLimitHeaders = HTTPFields()
-        let status: HTTPResponse.Status
-        let json: JSON
+        var status = HTTPResponse.Status.ok
+        var bytes: [UInt8]
+        var contentType = "application/json; charset=utf-8"
         let route: String
         if case .publish = ingest.route { route = PublishEndpoint.route } else { route = IngestEndpoint.route }
         do {
@@ -162,7 +163,7 @@ struct IngestResponder: Sendable {
                     guard let body = ingest.body else { throw endpoint.bodyTooLarge }
                     return [UInt8](body.readableBytesView)
                 }
-                json = .object(answer)
+                (status, bytes, contentType, headers) = (answer.status, answer.body, answer.contentType, answer.headers)
             case .publish(let topic):
                 let key = request.headerFields[.apiKey] ?? ""
                 guard APIKey.isWellFormed(key), let record = try await deps.apiKeys.record(hash: APIKey.hash(key)) else {
@@ -175,22 +176,21 @@ struct IngestResponder: Sendable {
                     rateLimitHeaders = decision.headers
                 }
                 guard let body = ingest.body else { throw publisher.bodyTooLarge }
-                json = try await publisher.publish(
+                bytes = try await publisher.publish(
                     tenant: Tenant(organizationID: record.organizationID, environmentID: record.environmentID), topic: topic,
                     bytes: [UInt8](body.readableBytesView), headers: request.headerFields.map { (name: $0.name.canonicalName, value: $0.value) },
-                    peer: peer)
+                    peer: peer).serializedBytes()
             }
-            status = .ok
-            headers = rateLimitHeaders
+            headers.append(contentsOf: rateLimitHeaders)
         } catch {
             let apiError = APIError.answering(error, path: target, logger: deps.logger)
             status = apiError.status
-            json = apiError.body(requestID: requestID)
+            bytes = apiError.body(requestID: requestID).serializedBytes()
+            contentType = "application/json; charset=utf-8"
             headers = apiError.headers
             headers.append(contentsOf: rateLimitHeaders)
         }
-        let bytes = json.serializedBytes()
-        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentType] = contentType
         headers[.contentLength] = String(bytes.count)
         headers[.requestID] = requestID
         headers[.date] = dates.current()

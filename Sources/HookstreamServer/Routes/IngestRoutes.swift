@@ -30,6 +30,8 @@ struct IngestRoutes {
                 throw endpoint.bodyTooLarge
             }
         }
-        return .json(.object(answer))
+        var headers = answer.headers
+        headers[.contentType] = answer.contentType
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Periodic housekeeping on the injected clock: forgets dedup keys whose window has closed,
 /// resolves issues that have been quiet for `--issue-auto-resolve-seconds`, removes the rows of
-/// deleted collections, and archives events past `--retention-days` (shortly after start-up,
+/// deleted collections, deletes test sessions past `--test-session-ttl-seconds` (with their
+/// events and bodies), and archives events past `--retention-days` (shortly after start-up,
 /// then hourly).
 ///
 /// One loop runs the jobs one after another, so each job has at most one run at a time; a
@@ -19,9 +20,13 @@ struct Maintenance: Service {
     var clock: any GatewayClock = SystemClock()
     /// `nil` switches retention off (no archiver was configured).
     var archiver: EventArchiver?
+    var testSessionTTLSeconds = 1_209_600.0
+    /// Where expired test sessions' large bodies are removed from.
+    var blobs: BlobStore?
 
     func run() async throws {
-        var schedule = MaintenanceSchedule(start: clock.now, issueAutoResolveSeconds: issueAutoResolveSeconds, retention: archiver != nil)
+        var schedule = MaintenanceSchedule(
+            start: clock.now, issueAutoResolveSeconds: issueAutoResolveSeconds, retention: archiver != nil, testSessionTTLSeconds: testSessionTTLSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = clock.now
             for job in schedule.takeDue(at: now) { await perform(job, now: now) }
@@ -34,6 +39,10 @@ struct Maintenance: Service {
         }
     }
 
+    /// How long an expired test session stays (answering 410, readable and exportable) before
+    /// the sweep deletes it: its TTL, at most an hour.
+    static func expiredSessionGrace(ttlSeconds: Double) -> Double { min(3600, ttlSeconds) }
+
     private func perform(_ job: MaintenanceSchedule.Job, now: Date) async {
         do {
             switch job {
@@ -44,6 +53,18 @@ struct Maintenance: Service {
                 // rows per run, the rest on the next one.
                 var batches = 0
                 while batches < 200, try await store.purgeDeletedCollections(limit: 5000) > 0 { batches += 1 }
+            case .testSessionPurge:
+                // Batches, so the writer is yielded to ingest between them.
+                var batches = 0
+                while batches < 100 {
+                    let (deleted, keys) = try await store.purgeExpiredTestSessions(
+                        expiredBefore: Timestamp.millis(now.addingTimeInterval(-Self.expiredSessionGrace(ttlSeconds: testSessionTTLSeconds))),
+                        now: Timestamp.millis(now), limit: 50)
+                    for key in keys { blobs?.remove(key: key) }
+                    if deleted > 0 { logger.info("test sessions: deleted expired sessions", metadata: ["sessions": "\(deleted)"]) }
+                    guard deleted == 50 else { break }
+                    batches += 1
+                }
             case .issueAutoResolve:
                 let quietSince = now.addingTimeInterval(-issueAutoResolveSeconds)
                 try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
@@ -71,6 +92,7 @@ struct MaintenanceSchedule: Sendable {
         case dedupPurge = "dedup key purge"
         case issueAutoResolve = "issue auto-resolve"
         case collectionPurge = "deleted collection purge"
+        case testSessionPurge = "expired test session purge"
         case retention = "retention"
 
         var description: String { rawValue }
@@ -86,14 +108,17 @@ struct MaintenanceSchedule: Sendable {
     private(set) var next: [Job: Date]
     let intervals: [Job: TimeInterval]
 
-    init(start: Date, issueAutoResolveSeconds: Double, retention: Bool) {
+    init(start: Date, issueAutoResolveSeconds: Double, retention: Bool, testSessionTTLSeconds: Double = 1_209_600) {
         // Often enough that an issue resolves within a small fraction of its quiet time (tests
         // use seconds), never less often than every 30 s.
         var intervals: [Job: TimeInterval] = [
             .dedupPurge: Self.dedupPurgeInterval, .issueAutoResolve: min(30, max(0.2, issueAutoResolveSeconds / 4)),
             .collectionPurge: Self.collectionPurgeInterval,
+            // An expired session answers 410 until its grace has passed and this runs, then
+            // 404: checked often enough for TTLs of seconds (tests), at least every minute.
+            .testSessionPurge: min(60, max(0.2, testSessionTTLSeconds / 4)),
         ]
-        var next: [Job: Date] = [.dedupPurge: start, .issueAutoResolve: start, .collectionPurge: start]
+        var next: [Job: Date] = [.dedupPurge: start, .issueAutoResolve: start, .collectionPurge: start, .testSessionPurge: start]
         if retention {
             intervals[.retention] = Self.retentionInterval
             next[.retention] = start.addingTimeInterval(Self.retentionFirstDelay)
