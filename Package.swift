@@ -128,6 +128,10 @@ let package = Package(
             dependencies: [
                 "HookstreamServer", "HookstreamClient", "HookstreamDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `hookstream listen` follows a live feed.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

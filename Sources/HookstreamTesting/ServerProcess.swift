@@ -90,7 +90,9 @@ public struct CLIRun: Sendable {
         try await offload { try runBlocking(arguments, environment: environment, input: input) }
     }
 
-    static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> CLIRun {
+    /// The `hookstream` executable with `arguments`, in this process's environment without the
+    /// CLI's own settings (a developer's key must not leak into a test) plus `environment`.
+    static func process(_ arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
         process.arguments = arguments
@@ -99,6 +101,11 @@ public struct CLIRun: Sendable {
         env.removeValue(forKey: "HOOKSTREAM_BASE_URL")
         for (k, v) in environment { env[k] = v }
         process.environment = env
+        return process
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> CLIRun {
+        let process = process(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
         let inPipe = Pipe()

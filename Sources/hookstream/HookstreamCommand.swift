@@ -13,7 +13,7 @@ struct HookstreamCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, SourcesCommand.self, DestinationsCommand.self, ConnectionsCommand.self, TransformsCommand.self,
             EventsCommand.self, DeliveriesCommand.self, IssuesCommand.self, CollectionsCommand.self, TopicsCommand.self, MetricsCommand.self,
-            ReplayCommand.self, AlertsCommand.self, ChannelsCommand.self,
+            ReplayCommand.self, AlertsCommand.self, ChannelsCommand.self, TestCommand.self, ListenCommand.self,
         ]
     )
 }

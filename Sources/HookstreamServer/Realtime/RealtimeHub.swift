@@ -139,16 +139,21 @@ public final class RealtimeHub: Service, Sendable {
     /// Registers a connection following the default channels, with its welcome queued.
     /// - Parameter close: cuts the connection off (overflow, publication queue full).
     /// - Returns: the client's ID and the bytes to write to it, in order.
-    func connect(tenant: Tenant, close: @escaping @Sendable () -> Void) -> (ClientID, AsyncStream<ByteBuffer>) {
+    /// - Parameters:
+    ///   - channels: what it follows from the start (a test session's feed: its one source).
+    ///   - welcome: the first message, when not the ordinary welcome.
+    func connect(
+        tenant: Tenant, channels: [RealtimeChannel] = RealtimeChannel.defaults, welcome: JSON? = nil, close: @escaping @Sendable () -> Void
+    ) -> (ClientID, AsyncStream<ByteBuffer>) {
         let (stream, input) = AsyncStream.makeStream(of: ByteBuffer.self)
         let id = state.withLock { s in
-            let id = s.registry.connect(tenant: tenant)
+            let id = s.registry.connect(tenant: tenant, channels: channels)
             s.outboxes[id] = Outbox(queue: input, close: close)
             return id
         }
         connected.add(1, ordering: .relaxed)
         instruments?.realtimeClients.increment()
-        send(RealtimeMessage.welcome(tenant: tenant, channels: RealtimeChannel.defaults, heartbeatSeconds: configuration.heartbeatSeconds), to: id)
+        send(welcome ?? RealtimeMessage.welcome(tenant: tenant, channels: channels, heartbeatSeconds: configuration.heartbeatSeconds), to: id)
         return (id, stream)
     }
 

@@ -39,13 +39,16 @@ struct RealtimeRoutes {
         router.ws("/v1/ws/source/:source_id") { inbound, outbound, context in
             try await InboundSourceStream(deps: deps).run(inbound: inbound, outbound: outbound, context: context)
         }
+        router.ws("/v1/ws/test/:source_id") { inbound, outbound, context in
+            try await TestSessionStream(deps: deps).run(inbound: inbound, outbound: outbound, context: context)
+        }
         return router
     }
 
     /// The API router's side: the route table and OpenAPI know the paths, and a request that
     /// is not an upgrade gets a clear answer.
     func register(on router: Router<AppRequestContext>) {
-        for path in ["/v1/ws", "/v1/ws/source/:source_id"] {
+        for path in ["/v1/ws", "/v1/ws/source/:source_id", "/v1/ws/test/:source_id"] {
             router.get(RouterPath(path)) { request, _ -> Response in
                 throw APIError(.upgradeRequired, "GET \(request.uri.path) is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)")
             }
@@ -64,9 +67,19 @@ struct RealtimeRoutes {
             try await Self.refuse(APIError.answering(error, path: context.request.uri.path, logger: deps.logger), outbound: outbound)
             return
         }
-        let hub = deps.realtime
         let channel = context.requestContext.channel
-        let (id, outgoing) = hub.connect(tenant: tenant) { channel.close(promise: nil) }
+        let (id, outgoing) = deps.realtime.connect(tenant: tenant) { channel.close(promise: nil) }
+        try await Self.pump(deps.realtime, id, outgoing, inbound: inbound, outbound: outbound) { message in
+            await handle(message, from: id, tenant: tenant)
+        }
+    }
+
+    /// Runs a hub connection until either side ends it: the hub's messages written to the
+    /// socket as they come, each client message handed to `handle`.
+    static func pump(
+        _ hub: RealtimeHub, _ id: RealtimeHub.ClientID, _ outgoing: AsyncStream<ByteBuffer>, inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter, handle: @escaping @Sendable (WebSocketMessage) async -> Void
+    ) async throws {
         defer { hub.connectionEnded(id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -76,7 +89,7 @@ struct RealtimeRoutes {
                 }
             }
             for try await message in inbound.messages(maxSize: Self.maxControlMessageBytes) {
-                await handle(message, from: id, tenant: tenant)
+                await handle(message)
             }
             group.cancelAll()
         }

@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// A long-running `hookstream` CLI command (`listen`) as a child process: its output read
+/// line by line while it runs, signals sent to it, its exit awaited.
+public final class CLIProcess: Sendable {
+    private struct State {
+        var stdout = Data()
+        var stderr = Data()
+    }
+
+    private let process: Process
+    private let state = Mutex(State())
+
+    private init(process: Process) { self.process = process }
+
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIProcess {
+        let process = CLIRun.process(arguments, environment: environment)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let child = CLIProcess(process: process)
+        // Readers on threads of their own: blocking reads never touch the cooperative pool.
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread {
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return }
+                    child.state.withLock { if isOut { $0.stdout.append(chunk) } else { $0.stderr.append(chunk) } }
+                }
+            }
+        }
+        try process.run()
+        return child
+    }
+
+    public var stdoutLines: [String] {
+        state.withLock { String(decoding: $0.stdout, as: UTF8.self) }.split(separator: "\n").map(String.init)
+    }
+
+    public var stderr: String { state.withLock { String(decoding: $0.stderr, as: UTF8.self) } }
+
+    /// Waits until stdout has more than `count` complete lines and returns line `count`.
+    public func line(_ index: Int, timeout: Duration = .seconds(30)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let text = state.withLock { String(decoding: $0.stdout, as: UTF8.self) }
+            let complete = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if complete.count > index { return String(complete[complete.index(complete.startIndex, offsetBy: index)]) }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestServerError("no line \(index) from hookstream \(process.arguments ?? []); stdout: \(stdoutLines), stderr: \(stderr)")
+    }
+
+    public func signal(_ number: Int32) { Foundation.kill(process.processIdentifier, number) }
+
+    /// Waits for the process to exit; `nil` when it is still running at the deadline (then it is killed).
+    public func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            signal(SIGKILL)
+            return nil
+        }
+        return process.terminationStatus
+    }
+}
