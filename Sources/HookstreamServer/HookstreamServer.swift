@@ -170,7 +170,8 @@ public struct HookstreamServer {
         // `--retention-days 0` keeps every event: the archive stays listable, nothing new goes in.
         let maintenance = Maintenance(
             store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger, clock: configuration.clock,
-            archiver: configuration.retentionDays > 0 ? archiver : nil, testSessionTTLSeconds: configuration.testSessionTTLSeconds, blobs: blobs)
+            archiver: configuration.retentionDays > 0 ? archiver : nil, testSessionTTLSeconds: configuration.testSessionTTLSeconds, blobs: blobs,
+            realtime: realtime)
         let alerts = AlertScheduler(
             store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
             clock: configuration.clock, logger: logger)

@@ -45,8 +45,9 @@ public protocol DeliveryStore: Sendable {
     func updateIssue(id: String, tenant: Tenant, status: Issue.Status?, snoozedUntil: Int64??, now: Int64) async throws -> StoredIssue
     /// Re-queues every delivery whose newest attempt dead-lettered with this issue.
     func retryIssue(id: String, tenant: Tenant, now: Int64) async throws -> (retried: Int, total: Int)
-    /// Resolves open and acknowledged issues last seen before `quietSince`.
-    func resolveQuietIssues(quietSince: Int64, now: Int64) async throws
+    /// Resolves open and acknowledged issues last seen before `quietSince`; returns them as
+    /// resolved, with their detail.
+    func resolveQuietIssues(quietSince: Int64, now: Int64) async throws -> [StoredIssue]
 }
 
 /// What one claim found.

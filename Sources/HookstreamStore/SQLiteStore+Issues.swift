@@ -130,8 +130,11 @@ extension SQLiteStore {
         }
     }
 
-    public func resolveQuietIssues(quietSince: Int64, now: Int64) async throws {
+    public func resolveQuietIssues(quietSince: Int64, now: Int64) async throws -> [StoredIssue] {
         try await pool.write { db in
+            let quiet = try Row.fetchAll(
+                db, sql: "SELECT id, org_id, env_id FROM issues WHERE status != 'resolved' AND last_seen_at < ?", arguments: [quietSince])
+            guard !quiet.isEmpty else { return [] }
             try db.execute(
                 sql: """
                     INSERT INTO issue_timeline (issue_id, at, kind) SELECT id, ?, 'auto_resolved' FROM issues
@@ -141,6 +144,11 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE status != 'resolved' AND last_seen_at < ?",
                 arguments: [now, now, quietSince])
+            // Read back in the same transaction, so each is exactly what was resolved (with
+            // its new timeline entry), for the live `issues` channel.
+            return try quiet.compactMap { row in
+                try Self.issue(db, id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]))
+            }
         }
     }
 

@@ -129,6 +129,46 @@ import Testing
         #expect(changed["data"]?["status"] == "acknowledged")
     }
 
+    /// The auto-resolve job's resolutions reach live clients like the API's changes do, each
+    /// as `GET /v1/issues/:id` then shows it; another tenant's client sees none of it.
+    @Test func anAutoResolvedIssueIsPublishedOnIssues() async throws {
+        let clock = ManualClock()
+        let server = try await TestServer.start {
+            $0.issueAutoResolveSeconds = 60
+            $0.clock = clock
+        }
+        defer { server.stop() }
+        let src = try await source(server.client)
+        let bad = try #require(
+            try await server.client.post("/v1/destinations", ["name": "Bad", "url": "http://127.0.0.1:1/down", "retry_max_attempts": 1]).json["id"]?.stringValue)
+        #expect(try await server.client.post("/v1/connections", ["source_id": .string(src), "destination_id": .string(bad)]).status == 201)
+        let ws = try await connect(server)
+        defer { Task { await ws.close() } }
+        _ = try await ws.next()
+        let other = try await server.newTenantKey()
+        let foreign = try await connect(server, key: other.apiKey)
+        defer { Task { await foreign.close() } }
+        _ = try await foreign.next()
+
+        _ = try await ingest(server, src, ["n": 1])
+        let opened = try await ws.next { $0["channel"] == "issues" }
+        #expect(opened["data"]?["status"] == "open")
+        let issueID = try #require(opened["data"]?["id"]?.stringValue)
+
+        clock.advance(by: .seconds(61))
+        let resolved = try await ws.next { $0["channel"] == "issues" }
+        #expect(resolved["type"] == "issue")
+        #expect(resolved["data"]?["id"] == .string(issueID))
+        #expect(resolved["data"]?["status"] == "resolved")
+        #expect(resolved["data"]?["timeline"]?.arrayValue?.map { $0["type"] } == ["opened", "auto_resolved"])
+        let rest = try await server.client.get("/v1/issues/\(issueID)").json
+        for field in ["id", "status", "resolved_at", "updated_at", "timeline", "occurrence_count"] {
+            #expect(resolved["data"]?[field] == rest[field], "\(field)")
+        }
+        // The other organization's client got nothing on `issues`.
+        #expect(foreign.drain().allSatisfy { $0["channel"] != "issues" })
+    }
+
     @Test func aClientOnlyEverSeesItsOwnTenant() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }

@@ -40,7 +40,7 @@ extension RealtimeHub {
         }
     }
 
-    /// An issue was changed through the API.
+    /// An issue was changed through the API or resolved by the auto-resolve job.
     func issueChanged(_ issue: StoredIssue) {
         publish("issue", on: [.issues], tenant: issue.issue.tenant, data: IssuesRoutes.render(issue))
     }

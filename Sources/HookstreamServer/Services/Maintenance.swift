@@ -23,6 +23,8 @@ struct Maintenance: Service {
     var testSessionTTLSeconds = 1_209_600.0
     /// Where expired test sessions' large bodies are removed from.
     var blobs: BlobStore?
+    /// Where auto-resolved issues are announced (the `issues` channel), after their commit.
+    var realtime: RealtimeHub?
 
     func run() async throws {
         var schedule = MaintenanceSchedule(
@@ -67,7 +69,8 @@ struct Maintenance: Service {
                 }
             case .issueAutoResolve:
                 let quietSince = now.addingTimeInterval(-issueAutoResolveSeconds)
-                try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
+                let resolved = try await store.resolveQuietIssues(quietSince: Timestamp.millis(quietSince), now: Timestamp.millis(now))
+                for issue in resolved { realtime?.issueChanged(issue) }
             case .retention:
                 guard let archiver, let summary = try await archiver.run(now: Timestamp.millis(now)) else { return }
                 if summary.archivedEvents > 0 || summary.conflicts > 0 || summary.stoppedEarly {
