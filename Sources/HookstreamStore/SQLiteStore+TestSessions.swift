@@ -102,6 +102,20 @@ extension SQLiteStore {
         }
     }
 
+    public func testEventRecord(eventID: String) async throws -> TestEventRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT response_status AS x_response_status, note AS x_note, forward_url AS x_forward_url, forward_status AS x_forward_status,
+                        forward_latency_ms AS x_forward_latency_ms, forward_error AS x_forward_error, forwarded_at AS x_forwarded_at
+                    FROM test_session_events WHERE event_id = ?
+                    """,
+                arguments: [eventID]
+            ).flatMap(Self.testEventRecord)
+        }
+    }
+
     public func testSessionEvents(sessionID: String, query: TestEventQuery) async throws -> Page<TestSessionEvent> {
         try await pool.read { db in
             var sql = Self.sessionEventsSelect + " WHERE events.source_id = ?"
@@ -198,15 +212,19 @@ extension SQLiteStore {
         """
 
     static func sessionEvent(_ row: Row) -> TestSessionEvent {
-        let event = storedEvent(row).event
-        guard let status = row["x_response_status"] as Int? else { return TestSessionEvent(event: event, record: nil) }
+        TestSessionEvent(event: storedEvent(row).event, record: testEventRecord(row))
+    }
+
+    /// The extras from a row whose `test_session_events` columns are prefixed `x_`.
+    private static func testEventRecord(_ row: Row) -> TestEventRecord? {
+        guard let status = row["x_response_status"] as Int? else { return nil }
         var forward: TestEventRecord.ForwardResult?
         if let url = row["x_forward_url"] as String?, let at = row["x_forwarded_at"] as Int64? {
             forward = .init(
                 url: url, status: row["x_forward_status"], latencyMillis: row["x_forward_latency_ms"] ?? 0, error: row["x_forward_error"],
                 forwardedAt: at)
         }
-        return TestSessionEvent(event: event, record: TestEventRecord(responseStatus: status, note: row["x_note"], forward: forward))
+        return TestEventRecord(responseStatus: status, note: row["x_note"], forward: forward)
     }
 
     private static func headersText(_ headers: [String: String]) -> String {

@@ -21,6 +21,9 @@ public protocol TestSessionStore: Sendable {
     func setTestEventNote(eventID: String, sessionID: String, note: String) async throws
     func recordTestForward(eventID: String, result: TestEventRecord.ForwardResult) async throws
     func testSessionEvent(id: String, sessionID: String) async throws -> TestSessionEvent?
+    /// The extras of an event that arrived through a test session, claimed or not (the caller
+    /// has already checked the event is its tenant's); `nil` for any other event.
+    func testEventRecord(eventID: String) async throws -> TestEventRecord?
     func testSessionEvents(sessionID: String, query: TestEventQuery) async throws -> Page<TestSessionEvent>
     /// Every event of the session, oldest first, from one consistent state of the database.
     func openTestSessionExport(sessionID: String) async throws -> (any TestSessionExportReader)?

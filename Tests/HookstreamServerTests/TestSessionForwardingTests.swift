@@ -20,12 +20,25 @@ import Testing
         try await client.eventually(session.path + "/events/" + eventID) { $0["forwarding"] != .null && $0["forwarding"] != nil }["forwarding"] ?? .null
     }
 
-    @Test func withPublicOutboundAllEachRequestIsForwardedWithoutDelayingTheAnswer() async throws {
+    /// A server with `--public-outbound all` (loopback allowed), a receiver on loopback and a
+    /// fresh session.
+    func sessionWithLocalReceiver() async throws -> (TestServer, TestReceiver, TestSessionsTests.Session) {
         let server = try await TestServer.start { $0.outboundPolicy.publicOutbound = .all }
-        defer { server.stop() }
-        let receiver = try await TestReceiver.start()
-        defer { receiver.stop() }
-        let session = try await TestSessionsTests.create(server)
+        do {
+            let receiver = try await TestReceiver.start()
+            return (server, receiver, try await TestSessionsTests.create(server))
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
+    @Test func withPublicOutboundAllEachRequestIsForwardedWithoutDelayingTheAnswer() async throws {
+        let (server, receiver, session) = try await sessionWithLocalReceiver()
+        defer {
+            server.stop()
+            receiver.stop()
+        }
         let anon = server.anonymous
         let set = try await anon.patch(session.path + "/forwarding", ["url": .string(receiver.url + "/webhooks")])
         #expect(set.status == 200, "\(set.text)")
@@ -68,6 +81,42 @@ import Testing
         for bad: JSON in [["url": "ftp://example.com/x"], ["url": 5], [:], ["url": "https://example.com", "extra": 1]] {
             #expect(try await anon.patch(session.path + "/forwarding", bad).status == 400, "\(bad)")
         }
+    }
+
+    /// Claimed into an organization, the session's events keep what the session recorded:
+    /// `GET /v1/events/:id` shows the answered status, the note and the forwarding result.
+    @Test func aClaimedSessionsEventsShowTheirNotesAndForwardingInTheEventDetail() async throws {
+        let (server, receiver, session) = try await sessionWithLocalReceiver()
+        defer {
+            server.stop()
+            receiver.stop()
+        }
+        let anon = server.anonymous
+        #expect(try await anon.patch(session.path + "/forwarding", ["url": .string(receiver.url + "/hooks")]).status == 200)
+        #expect(try await anon.patch(session.path + "/response", ["status_code": 202]).status == 200)
+        let sent = try await anon.request("POST", session.ingest, json: ["type": "invoice.paid"])
+        #expect(sent.status == 202)
+        let eventID = try #require(sent.json["event_id"]?.stringValue)
+        let forwarded = try await forwarding(anon, session, eventID: eventID)
+        #expect(try await anon.request("PUT", session.path + "/events/" + eventID + "/note", json: ["note": "first try"]).status == 200)
+
+        let owner = try await server.newTenantKey()
+        #expect(try await owner.request("POST", session.path + "/claim").status == 200)
+        let detail = try await owner.get("/v1/events/\(eventID)")
+        #expect(detail.status == 200, "\(detail.text)")
+        let extras = try #require(detail.json["test_session"])
+        #expect(extras["response_status"] == 202)
+        #expect(extras["note"] == "first try")
+        #expect(extras["forwarding"] == forwarded)
+        #expect(extras["forwarding"]?["status"] == 200)
+        #expect(extras["forwarding"]?["url"] == .string(receiver.url + "/hooks"))
+        #expect(detail.json["body"]?["type"] == "invoice.paid")
+
+        // An ordinary event has none; the claimed source's new events are ordinary ones.
+        let later = try await anon.request("POST", session.ingest, json: ["n": 2])
+        let laterDetail = try await owner.get("/v1/events/\(try #require(later.json["event_id"]?.stringValue))").json
+        #expect(laterDetail["test_session"] == .null)
+        #expect(receiver.requests.count == 1)
     }
 
     @Test func withPublicOutboundPublicPrivateTargetsAreRefused() async throws {

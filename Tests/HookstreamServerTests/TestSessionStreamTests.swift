@@ -60,4 +60,50 @@ import Testing
         let expired = try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(session.id)")
         #expect(try await expired.closed().code == 4410)
     }
+
+    /// Claiming (or deleting) the session ends its open feeds with a reason rather than leaving
+    /// them silent: an `error` message, then close code 4410; `listen` prints it and exits.
+    @Test func claimingOrDeletingTheSessionClosesItsFeedsWithAReason() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let (claimed, deleted, other) = (
+            try await TestSessionsTests.create(server), try await TestSessionsTests.create(server), try await TestSessionsTests.create(server)
+        )
+        let feeds = [
+            try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(claimed.id)"),
+            try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(claimed.id)"),
+        ]
+        let deletedFeed = try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(deleted.id)")
+        let otherFeed = try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(other.id)")
+        defer { Task { await otherFeed.close() } }
+        for ws in feeds + [deletedFeed, otherFeed] { #expect(try await ws.next()["type"] == "welcome") }
+        let sent = try await server.anonymous.request("POST", claimed.ingest, json: ["n": 1])
+        for ws in feeds { #expect(try await ws.next()["data"]?["id"] == sent.json["event_id"]) }
+
+        let owner = try await server.newTenantKey()
+        #expect(try await owner.request("POST", claimed.path + "/claim").status == 200)
+        for ws in feeds {
+            let last = try await ws.next()
+            #expect(last["type"] == "error")
+            #expect(last["status"] == 410)
+            #expect(last["error"]?.stringValue?.contains("claimed") == true)
+            #expect(last["error"]?.stringValue?.contains("--source \(claimed.id)") == true)
+            let closed = try await ws.closed()
+            #expect(closed.code == 4410)
+            #expect(closed.reason?.contains("claimed") == true)
+        }
+        #expect(try await server.anonymous.delete(deleted.path).status == 200)
+        #expect(try await deletedFeed.next()["error"] == "This test session was deleted")
+        #expect(try await deletedFeed.closed().code == 4410)
+
+        // Another session's feed is untouched and still carries its requests.
+        let mine = try await server.anonymous.request("POST", other.ingest, json: ["n": 2])
+        #expect(try await otherFeed.next()["data"]?["id"] == mine.json["event_id"])
+        // The claimed source is followed with its new organization's key.
+        let resumed = try await TestWebSocket.connect(server.baseURL, "/v1/ws/test/\(claimed.id)?token=\(try #require(owner.apiKey))")
+        defer { Task { await resumed.close() } }
+        #expect(try await resumed.next()["type"] == "welcome")
+        let after = try await server.anonymous.request("POST", claimed.ingest, json: ["n": 3])
+        #expect(try await resumed.next()["data"]?["id"] == after.json["event_id"])
+    }
 }

@@ -56,9 +56,18 @@ public final class RealtimeHub: Service, Sendable {
         var render: @Sendable () async throws -> [UInt8]?
     }
 
+    /// How a connection the server ends on purpose is closed: its close frame's code and reason.
+    struct Farewell: Sendable, Equatable {
+        var code: UInt16
+        var reason: String
+    }
+
     private struct State {
         var registry: RealtimeRegistry
         var outboxes: [ClientID: Outbox] = [:]
+        /// Connections ended with ``RealtimeHub/end(followersOf:in:lastMessage:farewell:)``
+        /// whose writer has not closed them yet.
+        var farewells: [ClientID: Farewell] = [:]
         var queuedBytes = 0
     }
 
@@ -214,8 +223,36 @@ public final class RealtimeHub: Service, Sendable {
         }
     }
 
+    /// Ends every connection of `tenant` following `channel` (a test session's feeds when it is
+    /// claimed or deleted): each gets `lastMessage` after what it was already sent, then a close
+    /// frame with `farewell` — a clear ending, where a cut-off connection just drops.
+    /// - Returns: how many connections were ended.
+    @discardableResult
+    func end(followersOf channel: RealtimeChannel, in tenant: Tenant, lastMessage: JSON, farewell: Farewell) -> Int {
+        guard connected.load(ordering: .relaxed) > 0 else { return 0 }
+        let last = ByteBuffer(bytes: lastMessage.serializedBytes())
+        let ended = state.withLock { s -> [Outbox] in
+            s.registry.followers(of: channel, in: tenant).compactMap { id in
+                guard let outbox = Self.remove(id, from: &s) else { return nil }
+                s.farewells[id] = farewell
+                outbox.queue.yield(last)
+                return outbox
+            }
+        }
+        // The writer sends what is queued, then finds the farewell and closes with it.
+        for outbox in ended { outbox.queue.finish() }
+        return ended.count
+    }
+
+    /// The close the writer owes the connection once its queue has run dry, if it was ended
+    /// on purpose.
+    func takeFarewell(_ id: ClientID) -> Farewell? {
+        state.withLock { $0.farewells.removeValue(forKey: id) }
+    }
+
     /// Called by the connection when it ends, whichever side ended it.
     func connectionEnded(_ id: ClientID) {
+        _ = takeFarewell(id)
         disconnect(id)
         connected.subtract(1, ordering: .relaxed)
         instruments?.realtimeClients.decrement()

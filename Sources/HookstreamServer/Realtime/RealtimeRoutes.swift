@@ -87,6 +87,11 @@ struct RealtimeRoutes {
                     try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
                     hub.sent(id, bytes: buffer.readableBytes)
                 }
+                // Ended on purpose: close with the reason (the client's close answer then ends
+                // `inbound`, and with it the connection).
+                if let farewell = hub.takeFarewell(id) {
+                    try await outbound.close(.unknown(farewell.code), reason: farewell.reason)
+                }
             }
             for try await message in inbound.messages(maxSize: Self.maxControlMessageBytes) {
                 await handle(message)

@@ -10,7 +10,8 @@ import JSONValue
 /// A session needs no credentials (its ID is the secret, as for the rest of the session API).
 /// Any other source — a claimed session included — is followed with a `token` (or session
 /// cookie) of its own organization, so `listen --source` works on ordinary sources too.
-/// An expired session is refused with close code 4410, an unknown one with 4404.
+/// An expired session is refused with close code 4410, an unknown one with 4404. Claiming or
+/// deleting the session ends its open feeds (see ``sessionEnded(_:claimed:hub:)``).
 ///
 /// The client may send `{"type":"ping"}` (answered `pong`); the hub's heartbeat applies.
 struct TestSessionStream {
@@ -59,5 +60,21 @@ struct TestSessionStream {
         let identity = try await RealtimeRoutes(deps: deps).authenticate(request)
         guard try await deps.store.source(id: id, tenant: identity.tenant) != nil else { throw APIError.notFound("Source") }
         return (identity.tenant, id)
+    }
+
+    /// Ends the open feeds of a session that was claimed or deleted: they would get nothing
+    /// more (a claimed source's events belong to its organization now), so each gets an
+    /// `error` message saying why, then close code 4410 with the same reason — which
+    /// `hookstream listen` prints before it exits instead of reconnecting.
+    @discardableResult
+    static func sessionEnded(_ sessionID: String, claimed: Bool, hub: RealtimeHub) -> Int {
+        let message =
+            claimed
+            ? "This test session was claimed into an organization; follow it with that organization's API key (hookstream listen --source \(sessionID))"
+            : "This test session was deleted"
+        let reason = claimed ? "Test session claimed; follow its source with an API key of the claiming organization" : "Test session deleted"
+        return hub.end(
+            followersOf: .sourceEvents(sessionID), in: TestSession.anonymousTenant,
+            lastMessage: RealtimeMessage.error(message, status: 410), farewell: .init(code: 4410, reason: reason))
     }
 }

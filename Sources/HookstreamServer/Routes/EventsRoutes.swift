@@ -47,7 +47,11 @@ struct EventsRoutes {
         guard let stored = try await deps.store.event(id: id, tenant: identity.tenant) else { throw APIError.notFound("Event") }
         let bytes = try await bodyBytes(stored.event)
         let attempts = try await deps.store.deliveryAttempts(tenant: identity.tenant, query: AttemptQuery(eventID: id, limit: 100))
-        return .json(bytes: Self.detail(stored, body: bytes, attempts: attempts.items.reversed().map { DeliveryAttemptsRoutes.render($0) }))
+        // Only a source that is (or was, before its claim) a test session has extras to show.
+        let testRecord = try await deps.store.testEventRecord(eventID: id)
+        return .json(
+            bytes: Self.detail(
+                stored, body: bytes, attempts: attempts.items.reversed().map { DeliveryAttemptsRoutes.render($0) }, testSession: testRecord))
     }
 
     /// `GET /v1/events/:id/body`: the body exactly as it arrived, with its content type — what
@@ -108,8 +112,10 @@ struct EventsRoutes {
     }
 
     /// The full event. A JSON body is returned as JSON, byte for byte as it arrived; other
-    /// UTF-8 text as a string; anything else base64 with `body_encoding: "base64"`.
-    static func detail(_ stored: StoredEvent, body: [UInt8], attempts: [JSON]) -> [UInt8] {
+    /// UTF-8 text as a string; anything else base64 with `body_encoding: "base64"`. An event
+    /// that arrived through a test session carries `test_session` (the status its URL answered,
+    /// the note, the forwarding result), kept when the session is claimed; `null` otherwise.
+    static func detail(_ stored: StoredEvent, body: [UInt8], attempts: [JSON], testSession: TestEventRecord? = nil) -> [UInt8] {
         let e = stored.event
         var w = JSONObjectWriter()
         w.member("id", .string(e.id))
@@ -134,8 +140,17 @@ struct EventsRoutes {
         w.member("dedup_status", .string(e.dedupStatus.rawValue))
         w.member("verification_status", e.verificationStatus.map { JSON.string($0.rawValue) } ?? .null)
         w.member("delivery_attempts", .array(attempts))
+        w.member("test_session", testSession.map(Self.testSessionExtras) ?? .null)
         w.member("received_at", .string(Timestamp.iso(millis: e.receivedAt)))
         return w.finished()
+    }
+
+    /// The same fields a test session's own event views show.
+    static func testSessionExtras(_ record: TestEventRecord) -> JSON {
+        [
+            "response_status": .number(Double(record.responseStatus)), "note": record.note.map(JSON.string) ?? .null,
+            "forwarding": record.forward?.json ?? .null,
+        ]
     }
 }
 

@@ -91,6 +91,7 @@ struct TestSessionsRoutes {
         }
         for key in blobKeys { deps.blobs.remove(key: key) }
         deps.sources.invalidate(id)
+        TestSessionStream.sessionEnded(id, claimed: false, hub: deps.realtime)
         return .json(["deleted": true])
     }
 
@@ -107,6 +108,7 @@ struct TestSessionsRoutes {
         guard let source = try await deps.store.claimTestSession(id: session.id, tenant: identity.tenant, now: deps.configuration.clock.nowMillis)
         else { throw APIError.notFound("Test session") }
         deps.sources.invalidate(session.id)
+        TestSessionStream.sessionEnded(session.id, claimed: true, hub: deps.realtime)
         return .json([
             "id": .string(session.id), "claimed": true, "org_id": .string(identity.tenant.organizationID),
             "source_id": .string(source.id), "url": .string(ingestURL(source.id)),
