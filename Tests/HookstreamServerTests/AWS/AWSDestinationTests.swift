@@ -6,35 +6,14 @@ import Testing
 /// aws_sqs, aws_s3 and aws_eventbridge end to end against moto (scripts/services/moto):
 /// create the destination and a connection, ingest, and read what arrived back from the service.
 @Suite struct AWSDestinationTests {
-    /// A source connected to a new destination of `type` with `config`.
     static func pipe(_ server: TestServer, type: String, config: JSON, extra: JSONObject = [:]) async throws -> (source: String, destination: JSON) {
-        let source = try #require(try await server.client.post("/v1/sources", ["name": "Shop"]).json["id"]?.stringValue)
-        var body: JSONObject = ["name": .string(MotoClient.unique(type)), "type": .string(type), "config": config]
-        for (key, value) in extra { body[key] = value }
-        let created = try await server.client.post("/v1/destinations", .object(body))
-        #expect(created.status == 201, "\(created.text)")
-        let id = try #require(created.json["id"]?.stringValue)
-        let connection = try await server.client.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(id)])
-        #expect(connection.status == 201, "\(connection.text)")
-        return (source, created.json)
+        try await ProviderPipe.connect(server.client, type: type, config: config, extra: extra)
     }
 
-    /// Every place a destination or its attempts are shown holds the secret masked, never in clear.
     static func expectMasked(_ server: TestServer, destination: String, event: String) async throws {
-        let secret = MotoClient.credentials.secretAccessKey
-        var shown = [
-            try await server.client.get("/v1/destinations/\(destination)").text, try await server.client.get("/v1/destinations").text,
-            try await server.client.patch("/v1/destinations/\(destination)", ["config": ["region": "us-east-1"]]).text,
-            try await server.client.get("/v1/events/\(event)").text,
-        ]
-        let attempts = try await server.client.get("/v1/events/\(event)").json["delivery_attempts"]?.arrayValue ?? []
-        for attempt in attempts {
-            let detail = try await server.client.get("/v1/delivery-attempts/\(try #require(attempt["id"]?.stringValue))")
-            #expect(detail.json["request_headers"]?["Authorization"]?.stringValue?.hasPrefix("••••") == true, "\(detail.text)")
-            shown.append(detail.text)
-        }
-        for text in shown { #expect(!text.contains(secret), "the secret access key is shown: \(text)") }
-        #expect(shown[0].contains("••••" + secret.suffix(4)))
+        try await ProviderPipe.expectMasked(
+            server.client, destination: destination, event: event, field: "secret_access_key", secret: MotoClient.credentials.secretAccessKey,
+            patch: ["region": "us-east-1"])
     }
 
     @Test func sqsMessagesArriveWithTheirAttributesAndARefusedSendIsRetried() async throws {
@@ -50,11 +29,7 @@ import Testing
         #expect(destination["config"]?["secret_access_key"] == .string("••••" + MotoClient.credentials.secretAccessKey.suffix(4)))
         let body: JSON = ["order": ["id": "o1", "amount": 4999]]
         let event = try #require(try await server.anonymous.post("/v1/ingest/\(source)", body).json["event_id"]?.stringValue)
-        let failed = try await server.client.eventually("/v1/events/\(event)") {
-            $0["delivery_attempts"]?.arrayValue?.contains { $0["status"] == "failed" } == true
-        }
-        let first = try #require(failed["delivery_attempts"]?.arrayValue?.first { $0["status"] == "failed" })
-        let firstDetail = try await server.client.get("/v1/delivery-attempts/\(try #require(first["id"]?.stringValue))").json
+        let firstDetail = try await ProviderPipe.firstFailedAttempt(server.client, event: event)
         #expect(firstDetail["status"] == "failed")
         #expect(firstDetail["status_code"] == 400)
         #expect(firstDetail["error"]?.stringValue?.contains("QueueDoesNotExist") == true, "\(firstDetail)")

@@ -1,23 +1,16 @@
-import AsyncHTTPClient
 import Foundation
 import HookstreamCore
 import JSONValue
-import NIOCore
-import NIOHTTP1
 
-/// Signs requests to an AWS service and sends them through the outbound client (its policy,
-/// its connection pool per host); turns what comes back into a ``ProviderResult`` whose
-/// `error` carries AWS's own error code and message.
+/// Signs requests to an AWS service and sends them through the shared ``ServiceHTTP``
+/// exchange; turns what comes back into a ``ProviderResult`` whose `error` carries AWS's own
+/// error code and message.
 struct AWSTransport: Sendable {
-    let client: OutboundHTTPClient
-    static let responseBodyCap = 64 * 1024
+    let http: ServiceHTTP
 
-    /// An answer as received.
-    struct Answer: Sendable {
-        var status: Int
-        var headers: JSONObject
-        var body: [UInt8]
-    }
+    init(client: OutboundHTTPClient) { http = ServiceHTTP(client: client) }
+
+    typealias Answer = ServiceHTTP.Answer
 
     /// Sends `request` to `service`, signed with the destination's credentials.
     /// - Parameter inspect: for a 2xx answer, the provider's reading of it (EventBridge's
@@ -31,51 +24,27 @@ struct AWSTransport: Sendable {
             let signer = SigV4(service: service, region: try config.required("region"))
             signed = signer.headers(for: request, credentials: try AWSSettings.credentials(config), date: now, payload: payload)
         } catch {
-            return ProviderResult(outcome: .transportError(.other), error: "Destination settings are incomplete: \(error)")
+            return ServiceHTTP.incomplete(error)
         }
         var headers = request.headers + signed
         if let host = SigV4.hostHeader(request.url) { headers.append(("Host", host)) }
-        headers.append(("User-Agent", "hookstream"))
-        let shown = JSONObject(uniqueKeysWithValues: headers.map { ($0.name, JSON.string(SensitiveHeaders.masked($0.name, $0.value))) })
-
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method)
-        for (name, value) in headers { outgoing.headers.add(name: name, value: value) }
-        if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
-            outgoing.body = .bytes(ByteBuffer(bytes: request.body))
-        }
-        let timeout = max(0.001, seconds)
         let answer: Answer
-        do {
-            answer = try await HTTPProvider.withTimeout(seconds: timeout) { [client, outgoing] in
-                let response = try await client.execute(outgoing, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
-                var body: [UInt8] = []
-                for try await chunk in response.body {
-                    body += chunk.readableBytesView.prefix(Self.responseBodyCap - body.count)
-                    if body.count >= Self.responseBodyCap { break }
-                }
-                var answered = JSONObject()
-                for header in response.headers { answered[header.name.lowercased()] = .string(header.value) }
-                return Answer(status: Int(response.status.code), headers: answered, body: body)
-            }
-        } catch {
-            let kind = HTTPProvider.classify(error)
-            return ProviderResult(outcome: .transportError(kind), requestHeaders: shown, error: "\(AttemptOutcome.transportError(kind).summary) (\(error))")
+        let shown: JSONObject
+        switch await http.exchange(ServiceHTTP.Request(method: request.method, url: request.url, headers: headers, body: request.body), timeout: seconds) {
+        case .failed(let result): return result
+        case .answered(let received, let headers): (answer, shown) = (received, headers)
         }
-        let text = String(decoding: answer.body, as: UTF8.self)
-        guard (200..<300).contains(answer.status) else {
+        guard answer.isSuccess else {
             let error = AWSError(status: answer.status, headers: answer.headers, body: answer.body)
-            return ProviderResult(
-                outcome: .response(statusCode: answer.status), requestHeaders: shown, responseHeaders: answer.headers, responseBody: text,
-                error: error.description)
+            return ServiceHTTP.result(answer, shown: shown, error: error.description)
         }
         if var verdict = inspect(answer) {
             verdict.requestHeaders = shown
             verdict.responseHeaders = answer.headers
-            verdict.responseBody = verdict.responseBody ?? text
+            verdict.responseBody = verdict.responseBody ?? answer.text
             return verdict
         }
-        return ProviderResult(outcome: .response(statusCode: answer.status), requestHeaders: shown, responseHeaders: answer.headers, responseBody: text)
+        return ServiceHTTP.result(answer, shown: shown)
     }
 }
 
