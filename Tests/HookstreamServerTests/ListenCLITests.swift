@@ -91,6 +91,32 @@ import Testing
         #expect(await listen.waitForExit() == 0)
     }
 
+    /// Claimed while `listen` follows it: the CLI says why the feed ended and exits non-zero,
+    /// rather than reconnecting to a session that no longer exists.
+    @Test func listenStopsWithTheReasonWhenTheSessionIsClaimed() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let session = try await TestSessionsTests.create(server)
+        let listen = try CLIProcess.start(
+            ["listen", "--json", "--source", session.id, "--base-url", server.baseURL],
+            environment: ["XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")])
+        _ = try await listen.line(0)
+        // Followed once a request comes through.
+        var printed: String?
+        for _ in 0..<20 where printed == nil {
+            _ = try await server.anonymous.request("POST", session.ingest, json: ["n": 1])
+            printed = try? await listen.line(1, timeout: .seconds(2))
+        }
+        #expect(printed != nil, "stdout: \(listen.stdoutLines)")
+        let owner = try await server.newTenantKey()
+        #expect(try await owner.request("POST", session.path + "/claim").status == 200)
+        let status = await listen.waitForExit()
+        #expect(status != nil && status != 0)
+        #expect(listen.stderr.contains("claimed"), "\(listen.stderr)")
+        #expect(listen.stderr.contains("--source \(session.id)"), "\(listen.stderr)")
+        #expect(!listen.stderr.contains("reconnecting"), "\(listen.stderr)")
+    }
+
     @Test func testSendsAnEventToASourceOrANewSession() async throws {
         let server = try await TestServer.start()
         defer { server.stop() }
