@@ -163,6 +163,17 @@ let package = Package(
             path: "bench/JSONataBenchmark",
             swiftSettings: strict
         ),
+        // `bench/run websocket`: the hub's subscribers, counting what reaches each.
+        .executableTarget(
+            name: "WebSocketFanout",
+            dependencies: [
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "bench/WebSocketFanout",
+            swiftSettings: strict
+        ),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "JSONataTests", dependencies: ["JSONata", "JSONValue"], exclude: ["KNOWN_FAILURES.md", "conformance-floor.txt"]),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONValue"], exclude: ["optional-floor.json"]),
