@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "HookstreamServer",
             dependencies: [
-                "HookstreamCore", "HookstreamStore", "HookstreamDelivery", "JSONSchema", "JSONata",
+                "HookstreamCore", "HookstreamStore", "HookstreamDelivery", "HookstreamCDC", "PGOutput", "JSONSchema", "JSONata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

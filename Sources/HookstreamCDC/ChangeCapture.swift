@@ -180,11 +180,5 @@ public struct ChangeCapture: Sendable {
     }
 
     /// A message for `last_error`: the server's own words for a PostgreSQL error.
-    static func describe(_ error: any Error) -> String {
-        if let psql = error as? PSQLError {
-            if let message = psql.serverInfo?[.message] { return message }
-            return "\(psql.code)"
-        }
-        return "\(error)"
-    }
+    static func describe(_ error: any Error) -> String { CaptureSetup.describe(error) }
 }

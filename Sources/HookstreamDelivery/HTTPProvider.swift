@@ -76,7 +76,10 @@ public final class HTTPProvider: DeliveryProvider {
         if let contentType = message.contentType, !configured.contains("content-type") {
             headers.append(("Content-Type", contentType))
         }
-        if !configured.contains("user-agent") { headers.append(("User-Agent", "hookstream")) }
+        if !configured.contains("user-agent") {
+            let streamhook = runtime.signing?.algorithm == .streamhook
+            headers.append(("User-Agent", streamhook ? OutboundSigningConfig.streamhookUserAgent : "hookstream"))
+        }
         headers.append(("X-hookstream-Event-Id", message.eventID))
         headers.append(("X-hookstream-Delivery-Attempt", String(message.attemptNumber)))
         headers.append(("X-hookstream-Timestamp", Timestamp.iso(message.now)))

@@ -128,7 +128,8 @@ public struct HookstreamServer {
             secrets: secrets, sources: sources, topics: topics, apiKeys: APIKeyCache(store: store),
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync,
-            realtime: realtime, notifier: notifier)
+            realtime: realtime, notifier: notifier,
+            capture: CaptureSupervisor(store: store, secrets: secrets, routing: routing, clock: configuration.clock, logger: logger))
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil
@@ -181,7 +182,7 @@ public struct HookstreamServer {
             configuration: .init(
                 services: [
                     .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
-                    .init(service: schedules),
+                    .init(service: schedules), .init(service: deps.capture),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
                 gracefulShutdownSignals: signals, logger: logger))
@@ -264,6 +265,8 @@ public struct HookstreamServer {
         AuthRoutes(deps: deps).register(on: router)
         APIKeysRoutes(deps: deps).register(on: router)
         SourcesRoutes(deps: deps).register(on: router)
+        SourceTablesRoutes(deps: deps).register(on: router)
+        SourceDestinationsRoutes(deps: deps).register(on: router)
         CollectionsRoutes(deps: deps).register(on: router)
         DestinationsRoutes(deps: deps).register(on: router)
         DeliveryAttemptsRoutes(deps: deps).register(on: router)

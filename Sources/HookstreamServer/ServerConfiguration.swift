@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     public var testSessionRequestLimit = 2000
     /// Test sessions one client IP may create per hour.
     public var testSessionsPerIPPerHour = 10
+    /// A database source whose replication slot retains more WAL than this shows a `warning`.
+    public var cdcMaxLagBytes: Int64 = 1_073_741_824
     /// The WebSocket heartbeat: a `ping` every period; a client that stops answering is dropped.
     public var wsHeartbeatSeconds = 30.0
     /// Unsent bytes one WebSocket client may have waiting before it is disconnected.

@@ -17,6 +17,10 @@ public protocol ChangeCaptureStore: Sendable {
     /// double its events. The check runs inside the write, so two captures of the same changes
     /// can never both store them.
     func commitCapture(_ transactions: [CapturedTransaction], sourceID: String) async throws -> CaptureCommit
+    /// Replaces the tables a source captures (`schema.table` names).
+    func updateCaptureTables(sourceID: String, tables: [String]) async throws
+    /// How many of the source's events were delivered, and how many failed, so far.
+    func captureDeliveryCounts(sourceID: String) async throws -> (delivered: Int64, failed: Int64)
     /// Records the capture's last error (`nil` clears it once capture works again).
     func recordCaptureError(sourceID: String, message: String?, at: Int64) async throws
 }

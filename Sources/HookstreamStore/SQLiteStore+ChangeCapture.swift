@@ -67,6 +67,28 @@ extension SQLiteStore {
         }
     }
 
+    public func updateCaptureTables(sourceID: String, tables: [String]) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE database_sources SET tables = ? WHERE source_id = ?",
+                arguments: [JSON.array(tables.map(JSON.string)).serialized(), sourceID])
+        }
+    }
+
+    public func captureDeliveryCounts(sourceID: String) async throws -> (delivered: Int64, failed: Int64) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT coalesce(SUM(status = \(Event.Status.delivered.sqlLiteral)), 0) AS delivered,
+                        coalesce(SUM(status = \(Event.Status.failed.sqlLiteral)), 0) AS failed
+                    FROM events WHERE source_id = ?
+                    """,
+                arguments: [sourceID])
+            return (row?["delivered"] ?? 0, row?["failed"] ?? 0)
+        }
+    }
+
     public func recordCaptureError(sourceID: String, message: String?, at: Int64) async throws {
         try await pool.write { db in
             try db.execute(

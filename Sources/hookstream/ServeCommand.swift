@@ -50,6 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
     var testSessionRequestLimit: Int?
     @Option(help: "Test sessions one client IP may create per hour (HOOKSTREAM_TEST_SESSIONS_PER_IP_PER_HOUR, default 10).")
     var testSessionsPerIpPerHour: Int?
+    @Option(help: "Replication slot lag in bytes past which a database source shows a warning (HOOKSTREAM_CDC_MAX_LAG_BYTES, default 1073741824).")
+    var cdcMaxLagBytes: Int64?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
@@ -101,6 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.testSessionTTLSeconds = try pick(testSessionTtlSeconds, "TEST_SESSION_TTL_SECONDS", Double.init) ?? c.testSessionTTLSeconds
         c.testSessionRequestLimit = try pick(testSessionRequestLimit, "TEST_SESSION_REQUEST_LIMIT", Int.init) ?? c.testSessionRequestLimit
         c.testSessionsPerIPPerHour = try pick(testSessionsPerIpPerHour, "TEST_SESSIONS_PER_IP_PER_HOUR", Int.init) ?? c.testSessionsPerIPPerHour
+        c.cdcMaxLagBytes = try pick(cdcMaxLagBytes, "CDC_MAX_LAG_BYTES", Int64.init) ?? c.cdcMaxLagBytes
+        guard c.cdcMaxLagBytes > 0 else { throw ValidationError("--cdc-max-lag-bytes must be positive") }
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }

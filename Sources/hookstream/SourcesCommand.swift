@@ -5,11 +5,15 @@ import JSONValue
 
 struct SourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sources", abstract: "Manage webhook sources.",
-        subcommands: [List.self, Create.self, Get.self, Delete.self, Templates.self])
+        commandName: "sources", abstract: "Manage webhook and database (PostgreSQL change capture) sources.",
+        subcommands: [
+            List.self, Create.self, Get.self, Delete.self, Templates.self, Tables.self, Pause.self, Resume.self, SetTables.self,
+            Destinations.self,
+        ])
 
     static func describe(_ s: JSON) -> String {
-        [
+        if s["type"] == "postgresql" { return describeDatabase(s) }
+        return [
             "ID:            \(s["id"]?.cell ?? "-")", "Name:          \(s["name"]?.cell ?? "-")",
             "Slug:          \(s["slug"]?.cell ?? "-")", "URL:           \(s["url"]?.cell ?? "-")",
             "Template:      \(s["template"]?.cell ?? "-")", "Verification:  \(s["verification_type"]?.cell ?? "-")",
@@ -52,10 +56,18 @@ struct SourcesCommand: AsyncParsableCommand {
         @Option(help: "Header carrying the signature.") var verificationHeader: String?
         @Option(help: "payload_hash, header_field or body_field.") var dedupStrategy: String?
         @Option(help: "Header name or body path for field-based dedup.") var dedupField: String?
+        @Option(help: "webhook (default) or postgresql (change capture).") var type: String?
+        @Option(help: "postgresql: the database's URI, postgres://USER:PASSWORD@HOST:PORT/DATABASE.") var connectionUri: String?
+        @Option(help: "postgresql: tables to capture, comma-separated (default: every table).") var tables: String?
+        @Option(help: "active (default) or paused.") var status: String?
 
         func run() async throws {
             try await runClient {
                 var body: JSONObject = ["name": .string(name)]
+                for (key, value) in [("type", type), ("connection_uri", connectionUri), ("status", status)] {
+                    if let value { body[key] = .string(value) }
+                }
+                if let tables { body["tables"] = SourcesCommand.tableList(tables) }
                 for (key, value) in [
                     ("slug", slug), ("template", template), ("verification_type", verificationType),
                     ("verification_secret", verificationSecret), ("verification_header", verificationHeader),

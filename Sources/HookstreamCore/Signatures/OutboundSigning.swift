@@ -19,6 +19,12 @@ public struct OutboundSigningConfig: Sendable, Equatable {
         /// `webhook-id` / `webhook-timestamp` / `webhook-signature: v1,<base64>` with a
         /// `whsec_` secret; `header`, `prefix` and `include_timestamp` do not apply.
         case standardWebhooks = "standard_webhooks"
+        /// streamhook's delivery headers (database sources' destinations): `X-StreamHook-Event-ID`,
+        /// `X-StreamHook-Timestamp` (Unix seconds), `User-Agent: StreamHook/1.0` and, with a
+        /// secret, `X-StreamHook-Signature: sha256=<hex HMAC-SHA256(secret, body)>`. The
+        /// secret may be empty (streamhook's signing is optional); `header`, `prefix` and
+        /// `include_timestamp` do not apply.
+        case streamhook
 
         /// Accepts `sha256`, `hmac_sha256`, `hmac-sha256` (and the same for sha1) and both
         /// spellings of Standard Webhooks.
@@ -31,6 +37,8 @@ public struct OutboundSigningConfig: Sendable, Equatable {
 
     public static let defaultHeader = "X-hookstream-Signature"
     public static let defaultTimestampHeader = "X-hookstream-Signature-Timestamp"
+    /// The `User-Agent` of deliveries signed the streamhook way (unless headers set one).
+    public static let streamhookUserAgent = "StreamHook/1.0"
 
     public var secret: String
     public var algorithm: Algorithm
@@ -70,18 +78,18 @@ public struct OutboundSigningConfig: Sendable, Equatable {
                 throw PolicyValidationError(field: "signing_config.\(key)", message: "signing_config.\(key) must be a string")
             }
         }
-        guard let secret = try string("secret"), !secret.isEmpty else {
-            throw PolicyValidationError(field: "signing_config.secret", message: "signing_config.secret is required")
-        }
         var algorithm = Algorithm.sha256
         if let name = try string("algorithm") {
             guard let parsed = Algorithm(spelling: name) else {
                 throw PolicyValidationError(
                     field: "signing_config.algorithm",
-                    message: #"signing_config.algorithm must be one of "sha256", "sha1", "standard_webhooks" (got "\#(name)")"#
+                    message: #"signing_config.algorithm must be one of "sha256", "sha1", "standard_webhooks", "streamhook" (got "\#(name)")"#
                 )
             }
             algorithm = parsed
+        }
+        guard let secret = try string("secret") ?? (algorithm == .streamhook ? "" : nil), !secret.isEmpty || algorithm == .streamhook else {
+            throw PolicyValidationError(field: "signing_config.secret", message: "signing_config.secret is required")
         }
         var includeTimestamp = false
         switch object["include_timestamp"] {
@@ -162,6 +170,15 @@ public enum OutboundSigner {
                 ("webhook-timestamp", String(timestamp)),
                 ("webhook-signature", "v1," + SignatureEncoding.base64(signature)),
             ]
+        case .streamhook:
+            var headers = [
+                (name: "X-StreamHook-Event-ID", value: eventID), (name: "X-StreamHook-Timestamp", value: String(timestamp)),
+            ]
+            if !config.secret.isEmpty {
+                let signature = HMACAlgorithm.sha256.mac(key: Array(config.secret.utf8), message: body)
+                headers.append(("X-StreamHook-Signature", "sha256=" + SignatureEncoding.hex(signature)))
+            }
+            return headers
         case .sha256, .sha1:
             let hmac: HMACAlgorithm = config.algorithm == .sha256 ? .sha256 : .sha1
             var message: [UInt8] = []

@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCDC
 import HookstreamCore
 import HookstreamDelivery
 import HookstreamStore
@@ -79,6 +80,24 @@ struct EventRouting: Sendable {
             wake(applied.flatMap(\.routes))
             return .released(applied)
         }
+    }
+
+    /// Captured database changes: each event routed through its source's connections, then
+    /// the events, their attempts and the source's confirmed LSN committed together (the
+    /// store skips transactions it already holds), and only then the destinations woken.
+    func captured(_ transactions: [CaptureBatch.Transaction], sourceID: String) async throws -> CaptureCommit {
+        var stored: [CapturedTransaction] = []
+        for transaction in transactions {
+            var events: [IncomingEvent] = []
+            for captured in transaction.events {
+                let routes = try await routes(of: captured.event, body: captured.body)
+                events.append(IncomingEvent(event: captured.event, routes: routes, body: captured.body))
+            }
+            stored.append(CapturedTransaction(endLSN: transaction.endLSN, events: events))
+        }
+        let commit = try await store.commitCapture(stored, sourceID: sourceID)
+        wake(stored.flatMap { $0.events.flatMap(\.routes) })
+        return commit
     }
 
     /// The connections of the event's source that its filters pass. The body is read (from

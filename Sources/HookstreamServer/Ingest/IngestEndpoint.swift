@@ -66,6 +66,8 @@ struct IngestEndpoint: Sendable {
             throw APIError.notFound("Source")
         }
         let source = entry.source
+        // A database source's events come from its database only: a request cannot forge one.
+        guard source.kind == .webhook else { throw APIError.notFound("Source") }
         let session = source.tenant == TestSession.anonymousTenant ? try await TestSessionIngest(deps: deps).admit(source.id) : nil
         let headerPairs = call.headers.map { (name: $0.name.canonicalName, value: $0.value) }
         let clientIP = deps.clientAddresses.resolve(peer: call.peer, headers: headerPairs)

@@ -16,7 +16,7 @@ struct SourceSettings {
     static let fields: BodyFields = [
         "name", "slug", "status", "template", "verification_type", "verification_header", "verification_secret",
         "previous_secret_expires_at", "dedup_strategy", "dedup_field", "dedup_window_seconds", "ip_allowlist", "ip_denylist",
-        "schema_validation_enabled", "json_schema", "schema_action",
+        "schema_validation_enabled", "json_schema", "schema_action", "type", "connection_uri", "tables", "snapshot",
     ]
 
     func apply(_ body: JSONBody, to source: inout Source, creating: Bool, now: Int64) throws {

@@ -41,6 +41,8 @@ struct ServerDependencies: Sendable {
     let realtime: RealtimeHub
     /// Sends alert and test notifications to channels, recording each outcome.
     let notifier: Notifier
+    /// The change-capture loops of this node's active database sources.
+    let capture: CaptureSupervisor
 }
 
 /// The externally visible URL of this server, known for certain only once the listener is

@@ -36,6 +36,20 @@ import Testing
         #expect(SignatureVerifier.verify(inbound(headers), config: verify) == .verified)
     }
 
+    @Test func streamhookSendsItsHeadersAndSignsTheBodyWhenASecretIsSet() throws {
+        let config = try OutboundSigningConfig(json: ["secret": "whsec_x", "algorithm": "streamhook"])
+        let headers = OutboundSigner.headers(config: config, eventID: "evt_1", body: body, now: now)
+        let expected = HMACAlgorithm.sha256.mac(key: Array("whsec_x".utf8), message: body)
+        #expect(headers.map(\.name) == ["X-StreamHook-Event-ID", "X-StreamHook-Timestamp", "X-StreamHook-Signature"])
+        #expect(headers.map(\.value) == ["evt_1", "1700000000", "sha256=" + SignatureEncoding.hex(expected)])
+        // Signing is optional: no secret, no signature, the other headers still.
+        let unsigned = try OutboundSigningConfig(json: ["algorithm": "streamhook"])
+        #expect(OutboundSigner.headers(config: unsigned, eventID: "evt_1", body: body, now: now).map(\.name) == ["X-StreamHook-Event-ID", "X-StreamHook-Timestamp"])
+        // Every other algorithm still needs a secret.
+        #expect(throws: PolicyValidationError.self) { try OutboundSigningConfig(json: ["algorithm": "sha256"]) }
+        #expect(throws: PolicyValidationError.self) { try OutboundSigningConfig(json: ["secret": "", "algorithm": "sha256"]) }
+    }
+
     @Test func sha1VerifiesInbound() throws {
         let config = try OutboundSigningConfig(json: ["secret": "k", "algorithm": "sha1", "header": "X-Sig"])
         let headers = OutboundSigner.headers(config: config, eventID: "evt_1", body: body, now: now)
