@@ -19,10 +19,18 @@ public enum CaptureConnection {
         do {
             for setting in sessionSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
         } catch {
-            try? await connection.close()
+            release(connection)
             throw error
         }
         return connection
+    }
+
+    /// Closes a connection without waiting for it. Awaiting `close()` of a connection the
+    /// server already ended (a terminated backend, a restart) can wait forever, which would
+    /// stall a capture loop that only wants to reconnect; the close runs on its own task.
+    public static func release(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        Task { try? await connection.close() }
     }
 
     static let sessionSettings = [

@@ -147,10 +147,10 @@ public struct CaptureSetup: Sendable {
         let db = try await CaptureConnection.open(uri, logger: logger)
         do {
             let result = try await body(db)
-            try? await db.close()
+            CaptureConnection.release(db)
             return result
         } catch {
-            try? await db.close()
+            CaptureConnection.release(db)
             throw error
         }
     }
@@ -161,7 +161,8 @@ public struct CaptureSetup: Sendable {
         if let problems = error as? CaptureRequirements.Problems { return problems.description }
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] { return message }
-            return "could not connect to the database (\(psql.code))"
+            // No words from the server: the connection failed or broke; say how.
+            return "could not reach the database (\(psql.code)\(psql.underlying.map { ": \($0)" } ?? ""))"
         }
         return "\(error)"
     }

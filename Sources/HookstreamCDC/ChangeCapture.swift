@@ -67,12 +67,15 @@ public struct ChangeCapture: Sendable {
     public enum CaptureError: Error, CustomStringConvertible {
         case slotMissing(slot: String, database: String)
         case incompleteTransaction
+        case connectionLost
 
         public var description: String {
             switch self {
             case .slotMissing(let slot, let database):
                 "The replication slot \(slot) no longer exists in database \(database): it was dropped outside hookstream, "
                     + "so the changes since cannot be read. Delete and re-create this source to capture again."
+            case .connectionLost:
+                "The database closed the connection (restarted, or the session was terminated); reconnecting."
             case .incompleteTransaction:
                 "PostgreSQL returned a transaction without its commit; it is read again on the next round."
             }
@@ -98,9 +101,9 @@ public struct ChangeCapture: Sendable {
                         }
                         if !progressed { try await clock.sleep(for: configuration.pollInterval) }
                     }
-                    try? await db.close()
+                    CaptureConnection.release(db)
                 } catch {
-                    try? await db.close()
+                    CaptureConnection.release(db)
                     throw error
                 }
             } catch {
@@ -142,6 +145,9 @@ public struct ChangeCapture: Sendable {
     /// Peek → store → advance, once. Returns whether the slot had anything (then the next
     /// round follows at once).
     func round(_ session: inout Session, confirmed: inout UInt64) async throws -> Bool {
+        // A connection the server ended between rounds is replaced, not queried: a query sent
+        // on it may never be answered.
+        guard !session.db.isClosed else { throw CaptureError.connectionLost }
         let rows = try await peek(session)
         guard !rows.isEmpty else { return false }
         var transactions: [CommittedTransaction] = []
@@ -166,6 +172,15 @@ public struct ChangeCapture: Sendable {
     }
 
     private func peek(_ session: Session) async throws -> [(lsn: LSN, data: [UInt8])] {
+        do {
+            return try await peekRows(session)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42704" {
+            // undefined_object: the slot was dropped while this connection was using it.
+            throw CaptureError.slotMissing(slot: capture.slotName, database: session.database)
+        }
+    }
+
+    private func peekRows(_ session: Session) async throws -> [(lsn: LSN, data: [UInt8])] {
         let result = try await session.db.query(
             """
             SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(\(capture.slotName)::name, NULL, \(configuration.peekLimit)::int,

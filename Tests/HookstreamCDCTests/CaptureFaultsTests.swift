@@ -1,0 +1,146 @@
+import Foundation
+import HookstreamCore
+import HookstreamTesting
+import JSONValue
+import PostgresNIO
+import Testing
+
+/// Faults of a database source through the real `hookstream serve` and PostgreSQL: the
+/// database unreachable and back, the slot dropped from outside, hookstream SIGKILLed in the
+/// middle of a stream, and one transaction of 10,000 rows.
+@Suite struct CaptureFaultsTests {
+    typealias Fixture = DatabaseSourcesAPITests.Fixture
+
+    /// Runs statements on the server's maintenance database (to lock the captured one out).
+    func onServer(_ statements: [String]) async throws {
+        try await TestPostgres.withConnection(try TestPostgres.serverURI()) { db in try await TestPostgres.execute(statements, on: db) }
+    }
+
+    /// Polls the source until `done` holds for its JSON (or 30 s pass), returning the last.
+    func waitForSource(_ f: Fixture, _ id: String, _ done: (JSON) -> Bool) async throws -> JSON {
+        let deadline = Date().addingTimeInterval(30)
+        var last = JSON.null
+        while Date() < deadline {
+            last = try await f.api.get("/v1/sources/\(id)").json
+            if done(last) { return last }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return last
+    }
+
+    @Test func anUnreachableDatabaseIsShownAndCaptureReconnectsWhenItIsBack() async throws {
+        let f = try await Fixture.make("fault_unreachable")
+        defer { f.stop() }
+        let id = try await f.createSource(["tables": ["orders"]])
+        try await f.write(["INSERT INTO orders VALUES (1, 'before', 1)"])
+        _ = try await f.received(1)
+
+        let database = f.uri.database
+        try await onServer([
+            "ALTER DATABASE \(database) ALLOW_CONNECTIONS false",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
+        ])
+        // Recorded by the capture loop itself (last_error_at is only ever set from there).
+        let failing = try await waitForSource(f, id) {
+            $0["stats"]?["last_error_at"] != .null && $0["stats"]?["last_error"]?.stringValue?.contains("accepting connections") == true
+        }
+        let message = failing["stats"]?["last_error"]?.stringValue ?? ""
+        #expect(message.contains("not currently accepting connections"), "\(failing)")
+
+        try await onServer(["ALTER DATABASE \(database) ALLOW_CONNECTIONS true"])
+        try await f.write(["INSERT INTO orders VALUES (2, 'after', 2)"])
+        let both = try await f.received(2)
+        #expect(both.map { $0["after"]?["id"] } == [1, 2])
+        let healed = try await waitForSource(f, id) { $0["stats"]?["last_error"] == .null }
+        #expect(healed["stats"]?["last_error"] == .null, "cleared once capture works again: \(healed)")
+    }
+
+    @Test func aSlotDroppedFromOutsideIsReportedAndNeverRecreated() async throws {
+        let f = try await Fixture.make("fault_slot")
+        defer { f.stop() }
+        let id = try await f.createSource(["tables": ["orders"]])
+        let slot = "hookstream_" + id.dropFirst(4)
+        // The capture loop holds the slot only while it peeks: retry until the drop wins.
+        try await TestPostgres.withConnection(f.uri) { db in
+            for _ in 0..<100 {
+                do {
+                    try await db.query("SELECT pg_drop_replication_slot(\(slot))", logger: TestPostgres.logger)
+                    return
+                } catch {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        }
+        try await f.write(["INSERT INTO orders VALUES (1, 'lost', 1)"])
+        let reported = try await waitForSource(f, id) { $0["stats"]?["last_error_at"] != .null }
+        // The loop's own words, whether it noticed at its next peek or on reconnecting.
+        let message = reported["stats"]?["last_error"]?.stringValue ?? ""
+        #expect(message.contains("no longer exists") && message.contains(slot), "\(reported)")
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await f.slots().isEmpty, "never silently re-created from now")
+        #expect(f.receiver.requests.isEmpty)
+        // Deleting such a source still works (there is nothing left to drop).
+        #expect(try await f.api.delete("/v1/sources/\(id)").status == 200)
+    }
+
+    /// Counts the source's stored events through the API.
+    func eventTotal(_ f: Fixture, _ api: TestHTTPClient, _ id: String) async throws -> Int {
+        Int(try await api.get("/v1/events?source_id=\(id)&limit=1").json["pagination"]?["total"]?.numberValue ?? -1)
+    }
+
+    @Test func sigkillMidStreamLosesNoChangeAndStoresNoneTwice() async throws {
+        let f = try await Fixture.make("fault_kill")
+        defer { f.stop() }
+        let id = try await f.createSource(["tables": ["orders"]])
+        let transactions = 300
+        let perTransaction = 5
+        // Writes run on while hookstream is killed and restarted.
+        let writer = Task {
+            try await TestPostgres.withConnection(f.uri) { db in
+                for t in 0..<transactions {
+                    let rows = (0..<perTransaction).map { "(\(t * perTransaction + $0), 'new', \($0))" }.joined(separator: ", ")
+                    try await db.query(PostgresQuery(unsafeSQL: "INSERT INTO orders VALUES \(rows)"), logger: TestPostgres.logger)
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+        }
+        // Kill once capture is under way.
+        let started = Date().addingTimeInterval(30)
+        while try await eventTotal(f, f.api, id) < 100, Date() < started { try await Task.sleep(for: .milliseconds(20)) }
+        f.server.kill(signal: SIGKILL)
+        #expect(await f.server.waitForExit() != nil)
+        let again = try await ServerProcess.start(dataDirectory: f.server.dataDirectory, arguments: ["--api-rate-limit", "0"])
+        defer { again.kill() }
+        try await writer.value
+        let api = TestHTTPClient(baseURL: again.baseURL, apiKey: f.api.apiKey)
+        let expected = transactions * perTransaction
+        let deadline = Date().addingTimeInterval(60)
+        while try await eventTotal(f, api, id) < expected, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await eventTotal(f, api, id) == expected, "every change exactly once as an event")
+        #expect(try await api.get("/v1/sources/\(id)").json["stats"]?["changes_captured"]?.numberValue == Double(expected))
+        // Every row reached the receiver (deliveries are at least once: a kill may repeat one).
+        let deliveredIDs = Set(try await f.receiver.waitFor(count: expected, timeout: .seconds(90)).compactMap { request in
+            (try? JSON(parsing: request.body))?["after"]?["id"]?.numberValue
+        })
+        #expect(deliveredIDs.count == expected)
+    }
+
+    @Test func aTransactionOfTenThousandRowsIsCapturedWhole() async throws {
+        let f = try await Fixture.make("fault_10k")
+        defer { f.stop() }
+        let created = try await f.api.post(
+            "/v1/sources", ["name": "Bulk", "type": "postgresql", "connection_uri": .string(f.uri.text), "tables": ["orders"]])
+        let id = try #require(created.json["id"]?.stringValue, "\(created.text)")
+        let started = Date()
+        try await f.write(["INSERT INTO orders SELECT g, 'bulk', g % 100 FROM generate_series(1, 10000) g"])
+        let deadline = Date().addingTimeInterval(120)
+        while try await eventTotal(f, f.api, id) < 10_000, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        let seconds = Date().timeIntervalSince(started)
+        #expect(try await eventTotal(f, f.api, id) == 10_000)
+        let source = try await f.api.get("/v1/sources/\(id)").json
+        #expect(source["stats"]?["changes_captured"] == 10_000)
+        #expect(source["stats"]?["slot_lag_bytes"]?.numberValue.map { $0 < 1_000_000 } == true, "the slot advanced past it: \(source)")
+        print("10,000-row transaction captured and stored in \(String(format: "%.2f", seconds)) s")
+    }
+}
