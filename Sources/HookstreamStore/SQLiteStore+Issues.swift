@@ -160,6 +160,8 @@ extension SQLiteStore {
             status: Issue.Status(rawValue: row["status"]) ?? .open, occurrenceCount: row["occurrence_count"],
             firstSeenAt: row["first_seen_at"], lastSeenAt: row["last_seen_at"], recentAttemptIDs: recent, snoozedUntil: row["snoozed_until"],
             resolvedAt: row["resolved_at"], createdAt: row["created_at"], updatedAt: row["updated_at"])
-        return StoredIssue(issue: issue, destinationName: row["destination_name"])
+        var withSource = issue
+        withSource.sourceID = row["source_id"]
+        return StoredIssue(issue: withSource, destinationName: row["destination_name"])
     }
 }

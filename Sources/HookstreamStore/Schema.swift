@@ -31,6 +31,7 @@ enum Schema {
         ("019_issue_timeline", issueTimeline),
         ("020_database_sources", databaseSources),
         ("021_test_sessions", testSessions),
+        ("022_capture_issues", captureIssues),
     ]
 
     static let v1 = """
@@ -563,6 +564,13 @@ enum Schema {
     /// Database sources (PostgreSQL change capture): `sources.type` tells them from webhook
     /// sources; their connection, tables, replication objects and progress live beside.
     /// `confirmed_lsn` is the LSN as a signed 64-bit integer (LSNs stay below 2^63).
+    /// Issues of database sources' change capture name their source; their `destination_id`
+    /// is empty (the column stays NOT NULL for delivery issues).
+    static let captureIssues = """
+        ALTER TABLE issues ADD COLUMN source_id TEXT;
+        CREATE INDEX issues_by_source ON issues(source_id, error_type, status) WHERE source_id IS NOT NULL;
+        """
+
     static let databaseSources = """
         ALTER TABLE sources ADD COLUMN type TEXT NOT NULL DEFAULT 'webhook';
         CREATE TABLE database_sources (

@@ -46,6 +46,13 @@ import Testing
         }
         let message = failing["stats"]?["last_error"]?.stringValue ?? ""
         #expect(message.contains("not currently accepting connections"), "\(failing)")
+        // An issue opens, naming the source.
+        func captureIssues() async throws -> [JSON] {
+            (try await f.api.get("/v1/issues?status=all").json["issues"]?.arrayValue ?? []).filter { $0["error_type"] == "capture_error" }
+        }
+        let opened = try await captureIssues()
+        #expect(opened.count == 1 && opened.first?["source_id"] == .string(id) && opened.first?["status"] == "open", "\(opened)")
+        #expect(opened.first?["destination_id"] == .null && opened.first?["severity"] == "critical")
 
         try await onServer(["ALTER DATABASE \(database) ALLOW_CONNECTIONS true"])
         try await f.write(["INSERT INTO orders VALUES (2, 'after', 2)"])
@@ -53,6 +60,8 @@ import Testing
         #expect(both.map { $0["after"]?["id"] } == [1, 2])
         let healed = try await waitForSource(f, id) { $0["stats"]?["last_error"] == .null }
         #expect(healed["stats"]?["last_error"] == .null, "cleared once capture works again: \(healed)")
+        let resolved = try await captureIssues()
+        #expect(resolved.count == 1 && resolved.first?["status"] == "resolved", "resolved once capture works again: \(resolved)")
     }
 
     @Test func aSlotDroppedFromOutsideIsReportedAndNeverRecreated() async throws {
@@ -60,17 +69,23 @@ import Testing
         defer { f.stop() }
         let id = try await f.createSource(["tables": ["orders"]])
         let slot = "hookstream_" + id.dropFirst(4)
-        // The capture loop holds the slot only while it peeks: retry until the drop wins.
-        try await TestPostgres.withConnection(f.uri) { db in
-            for _ in 0..<100 {
+        // As an operator would: end the session using the slot, then drop it (retried, as
+        // capture may take the slot again for a moment in between).
+        let dropped = try await TestPostgres.withConnection(f.uri) { db in
+            for _ in 0..<500 {
                 do {
+                    try await db.query(
+                        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = \(slot) AND active_pid IS NOT NULL",
+                        logger: TestPostgres.logger)
                     try await db.query("SELECT pg_drop_replication_slot(\(slot))", logger: TestPostgres.logger)
-                    return
+                    return true
                 } catch {
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
+            return false
         }
+        try #require(dropped, "the slot could not be dropped")
         try await f.write(["INSERT INTO orders VALUES (1, 'lost', 1)"])
         let reported = try await waitForSource(f, id) { $0["stats"]?["last_error_at"] != .null }
         // The loop's own words, whether it noticed at its next peek or on reconnecting.

@@ -1,7 +1,8 @@
 /// How urgent an issue is, from what failed. The monitoring guide says issues track a
 /// severity without defining the scale; hookstream's is the destination's state as a receiver
 /// of webhooks would rank it:
-/// - `critical`: the circuit is open — nothing reaches the destination until it recovers;
+/// - `critical`: the circuit is open — nothing reaches the destination until it recovers —, or
+///   a database source cannot capture — no change is read until it can;
 /// - `high`: the destination is failing (5xx, timeouts, connection errors) — events are being
 ///   retried and may end in the dead-letter queue;
 /// - `medium`: the destination refuses requests as sent (4xx) or the connection's transform
@@ -11,7 +12,7 @@ public enum IssueSeverity: String, CaseIterable, Sendable {
 
     public init(_ type: IssueType) {
         switch type {
-        case .circuitOpen: self = .critical
+        case .circuitOpen, .captureError: self = .critical
         case .http5xx, .timeout, .connectionError: self = .high
         case .http4xx, .transformError: self = .medium
         }

@@ -13,4 +13,7 @@ public enum IssueType: String, CaseIterable, Codable, Hashable, Sendable {
     case circuitOpen = "circuit_open"
     /// The connection's JSONata transform failed on this event.
     case transformError = "transform_error"
+    /// A database source's change capture failed (database unreachable, slot gone); the issue
+    /// names the source (`source_id`) rather than a destination.
+    case captureError = "capture_error"
 }

@@ -7,7 +7,10 @@ public struct Issue: Sendable, Equatable {
 
     public var id: String
     public var tenant: Tenant
+    /// Empty for a capture issue, which belongs to ``sourceID`` instead.
     public var destinationID: String
+    /// The database source of a `capture_error` issue; `nil` for delivery issues.
+    public var sourceID: String?
     public var errorType: IssueType
     public var message: String
     public var status: Status

@@ -88,7 +88,8 @@ struct IssuesRoutes {
     static func render(_ stored: StoredIssue) -> JSON {
         let i = stored.issue
         var body: JSONObject = [
-            "id": .string(i.id), "destination_id": .string(i.destinationID), "destination_name": stored.destinationName.map(JSON.string) ?? .null,
+            "id": .string(i.id), "destination_id": i.destinationID.isEmpty ? .null : .string(i.destinationID),
+            "destination_name": stored.destinationName.map(JSON.string) ?? .null, "source_id": i.sourceID.map(JSON.string) ?? .null,
             "error_type": .string(i.errorType.rawValue), "severity": .string(IssueSeverity(i.errorType).rawValue), "message": .string(i.message),
             "status": .string(i.status.rawValue), "occurrence_count": .number(Double(i.occurrenceCount)), "first_seen_at": JSON.timestamp(i.firstSeenAt),
             "last_seen_at": JSON.timestamp(i.lastSeenAt), "recent_attempt_ids": .array(i.recentAttemptIDs.map(JSON.string)),
@@ -97,7 +98,8 @@ struct IssuesRoutes {
         ]
         if let detail = stored.detail {
             body["affected"] = [
-                "destination_ids": [.string(i.destinationID)], "source_ids": .array(detail.sourceIDs.map(JSON.string)),
+                "destination_ids": i.destinationID.isEmpty ? [] : [.string(i.destinationID)],
+                "source_ids": .array((i.sourceID.map { [$0] } ?? detail.sourceIDs).map(JSON.string)),
                 "connection_ids": .array(detail.connectionIDs.map(JSON.string)),
             ]
             body["timeline"] = .array(
