@@ -94,6 +94,11 @@ public struct CaptureSetup: Sendable {
         }
     }
 
+    /// The tables the publication still has (PostgreSQL removes a dropped table from it).
+    public func publishedTables(publication: String) async throws -> Set<CaptureRequirements.TableName> {
+        try await withConnection { db in try await publishedTables(publication, on: db) }
+    }
+
     func facts(_ db: PostgresConnection) async throws -> CaptureRequirements.Facts {
         let rows = try await db.query(
             """

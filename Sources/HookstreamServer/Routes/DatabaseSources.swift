@@ -104,9 +104,13 @@ struct DatabaseSources {
         o["url"] = .null
         var lag: Int64?
         var lastError = capture.lastError
+        var missing: [String] = []
         if measureLag, let uri {
             do {
-                lag = try await CaptureSetup(uri: uri, logger: deps.logger).slotLagBytes(slot: capture.slotName)
+                let setup = CaptureSetup(uri: uri, logger: deps.logger)
+                lag = try await setup.slotLagBytes(slot: capture.slotName)
+                let published = Set(try await setup.publishedTables(publication: capture.publicationName).map(\.description))
+                missing = (capture.tables ?? []).filter { !published.contains($0) }
                 if lag == nil {
                     lastError = lastError ?? "The replication slot \(capture.slotName) no longer exists in the database"
                 }
@@ -124,14 +128,20 @@ struct DatabaseSources {
         stats["last_error"] = lastError.map(JSON.string) ?? .null
         stats["last_error_at"] = .timestamp(capture.lastErrorAt)
         let limit = deps.configuration.cdcMaxLagBytes
-        stats["warning"] =
-            lag.flatMap { lag in
-                lag > limit
-                    ? JSON.string(
-                        "The replication slot retains \(lag) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): "
-                            + (source.status == .paused ? "resume the source or delete it" : "capture is falling behind")
-                            + ", or the database's disk fills up") : nil
-            } ?? .null
+        var warnings: [String] = []
+        if let lag, lag > limit {
+            warnings.append(
+                "The replication slot retains \(lag) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): "
+                    + (source.status == .paused ? "resume the source or delete it" : "capture is falling behind")
+                    + ", or the database's disk fills up")
+        }
+        if !missing.isEmpty {
+            warnings.append(
+                "No longer captured, dropped from the database: \(missing.joined(separator: ", ")) "
+                    + "(PATCH tables to capture a re-created table again)")
+        }
+        stats["warning"] = warnings.isEmpty ? .null : .string(warnings.joined(separator: ". "))
+        stats["missing_tables"] = measureLag ? .array(missing.map(JSON.string)) : .null
         o["stats"] = .object(stats)
     }
 
