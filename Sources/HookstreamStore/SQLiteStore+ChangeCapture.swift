@@ -101,31 +101,20 @@ extension SQLiteStore {
     /// A failing capture opens (or counts on) the source's open `capture_error` issue; capture
     /// working again resolves it.
     static func recordCaptureIssue(_ db: Database, sourceID: String, message: String?, at: Int64) throws {
-        let open = try String.fetchOne(
-            db, sql: "SELECT id FROM issues WHERE source_id = ? AND error_type = 'capture_error' AND status != 'resolved' ORDER BY id DESC LIMIT 1",
-            arguments: [sourceID])
         guard let message else {
-            guard let open else { return }
+            guard
+                let open = try String.fetchOne(
+                    db, sql: "SELECT id FROM issues WHERE source_id = ? AND error_type = 'capture_error' AND status != 'resolved' ORDER BY id DESC LIMIT 1",
+                    arguments: [sourceID])
+            else { return }
             try db.execute(sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?", arguments: [at, at, open])
             try appendTimeline(db, issueID: open, IssueTimelineEntry(at: at, kind: .resolved, message: "Change capture works again"))
             return
         }
-        if let open {
-            try db.execute(
-                sql: "UPDATE issues SET occurrence_count = occurrence_count + 1, last_seen_at = ?, message = ?, updated_at = ? WHERE id = ?",
-                arguments: [at, message, at, open])
-            return
-        }
         guard let tenant = try Row.fetchOne(db, sql: "SELECT org_id, env_id FROM sources WHERE id = ?", arguments: [sourceID]) else { return }
-        let id = ResourceID.make(.issue)
-        try db.execute(
-            sql: """
-                INSERT INTO issues (id, org_id, env_id, destination_id, source_id, error_type, message, status, occurrence_count,
-                    first_seen_at, last_seen_at, recent_attempt_ids, created_at, updated_at)
-                VALUES (?, ?, ?, '', ?, 'capture_error', ?, 'open', 1, ?, ?, '[]', ?, ?)
-                """,
-            arguments: [id, tenant["org_id"] as String, tenant["env_id"] as String, sourceID, message, at, at, at, at])
-        try appendTimeline(db, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
+        try recordOccurrence(
+            db, tenant: Tenant(organizationID: tenant["org_id"], environmentID: tenant["env_id"]), subject: .capture(sourceID: sourceID),
+            type: .captureError, message: message, attemptID: nil, at: at)
     }
 
     static func captureState(_ row: Row) -> CaptureState {

@@ -142,12 +142,12 @@ extension SQLiteStore {
                 var issueID: String?
                 if let issue = result.issue {
                     issueID = try Self.recordOccurrence(
-                        db, tenant: a.tenant, destinationID: a.destinationID, type: issue.type, message: issue.message, attemptID: a.id,
+                        db, tenant: a.tenant, subject: .destination(a.destinationID), type: issue.type, message: issue.message, attemptID: a.id,
                         at: a.attemptedAt ?? a.createdAt)
                 }
                 if let opened = result.circuitOpened {
-                    _ = try Self.recordOccurrence(
-                        db, tenant: a.tenant, destinationID: a.destinationID, type: .circuitOpen, message: opened.message, attemptID: a.id,
+                    try Self.recordOccurrence(
+                        db, tenant: a.tenant, subject: .destination(a.destinationID), type: .circuitOpen, message: opened.message, attemptID: a.id,
                         at: opened.at)
                 }
                 try finish.execute(arguments: [
@@ -181,22 +181,44 @@ extension SQLiteStore {
         ])
     }
 
-    /// Adds one occurrence to the destination's unresolved issue of this type, or opens a new
-    /// one. Returns the issue's ID.
+    /// Whose failures an issue groups: a destination's delivery attempts, or a database
+    /// source's change capture (which has no destination and no attempts).
+    enum IssueSubject {
+        case destination(String)
+        case capture(sourceID: String)
+
+        var column: String {
+            switch self {
+            case .destination: "destination_id"
+            case .capture: "source_id"
+            }
+        }
+
+        var id: String {
+            switch self {
+            case .destination(let id), .capture(sourceID: let id): id
+            }
+        }
+    }
+
+    /// Adds one occurrence to the subject's unresolved issue of this type, or opens a new one.
+    /// `attemptID`, when the occurrence is a delivery attempt, heads the issue's recent
+    /// attempts. Returns the issue's ID.
+    @discardableResult
     static func recordOccurrence(
-        _ db: Database, tenant: Tenant, destinationID: String, type: IssueType, message: String, attemptID: String, at: Int64
+        _ db: Database, tenant: Tenant, subject: IssueSubject, type: IssueType, message: String, attemptID: String?, at: Int64
     ) throws -> String {
         if let row = try Row.fetchOne(
             db.cachedStatement(
                 sql: """
-                    SELECT id, recent_attempt_ids FROM issues WHERE destination_id = ? AND error_type = ? AND status != 'resolved'
+                    SELECT id, recent_attempt_ids FROM issues WHERE \(subject.column) = ? AND error_type = ? AND status != 'resolved'
                     ORDER BY id DESC LIMIT 1
                     """),
-            arguments: [destinationID, type.rawValue])
+            arguments: [subject.id, type.rawValue])
         {
             let id: String = row["id"]
             var recent = attemptIDs(row["recent_attempt_ids"])
-            recent.insert(attemptID, at: 0)
+            if let attemptID { recent.insert(attemptID, at: 0) }
             recent = Array(recent.prefix(Issue.recentAttemptLimit))
             try db.cachedStatement(
                 sql: """
@@ -207,15 +229,20 @@ extension SQLiteStore {
             return id
         }
         let id = ResourceID.make(.issue)
+        var destinationID = "", sourceID: String?
+        switch subject {
+        case .destination(let id): destinationID = id
+        case .capture(let id): sourceID = id
+        }
         try db.cachedStatement(
             sql: """
-                INSERT INTO issues (id, org_id, env_id, destination_id, error_type, message, status, occurrence_count, first_seen_at,
-                    last_seen_at, recent_attempt_ids, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?)
+                INSERT INTO issues (id, org_id, env_id, destination_id, source_id, error_type, message, status, occurrence_count,
+                    first_seen_at, last_seen_at, recent_attempt_ids, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id, tenant.organizationID, tenant.environmentID, destinationID, type.rawValue, message, at, at,
-            JSON.array([.string(attemptID)]).serialized(), at, at,
+            id, tenant.organizationID, tenant.environmentID, destinationID, sourceID, type.rawValue, message, at, at,
+            JSON.array(attemptID.map { [.string($0)] } ?? []).serialized(), at, at,
         ])
         try appendTimeline(db, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
         return id

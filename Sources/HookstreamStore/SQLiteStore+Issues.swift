@@ -134,20 +134,14 @@ extension SQLiteStore {
         try await pool.write { db in
             let quiet = try Row.fetchAll(
                 db, sql: "SELECT id, org_id, env_id FROM issues WHERE status != 'resolved' AND last_seen_at < ?", arguments: [quietSince])
-            guard !quiet.isEmpty else { return [] }
-            try db.execute(
-                sql: """
-                    INSERT INTO issue_timeline (issue_id, at, kind) SELECT id, ?, 'auto_resolved' FROM issues
-                    WHERE status != 'resolved' AND last_seen_at < ?
-                    """,
-                arguments: [now, quietSince])
-            try db.execute(
-                sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE status != 'resolved' AND last_seen_at < ?",
-                arguments: [now, now, quietSince])
-            // Read back in the same transaction, so each is exactly what was resolved (with
-            // its new timeline entry), for the live `issues` channel.
+            let resolve = try db.cachedStatement(sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?")
+            // Resolved and read back in the same transaction, so each is exactly what was
+            // resolved (with its new timeline entry), for the live `issues` channel.
             return try quiet.compactMap { row in
-                try Self.issue(db, id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]))
+                let id: String = row["id"]
+                try resolve.execute(arguments: [now, now, id])
+                try Self.appendTimeline(db, issueID: id, IssueTimelineEntry(at: now, kind: .autoResolved))
+                return try Self.issue(db, id: id, tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]))
             }
         }
     }
@@ -156,12 +150,10 @@ extension SQLiteStore {
         let recent = attemptIDs(row["recent_attempt_ids"])
         let issue = Issue(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), destinationID: row["destination_id"],
-            errorType: IssueType(rawValue: row["error_type"]) ?? .http5xx, message: row["message"],
+            sourceID: row["source_id"], errorType: IssueType(rawValue: row["error_type"]) ?? .http5xx, message: row["message"],
             status: Issue.Status(rawValue: row["status"]) ?? .open, occurrenceCount: row["occurrence_count"],
             firstSeenAt: row["first_seen_at"], lastSeenAt: row["last_seen_at"], recentAttemptIDs: recent, snoozedUntil: row["snoozed_until"],
             resolvedAt: row["resolved_at"], createdAt: row["created_at"], updatedAt: row["updated_at"])
-        var withSource = issue
-        withSource.sourceID = row["source_id"]
-        return StoredIssue(issue: withSource, destinationName: row["destination_name"])
+        return StoredIssue(issue: issue, destinationName: row["destination_name"])
     }
 }

@@ -27,13 +27,14 @@ public struct Issue: Sendable, Equatable {
     public static let recentAttemptLimit = 10
 
     public init(
-        id: String, tenant: Tenant, destinationID: String, errorType: IssueType, message: String, status: Status,
+        id: String, tenant: Tenant, destinationID: String, sourceID: String? = nil, errorType: IssueType, message: String, status: Status,
         occurrenceCount: Int, firstSeenAt: Int64, lastSeenAt: Int64, recentAttemptIDs: [String], snoozedUntil: Int64?,
         resolvedAt: Int64?, createdAt: Int64, updatedAt: Int64
     ) {
         self.id = id
         self.tenant = tenant
         self.destinationID = destinationID
+        self.sourceID = sourceID
         self.errorType = errorType
         self.message = message
         self.status = status

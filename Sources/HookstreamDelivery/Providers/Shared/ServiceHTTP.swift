@@ -18,13 +18,6 @@ struct ServiceHTTP: Sendable {
         var url: String
         var headers: [(name: String, value: String)]
         var body: [UInt8]
-
-        init(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8]) {
-            self.method = method
-            self.url = url
-            self.headers = headers
-            self.body = body
-        }
     }
 
     /// An answer as received.
