@@ -14,7 +14,7 @@ public final class CLIProcess: Sendable {
 
     private init(process: Process) { self.process = process }
 
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIProcess {
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIProcess {
         let process = CLIRun.process(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
@@ -33,7 +33,7 @@ public final class CLIProcess: Sendable {
                 }
             }
         }
-        try process.run()
+        try await SpawnGate.run(process)
         return child
     }
 

@@ -43,7 +43,7 @@ public final class ServerProcess: @unchecked Sendable {
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try SpawnGate.run(process)
         // Read the banner line by line until the listening line appears.
         var collected = Data()
         let deadline = Date().addingTimeInterval(30)
@@ -112,7 +112,7 @@ public struct CLIRun: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inPipe
-        try process.run()
+        try SpawnGate.run(process)
         if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
@@ -125,7 +125,7 @@ public struct CLIRun: Sendable {
 /// Runs blocking work (waiting on a child process, reading its pipes) on a thread of its own,
 /// never on the cooperative pool: blocking those few threads would stall the in-process
 /// server the child is talking to.
-func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }

@@ -56,7 +56,7 @@ import Testing
         let log: String
         var url = ""
 
-        init(secret: String) throws {
+        init(secret: String) async throws {
             let directory = TemporaryDirectory.make(prefix: "streamhook-receiver")
             let script = directory + "/receiver.js"
             log = directory + "/received.jsonl"
@@ -67,7 +67,7 @@ import Testing
             process.environment = ProcessInfo.processInfo.environment.merging(["WEBHOOK_SECRET": secret]) { $1 }
             let stdout = Pipe()
             process.standardOutput = stdout
-            try process.run()
+            try await SpawnGate.run(process)
             let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let port = Int(line) else { throw TestServerError("node receiver did not start: \(line)") }
             url = "http://127.0.0.1:\(port)/webhooks/streamhook"
@@ -108,7 +108,7 @@ import Testing
             dataDirectory: TemporaryDirectory.make(prefix: "quickstart"), arguments: ["--bootstrap-key", key, "--api-rate-limit", "0"])
         defer { server.kill() }
         let secret = "whsec_your_signing_secret"
-        let receiver = try NodeReceiver(secret: secret)
+        let receiver = try await NodeReceiver(secret: secret)
         defer { receiver.stop() }
         let api = TestHTTPClient(baseURL: server.baseURL, apiKey: key)
 

@@ -20,10 +20,10 @@ import Testing
     }
 
     /// Rows of a CSV file as Python's `csv` module reads them.
-    private func pythonCSV(_ bytes: [UInt8]) throws -> [[String]] {
+    private func pythonCSV(_ bytes: [UInt8]) async throws -> [[String]] {
         let path = TemporaryDirectory.make(prefix: "hookstream-csv") + "/export.csv"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let python = try Self.run(
+        let python = try await Self.run(
             ["python3", "-c", "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))))", path])
         #expect(python.status == 0)
         return try JSON(parsing: python.output).arrayValue?.map { $0.arrayValue?.compactMap(\.stringValue) ?? [] } ?? []
@@ -58,7 +58,7 @@ import Testing
         let csv = try await api.get("/v1/collections/\(id)/export?format=csv")
         #expect(csv.status == 200)
         #expect(csv.header("Content-Type") == "text/csv; charset=utf-8")
-        let rows = try pythonCSV(csv.body)
+        let rows = try await pythonCSV(csv.body)
         #expect(rows.first == [
             "primary_key", "type", "data.object.id", "data.object.email", "data.object.name", "data.object.balance", "data.object.note",
             "data.object.tags", "data.object.address.city",
@@ -91,7 +91,7 @@ import Testing
         let ndjson = try await server.client.get("/v1/collections/\(id)/export?format=ndjson")
         let keys = try ndjson.text.split(separator: "\n").map { try JSON(parsing: String($0))["primary_key"]?.stringValue ?? "" }
         #expect(keys.count == count && Set(keys).count == count)
-        let rows = try pythonCSV(try await server.client.get("/v1/collections/\(id)/export?format=csv").body)
+        let rows = try await pythonCSV(try await server.client.get("/v1/collections/\(id)/export?format=csv").body)
         #expect(rows.count == count + 1)
         #expect(rows.first == ["primary_key", "data.object.id", "data.object.n", "data.object.rare"])
         #expect(rows.filter { $0.last == "true" }.count == 11)
@@ -121,7 +121,7 @@ import Testing
             with db:
                 db.executemany("INSERT INTO collection_records (id, collection_id, record_key, data, event_id, source_event_at, synced_at, created_at) VALUES (?,?,?,?,?,?,?,?)", rows)
             """
-        #expect(try Self.run(["python3", "-c", seed, dataDirectory + "/hookstream.sqlite", id, String(count)]).status == 0)
+        #expect(try await Self.run(["python3", "-c", seed, dataDirectory + "/hookstream.sqlite", id, String(count)]).status == 0)
 
         func peakRSSKiB() throws -> Int {
             let status = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8)
@@ -131,7 +131,7 @@ import Testing
         let before = try peakRSSKiB()
         var exportedBytes = 0
         for format in ["ndjson", "csv"] {
-            let curl = try Self.run([
+            let curl = try await Self.run([
                 "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", "X-API-Key: \(key)",
                 "\(server.baseURL)/v1/collections/\(id)/export?format=\(format)",
             ])
@@ -145,16 +145,19 @@ import Testing
         #endif
     }
 
-    private static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs a command to completion on a thread of its own (it blocks on the child's output).
+    private static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await offload {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            try SpawnGate.run(process)
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
     }
 
     @Test func theCLIWritesTheExportToAFileOrStandardOutput() async throws {

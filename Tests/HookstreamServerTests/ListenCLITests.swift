@@ -13,7 +13,7 @@ import Testing
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
         let config = TemporaryDirectory.make(prefix: "hookstream-cli")
-        let listen = try CLIProcess.start(
+        let listen = try await CLIProcess.start(
             ["listen", "--json", "--forward", receiver.url + "/webhooks", "--base-url", server.baseURL], environment: ["XDG_CONFIG_HOME": config])
         let header = try JSON(parsing: Array(try await listen.line(0).utf8))
         let url = try #require(header["listening"]?.stringValue)
@@ -75,7 +75,7 @@ import Testing
         let server = try await TestServer.start()
         defer { server.stop() }
         let session = try await TestSessionsTests.create(server)
-        let listen = try CLIProcess.start(
+        let listen = try await CLIProcess.start(
             ["listen", "--source", session.id, "--forward", "http://127.0.0.1:1/unreachable", "--base-url", server.baseURL],
             environment: ["XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")])
         #expect(try await listen.line(0) == "Listening on \(server.baseURL)/v1/ingest/\(session.id)")
@@ -97,7 +97,7 @@ import Testing
         let server = try await TestServer.start()
         defer { server.stop() }
         let session = try await TestSessionsTests.create(server)
-        let listen = try CLIProcess.start(
+        let listen = try await CLIProcess.start(
             ["listen", "--json", "--source", session.id, "--base-url", server.baseURL],
             environment: ["XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")])
         _ = try await listen.line(0)
