@@ -41,12 +41,14 @@ public enum SpawnGate {
             manyDescriptors = true
             condition.unlock()
         }
-        defer {
-            condition.lock()
-            manyDescriptors = false
-            condition.broadcast()
-            condition.unlock()
-        }
+        defer { reopen() }
         return try await body()
+    }
+
+    private static func reopen() {
+        condition.lock()
+        manyDescriptors = false
+        condition.broadcast()
+        condition.unlock()
     }
 }
