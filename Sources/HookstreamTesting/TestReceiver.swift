@@ -31,6 +31,9 @@ public final class TestReceiver: Sendable {
         /// A 200 whose body is this many bytes.
         case huge(bytes: Int)
         case redirect(to: String)
+        /// The reply `answer` computes from the request: a fake of a service's protocol
+        /// (checking auth, path and body the way the service would).
+        case computed(_ answer: @Sendable (Received) -> Reply)
     }
 
     struct State {
@@ -85,11 +88,12 @@ public final class TestReceiver: Sendable {
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             // HTTP/1's Host header arrives as the authority pseudo-header.
             if let authority = request.head.authority { headers["host"] = authority }
+            let received = Received(headers: headers, body: Array(body.readableBytesView), path: request.uri.path, at: Date())
             let reply = shared.state.withLock { s -> Reply in
-                s.received.append(Received(headers: headers, body: Array(body.readableBytesView), path: request.uri.path, at: Date()))
+                s.received.append(received)
                 return s.queue.isEmpty ? s.fallback : s.queue.removeFirst()
             }
-            return try await respond(reply)
+            return try await respond(reply, to: received)
         }
         router.on("/", method: .post, use: handle)
         router.on("**", method: .post, use: handle)
@@ -106,7 +110,7 @@ public final class TestReceiver: Sendable {
         return TestReceiver(url: "http://127.0.0.1:\(port)", shared: shared, task: task)
     }
 
-    private static func respond(_ reply: Reply) async throws -> Response {
+    private static func respond(_ reply: Reply, to received: Received) async throws -> Response {
         switch reply {
         case .status(let code, let headers, let body):
             var fields = HTTPFields()
@@ -131,6 +135,8 @@ public final class TestReceiver: Sendable {
                 })
         case .redirect(let location):
             return Response(status: .temporaryRedirect, headers: [.location: location])
+        case .computed(let answer):
+            return try await respond(answer(received), to: received)
         }
     }
 }

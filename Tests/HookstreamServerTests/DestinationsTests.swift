@@ -58,7 +58,7 @@ import Testing
         (#"{"name": "x", "url": "ftp://example.com"}"#, "not http"),
         (#"{"name": "x", "url": "not a url"}"#, "garbage url"),
         (#"{"name": "x", "url": "https://e.com", "type": "sqs"}"#, "sqs settings missing"),
-        (#"{"name": "x", "type": "kafka"}"#, "provider not available"),
+        (#"{"name": "x", "type": "kafka"}"#, "kafka settings missing"),
         (#"{"name": "x", "url": "https://e.com", "type": "carrier-pigeon"}"#, "unknown type"),
         (#"{"name": "x", "url": "https://e.com", "method": "BREW"}"#, "bad method"),
         (#"{"name": "x", "url": "https://e.com", "retry_max_attempts": 11}"#, "too many attempts"),

@@ -49,4 +49,30 @@ enum ProviderPipe {
         let first = try #require(failed["delivery_attempts"]?.arrayValue?.first { $0["status"] == "failed" })
         return try await api.get("/v1/delivery-attempts/\(try #require(first["id"]?.stringValue))").json
     }
+
+    /// Each config is refused at create with a 400 whose error contains its message, and none
+    /// created a destination.
+    static func expectRefused(_ api: TestHTTPClient, type: String, _ cases: [(JSONObject, String)]) async throws {
+        for (config, message) in cases {
+            let response = try await api.post("/v1/destinations", ["name": "Refused", "type": .string(type), "config": .object(config)])
+            #expect(response.status == 400, "\(config)")
+            #expect(response.json["error"]?.stringValue?.contains(message) == true, "expected “\(message)”: \(response.text)")
+        }
+        #expect(try await api.get("/v1/destinations").json["destinations"] == [])
+    }
+
+    /// `hookstream destinations create … --type TYPE --config @file --json` with `settings` in
+    /// the file, then `hookstream destinations get`: the new destination's ID and what both
+    /// printed.
+    static func createWithCLI(baseURL: String, key: String, type: String, settings: JSONObject) async throws -> (id: String, created: String, shown: String) {
+        let file = TemporaryDirectory.make(prefix: "hs-\(type)-cli") + "/\(type).json"
+        try Data(JSON.object(settings).serializedBytes()).write(to: URL(fileURLWithPath: file))
+        let env = ["HOOKSTREAM_API_KEY": key, "HOOKSTREAM_BASE_URL": baseURL, "XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")]
+        let created = try await CLIRun.run(["destinations", "create", "Via CLI", "--type", type, "--config", "@" + file, "--json"], environment: env)
+        #expect(created.status == 0, "\(created.stderr)")
+        let id = try #require(try JSON(parsing: Array(created.stdout.utf8))["id"]?.stringValue)
+        let shown = try await CLIRun.run(["destinations", "get", id], environment: env)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        return (id, created.stdout, shown.stdout)
+    }
 }

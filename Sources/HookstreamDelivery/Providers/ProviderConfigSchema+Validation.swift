@@ -75,6 +75,15 @@ extension ProviderConfigSchema {
         return value
     }
 
+    /// A service's base URL, to which the provider appends its API paths: a query or a
+    /// fragment there would end up in the middle of every request URL.
+    static func checkBaseURL(_ config: ProviderConfig, _ field: String, of service: String) throws {
+        guard let url = config.string(field) else { return }
+        if url.contains("?") || url.contains("#") {
+            throw ProviderConfigError(field: field, "'config.\(field)' must be \(service)'s base URL, without a query or fragment")
+        }
+    }
+
     // MARK: - At rest and on display
 
     /// The form stored: credentials sealed with the master key, the rest as validated.

@@ -97,24 +97,13 @@ import Testing
             (settings.merging(["url": "amqp://127.0.0.1:5672"]) { $1 }, "'config.url' must be an absolute http(s) URL"),
             (settings.merging(["queue": "x"]) { $1 }, "Unknown field 'config.queue'"),
         ]
-        for (config, message) in cases {
-            let response = try await api.post("/v1/destinations", ["name": "Broker", "type": "rabbitmq", "config": .object(config)])
-            #expect(response.status == 400, "\(config)")
-            #expect(response.json["error"]?.stringValue?.contains(message) == true, "expected “\(message)”: \(response.text)")
-        }
-        #expect(try await api.get("/v1/destinations").json["destinations"] == [])
+        try await ProviderPipe.expectRefused(api, type: "rabbitmq", cases)
 
         // The CLI: settings from a file, shown masked by `get`; an update keeps the password.
         settings["vhost"] = "/"
-        let file = TemporaryDirectory.make(prefix: "hs-rabbitmq-cli") + "/rabbitmq.json"
-        try Data(JSON.object(settings).serializedBytes()).write(to: URL(fileURLWithPath: file))
-        let env = ["HOOKSTREAM_API_KEY": key, "HOOKSTREAM_BASE_URL": process.baseURL, "XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cli")]
-        let created = try await CLIRun.run(["destinations", "create", "Broker", "--type", "rabbitmq", "--config", "@" + file, "--json"], environment: env)
-        #expect(created.status == 0, "\(created.stderr)")
-        let id = try #require(try JSON(parsing: Array(created.stdout.utf8))["id"]?.stringValue)
-        let shown = try await CLIRun.run(["destinations", "get", id], environment: env)
-        #expect(shown.stdout.contains("••••" + rabbit.password.suffix(4)), "\(shown.stdout)")
-        for output in [created.stdout, shown.stdout] { #expect(!output.contains(rabbit.password)) }
+        let (id, created, shown) = try await ProviderPipe.createWithCLI(baseURL: process.baseURL, key: key, type: "rabbitmq", settings: settings)
+        #expect(shown.contains("••••" + rabbit.password.suffix(4)), "\(shown)")
+        for output in [created, shown] { #expect(!output.contains(rabbit.password)) }
         // Sending back what GET showed (the mask) keeps the stored password.
         let masked = try #require(try await api.get("/v1/destinations/\(id)").json["config"]?["password"])
         let resent = try await api.patch("/v1/destinations/\(id)", ["config": ["password": masked, "routing_key": "other"]])

@@ -1,4 +1,4 @@
-public import HookstreamCore
+import HookstreamCore
 
 extension ProviderConfigSchema {
     /// `rabbitmq` (providers/rabbitmq): the management API's `url`, `vhost` (default `/`),
@@ -18,9 +18,6 @@ extension ProviderConfigSchema {
                 throw ProviderConfigError(
                     field: "exchange", "'config.exchange' must be an exchange name: letters, digits, '-', '_', '.' or ':' (amq.default for the default exchange)")
             }
-            let url = try config.required("url")
-            if url.contains("?") || url.contains("#") {
-                throw ProviderConfigError(field: "url", "'config.url' must be the management API's base URL, without a query or fragment")
-            }
+            try checkBaseURL(config, "url", of: "the management API")
         })
 }

@@ -12,7 +12,7 @@ import JSONValue
 /// queue is bound for the routing key — the message is dropped — so only `{"routed": true}`
 /// is a delivery.
 enum RabbitMQPublish: ServiceRequest {
-    static func request(_ message: OutboundMessage, config: ProviderConfig) throws -> ServiceHTTP.Request {
+    static func request(_ message: OutboundMessage, config: ProviderConfig, destinationID: String) throws -> ServiceHTTP.Request {
         let url = ServiceHTTP.base(try config.required("url")) + "/api/exchanges/"
             + ServiceHTTP.pathSegment(config.string("vhost") ?? "/") + "/" + ServiceHTTP.pathSegment(try config.required("exchange")) + "/publish"
         return ServiceHTTP.Request(

@@ -113,8 +113,9 @@ extension ServiceHTTP {
 /// the answer (RabbitMQ's management API, Confluent's REST API). The exchange is shared
 /// (``ServiceRequestProvider``).
 protocol ServiceRequest: Sendable {
-    /// The request for `message`.
-    static func request(_ message: OutboundMessage, config: ProviderConfig) throws -> ServiceHTTP.Request
+    /// The request for `message` to the destination `destinationID` (Kafka names it in a
+    /// record header).
+    static func request(_ message: OutboundMessage, config: ProviderConfig, destinationID: String) throws -> ServiceHTTP.Request
     /// The attempt an answer makes: a delivery, or a failure carrying the service's own error.
     static func verdict(_ answer: ServiceHTTP.Answer, shown: JSONObject, config: ProviderConfig) -> ProviderResult
 }
@@ -127,7 +128,7 @@ struct ServiceRequestProvider<Operation: ServiceRequest>: DeliveryProvider {
 
     func send(_ message: OutboundMessage, to runtime: DestinationRuntime) async -> ProviderResult {
         let request: ServiceHTTP.Request
-        switch Result(catching: { try Operation.request(message, config: runtime.config) }) {
+        switch Result(catching: { try Operation.request(message, config: runtime.config, destinationID: runtime.destination.id) }) {
         case .success(let built): request = built
         case .failure(let error): return ServiceHTTP.incomplete(error)
         }
