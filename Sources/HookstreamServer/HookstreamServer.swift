@@ -262,6 +262,7 @@ public struct HookstreamServer {
                 clock: configuration.clock))
         router.add(middleware: RequireIdentityMiddleware(routes: table))
         SystemRoutes(deps: deps).register(on: router)
+        AIDiscoveryRoutes().register(on: router)
         AuthRoutes(deps: deps).register(on: router)
         APIKeysRoutes(deps: deps).register(on: router)
         SourcesRoutes(deps: deps).register(on: router)
