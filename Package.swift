@@ -86,6 +86,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // S3's Content-MD5.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RS256 for Pub/Sub's service account JWTs.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -182,6 +184,8 @@ let package = Package(
             dependencies: [
                 "HookstreamTesting", "HookstreamServer", "HookstreamCore", "HookstreamDelivery", "HookstreamStore", "JSONValue",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The Pub/Sub tests' throwaway service account key and their token endpoint's check.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -189,7 +193,11 @@ let package = Package(
         .testTarget(name: "HookstreamStoreTests", dependencies: ["HookstreamStore", "HookstreamCore", "JSONValue"]),
         .testTarget(
             name: "HookstreamDeliveryTests",
-            dependencies: ["HookstreamDelivery", "HookstreamCore", "HookstreamStore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+            dependencies: [
+                "HookstreamDelivery", "HookstreamCore", "HookstreamStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The service account JWT test's throwaway RSA key.
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         // Byte fixtures, plus the same decoding against a real PostgreSQL's pgoutput.
         .testTarget(
             name: "PGOutputTests",

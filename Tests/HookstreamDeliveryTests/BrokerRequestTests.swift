@@ -3,6 +3,8 @@ import HookstreamCore
 @testable import HookstreamDelivery
 import JSONValue
 import Testing
+import Crypto
+import _CryptoExtras
 
 /// The requests the broker providers (RabbitMQ, Pub/Sub, Kafka) build, and how they read the
 /// service's answers — no network.
@@ -111,5 +113,63 @@ import Testing
         #expect(missing.error == "Kafka REST error 40403: This server does not host this topic-partition. (HTTP 404)")
         let plain = KafkaProduce.verdict(Self.answer(502, "Bad Gateway"), shown: [:], config: Self.kafka)
         #expect(plain.error == "Kafka REST error: Bad Gateway (HTTP 502)")
+    }
+
+    static let pubsub = ProviderConfig(["project_id": "my-project", "topic_id": "webhook-events", "endpoint_url": "http://127.0.0.1:8085/"])
+
+    @Test func pubSubPublishesTheBodyBase64WithEventAndSourceAttributes() throws {
+        let request = try PubSubProvider.request(Self.message([0xFF, 0x00, 0x41]), config: Self.pubsub, token: "ya29.token")
+        #expect(request.method == "POST")
+        #expect(request.url == "http://127.0.0.1:8085/v1/projects/my-project/topics/webhook-events:publish")
+        #expect(request.headers.contains { $0 == ("Authorization", "Bearer ya29.token") })
+        let message = try #require(try JSON(parsing: request.body)["messages"]?.arrayValue?.first)
+        #expect(message["data"] == "/wBB")
+        #expect(message["attributes"] == ["event_id": "evt_abc", "source_id": "src_1", "content_type": "application/json"])
+        var google = Self.pubsub
+        google.values["endpoint_url"] = nil
+        #expect(try PubSubProvider.request(Self.message([]), config: google, token: "t").url.hasPrefix("https://pubsub.googleapis.com/v1/projects/"))
+    }
+
+    @Test func pubSubDeliversOnlyWithAMessageID() {
+        let published = PubSubProvider.verdict(Self.answer(200, #"{"messageIds":["4"]}"#), shown: [:])
+        #expect(published.outcome == .response(statusCode: 200))
+        #expect(published.error == nil)
+        let silent = PubSubProvider.verdict(Self.answer(200, "{}"), shown: [:])
+        #expect(silent.outcome == .rejected(statusCode: 200))
+        let missing = PubSubProvider.verdict(Self.answer(404, #"{"error":{"code":404,"message":"Topic not found","status":"NOT_FOUND"}}"#), shown: [:])
+        #expect(missing.outcome == .response(statusCode: 404))
+        #expect(missing.error == "Pub/Sub error NOT_FOUND: Topic not found (HTTP 404)")
+    }
+
+    @Test func theServiceAccountJWTIsSignedRS256WithTheKeysClaims() throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let file: JSON = [
+            "type": "service_account", "client_email": "hs@p.iam.gserviceaccount.com", "private_key_id": "kid1",
+            "private_key": .string(key.pkcs8PEMRepresentation), "token_uri": "http://127.0.0.1:9/token",
+        ]
+        let account = try GoogleServiceAccount(json: file.serialized())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let jwt = try account.assertion(scope: PubSubProvider.scope, now: now)
+        let parts = jwt.split(separator: ".").map(String.init)
+        try #require(parts.count == 3)
+        func decoded(_ part: String) throws -> [UInt8] {
+            var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while text.count % 4 != 0 { text += "=" }
+            return Array(try #require(Data(base64Encoded: text)))
+        }
+        #expect(try JSON(parsing: decoded(parts[0])) == ["alg": "RS256", "typ": "JWT", "kid": "kid1"])
+        #expect(
+            try JSON(parsing: decoded(parts[1])) == [
+                "iss": "hs@p.iam.gserviceaccount.com", "sub": "hs@p.iam.gserviceaccount.com", "scope": "https://www.googleapis.com/auth/pubsub",
+                "aud": "http://127.0.0.1:9/token", "iat": 1_800_000_000, "exp": 1_800_003_600,
+            ])
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: try decoded(parts[2]))
+        let signed = SHA256.hash(data: Array((parts[0] + "." + parts[1]).utf8))
+        #expect(key.publicKey.isValidSignature(signature, for: signed, padding: .insecurePKCS1v1_5))
+        #expect(!key.publicKey.isValidSignature(signature, for: SHA256.hash(data: Array("other".utf8)), padding: .insecurePKCS1v1_5))
+        // No token_uri: Google's endpoint.
+        var bare = file.objectValue ?? [:]
+        bare["token_uri"] = nil
+        #expect(try GoogleServiceAccount(json: JSON.object(bare).serialized()).tokenURI == "https://oauth2.googleapis.com/token")
     }
 }

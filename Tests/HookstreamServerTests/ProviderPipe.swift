@@ -7,6 +7,13 @@ import Testing
 /// destination, and the check that the destination's credential is shown masked wherever the
 /// destination or its attempts appear.
 enum ProviderPipe {
+    /// A `hookstream serve` process with a known admin key: its admin client and the key.
+    static func serve(_ name: String) async throws -> (ServerProcess, TestHTTPClient, String) {
+        let key = "hs_live_" + String(repeating: "cd", count: 32)
+        let process = try await ServerProcess.start(dataDirectory: TemporaryDirectory.make(prefix: "hs-\(name)"), arguments: ["--bootstrap-key", key])
+        return (process, TestHTTPClient(baseURL: process.baseURL, apiKey: key), key)
+    }
+
     /// A source connected to a new destination of `type` with `config`.
     static func connect(_ api: TestHTTPClient, type: String, config: JSON, extra: JSONObject = [:]) async throws -> (source: String, destination: JSON) {
         let source = try #require(try await api.post("/v1/sources", ["name": "Shop"]).json["id"]?.stringValue)
@@ -50,13 +57,14 @@ enum ProviderPipe {
         return try await api.get("/v1/delivery-attempts/\(try #require(first["id"]?.stringValue))").json
     }
 
-    /// Each config is refused at create with a 400 whose error contains its message, and none
-    /// created a destination.
-    static func expectRefused(_ api: TestHTTPClient, type: String, _ cases: [(JSONObject, String)]) async throws {
+    /// Each config is refused at create with a 400 whose error contains its message (and not
+    /// `unquoted`, a credential), and none created a destination.
+    static func expectRefused(_ api: TestHTTPClient, type: String, _ cases: [(JSONObject, String)], unquoted: String? = nil) async throws {
         for (config, message) in cases {
             let response = try await api.post("/v1/destinations", ["name": "Refused", "type": .string(type), "config": .object(config)])
             #expect(response.status == 400, "\(config)")
             #expect(response.json["error"]?.stringValue?.contains(message) == true, "expected “\(message)”: \(response.text)")
+            if let unquoted { #expect(!response.text.contains(unquoted), "\(response.text)") }
         }
         #expect(try await api.get("/v1/destinations").json["destinations"] == [])
     }

@@ -39,6 +39,7 @@ public enum DestinationTypes {
         DestinationType(schema: .awsEventBridge) { AWSProvider<EventBridgePutEvents>(client: $0.client) },
         DestinationType(schema: .rabbitmq) { ServiceRequestProvider<RabbitMQPublish>(client: $0.client) },
         DestinationType(schema: .kafka) { ServiceRequestProvider<KafkaProduce>(client: $0.client) },
+        DestinationType(schema: .gcpPubSub) { PubSubProvider(client: $0.client) },
     ]
 
     /// The canonical name of `raw` (either spelling, any case), or `nil` when unknown.

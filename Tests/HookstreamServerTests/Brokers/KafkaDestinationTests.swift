@@ -8,14 +8,6 @@ import Testing
 @Suite struct KafkaDestinationTests {
     static let secret = "kafka-secret-" + UUID().uuidString.prefix(8)
 
-    /// A `hookstream serve` process with a known admin key.
-    static func serve() async throws -> (ServerProcess, TestHTTPClient, String) {
-        let directory = TemporaryDirectory.make(prefix: "hs-kafka")
-        let key = "hs_live_" + String(repeating: "ef", count: 32)
-        let process = try await ServerProcess.start(dataDirectory: directory, arguments: ["--bootstrap-key", key])
-        return (process, TestHTTPClient(baseURL: process.baseURL, apiKey: key), key)
-    }
-
     static func settings(_ fake: KafkaRESTFake, topic: String, secret: String = secret) -> JSON {
         [
             "bootstrap_servers": "pkc-test1.eu-west-1.aws.confluent.cloud:9092", "cluster_id": .string(fake.cluster), "topic": .string(topic),
@@ -28,7 +20,7 @@ import Testing
     @Test func recordsArriveWithKeyValueAndHeadersAndARefusedRecordIsRetried() async throws {
         let fake = try await KafkaRESTFake.start(apiSecret: Self.secret, topics: ["webhook-events"])
         defer { fake.stop() }
-        let (process, api, _) = try await Self.serve()
+        let (process, api, _) = try await ProviderPipe.serve("kafka")
         defer { process.kill() }
         let (source, destination) = try await ProviderPipe.connect(
             api, type: "kafka", config: Self.settings(fake, topic: "webhook-events"), extra: ["retry_intervals": [1], "retry_backoff_type": "fixed"])
@@ -65,7 +57,7 @@ import Testing
     @Test func v3ErrorBodiesBecomeTheAttemptsErrorAndBinaryBodiesArriveAsBytes() async throws {
         let fake = try await KafkaRESTFake.start(apiSecret: Self.secret, topics: ["raw"])
         defer { fake.stop() }
-        let (process, api, _) = try await Self.serve()
+        let (process, api, _) = try await ProviderPipe.serve("kafka")
         defer { process.kill() }
         let ingest = TestHTTPClient(baseURL: process.baseURL)
 
@@ -102,7 +94,7 @@ import Testing
     @Test func settingsAreValidatedAndACLICreatedDestinationDelivers() async throws {
         let fake = try await KafkaRESTFake.start(apiSecret: Self.secret, topics: ["cli-events"])
         defer { fake.stop() }
-        let (process, api, key) = try await Self.serve()
+        let (process, api, key) = try await ProviderPipe.serve("kafka")
         defer { process.kill() }
         var settings = Self.settings(fake, topic: "cli-events").objectValue ?? [:]
         let cases: [(JSONObject, String)] = [

@@ -6,17 +6,9 @@ import Testing
 /// `rabbitmq` end to end: a real `hookstream serve` publishing through the management API of
 /// the RabbitMQ node of scripts/services/rabbitmq, the messages consumed back from a bound queue.
 @Suite struct RabbitMQDestinationTests {
-    /// A `hookstream serve` process with a known admin key.
-    static func serve() async throws -> (ServerProcess, TestHTTPClient, String) {
-        let directory = TemporaryDirectory.make(prefix: "hs-rabbitmq")
-        let key = "hs_live_" + String(repeating: "cd", count: 32)
-        let process = try await ServerProcess.start(dataDirectory: directory, arguments: ["--bootstrap-key", key])
-        return (process, TestHTTPClient(baseURL: process.baseURL, apiKey: key), key)
-    }
-
     @Test func messagesArrivePersistentWithTheirRoutingKeyAndARefusedPublishIsRetried() async throws {
         let rabbit = try RabbitMQClient.fromEnvironment()
-        let (process, api, _) = try await Self.serve()
+        let (process, api, _) = try await ProviderPipe.serve("rabbitmq")
         defer { process.kill() }
         // The exchange does not exist yet: the first attempt fails with RabbitMQ's own reason.
         let exchange = RabbitMQClient.unique("webhooks")
@@ -55,7 +47,7 @@ import Testing
 
     @Test func anUnroutableMessageIsAFailedAttemptAndBinaryBodiesArriveByteForByte() async throws {
         let rabbit = try RabbitMQClient.fromEnvironment()
-        let (process, api, _) = try await Self.serve()
+        let (process, api, _) = try await ProviderPipe.serve("rabbitmq")
         defer { process.kill() }
         let exchange = RabbitMQClient.unique("webhooks")
         try await rabbit.createExchange(exchange)
@@ -87,7 +79,7 @@ import Testing
 
     @Test func settingsAreValidatedAndTheCLIShowsThePasswordMasked() async throws {
         let rabbit = try RabbitMQClient.fromEnvironment()
-        let (process, api, key) = try await Self.serve()
+        let (process, api, key) = try await ProviderPipe.serve("rabbitmq")
         defer { process.kill() }
         var settings = rabbit.settings(exchange: "webhooks", routingKey: "events").objectValue ?? [:]
         let cases: [(JSONObject, String)] = [
