@@ -126,6 +126,20 @@ import Testing
         #expect(again.json["headers"] == [:])
     }
 
+    /// Each registered type's settings schema in /v1/openapi.json names exactly its fields,
+    /// so the document cannot drift from what the API accepts.
+    @Test func theOpenAPIDocumentDescribesEveryTypesSettings() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let schemas = try await server.anonymous.get("/v1/openapi.json").json["components"]?["schemas"]
+        for type in DestinationTypes.registered {
+            let documented = schemas?["ProviderConfig_\(type.name)"]?["properties"]?.objectValue.map { Set($0.keys) }
+            #expect(documented == Set(type.schema.fieldNames), "ProviderConfig_\(type.name)")
+            let listed = schemas?["DestinationConfigInput"]?["anyOf"]?.arrayValue ?? []
+            #expect(listed.contains(["$ref": .string("#/components/schemas/ProviderConfig_\(type.name)")]), "\(type.name)")
+        }
+    }
+
     @Test func badSettingsAreRefusedNamingTheField() async throws {
         let server = try await Self.start()
         defer { server.stop() }

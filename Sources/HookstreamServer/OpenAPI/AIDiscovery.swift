@@ -152,7 +152,9 @@ enum AIDiscovery {
         }
         if let types = schema["type"]?.arrayValue { return types.compactMap(\.stringValue).joined(separator: " or ") }
         if let options = schema["oneOf"]?.arrayValue ?? schema["anyOf"]?.arrayValue {
-            return options.map { typeName(resolve($0, in: document), in: document) }.joined(separator: " or ")
+            // Each name once: a destination's `config` is one of several object schemas.
+            var seen = Set<String>()
+            return options.map { typeName(resolve($0, in: document), in: document) }.filter { seen.insert($0).inserted }.joined(separator: " or ")
         }
         return "object"
     }
