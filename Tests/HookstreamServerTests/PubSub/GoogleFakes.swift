@@ -40,7 +40,10 @@ struct TestServiceAccount {
 /// `{"error": "invalid_grant", "error_description": …}`.
 final class FakeGoogleTokenEndpoint: Sendable {
     let receiver: TestReceiver
-    private let trusted = Mutex<(email: String, key: _RSA.Signing.PublicKey)?>(nil)
+    /// Public keys by account e-mail.
+    private let trusted = Mutex<[String: _RSA.Signing.PublicKey]>([:])
+    /// The `expires_in` of the tokens it hands out.
+    private let lifetime = Mutex(3599)
     private let issued = Mutex<[String]>([])
 
     var url: String { receiver.url + "/token" }
@@ -57,8 +60,11 @@ final class FakeGoogleTokenEndpoint: Sendable {
 
     func stop() { receiver.stop() }
 
-    /// The account whose signature this endpoint accepts.
-    func trust(_ account: TestServiceAccount) { trusted.withLock { $0 = (account.email, account.key.publicKey) } }
+    /// An account whose signature this endpoint accepts.
+    func trust(_ account: TestServiceAccount) { trusted.withLock { $0[account.email] = account.key.publicKey } }
+
+    /// Tokens handed out from now on expire after `seconds`.
+    func issue(lifetime seconds: Int) { lifetime.withLock { $0 = seconds } }
 
     private static func refuse(_ description: String) -> TestReceiver.Reply {
         .status(400, body: JSON.object(["error": "invalid_grant", "error_description": .string(description)]).serialized())
@@ -80,8 +86,9 @@ final class FakeGoogleTokenEndpoint: Sendable {
         guard segments.count == 3, let headerBytes = Self.base64URL(segments[0]), let claimsBytes = Self.base64URL(segments[1]),
             let signature = Self.base64URL(segments[2]), let header = try? JSON(parsing: headerBytes), let claims = try? JSON(parsing: claimsBytes)
         else { return Self.refuse("Invalid JWT.") }
-        guard header["alg"] == "RS256", let account = trusted.withLock({ $0 }) else { return Self.refuse("Invalid JWT Signature.") }
-        let (email, key) = account
+        guard header["alg"] == "RS256", let email = claims["iss"]?.stringValue, let key = trusted.withLock({ $0[email] }) else {
+            return Self.refuse("Invalid JWT Signature.")
+        }
         let signed = SHA256.hash(data: Array((segments[0] + "." + segments[1]).utf8))
         guard key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: signed, padding: .insecurePKCS1v1_5) else {
             return Self.refuse("Invalid JWT Signature.")
@@ -92,7 +99,7 @@ final class FakeGoogleTokenEndpoint: Sendable {
         else { return Self.refuse("Invalid JWT: claims \(claims)") }
         let token = "ya29.test-" + UUID().uuidString
         issued.withLock { $0.append(token) }
-        return .status(200, body: JSON.object(["access_token": .string(token), "expires_in": 3599, "token_type": "Bearer"]).serialized())
+        return .status(200, body: JSON.object(["access_token": .string(token), "expires_in": .number(Double(lifetime.withLock { $0 })), "token_type": "Bearer"]).serialized())
     }
 
     static func base64URL(_ text: String) -> [UInt8]? {

@@ -63,17 +63,17 @@ import Testing
         }
     }
 
-    @Test func theTokenIsExchangedOnceAndSentAsBearerAndABadSignatureIsAFailedAttempt() async throws {
+    @Test func aTokenIsSentAsBearerAndReusedUntilShortlyBeforeItExpiresAndABadSignatureIsAFailedAttempt() async throws {
         let tokens = try await FakeGoogleTokenEndpoint.start()
         defer { tokens.stop() }
         let account = try TestServiceAccount(tokenURI: tokens.url)
         tokens.trust(account)
-        // A publish endpoint that accepts only the token the endpoint issued.
+        // A publish endpoint that accepts only tokens the endpoint issued.
         let pubsub = try await TestReceiver.start()
         defer { pubsub.stop() }
         pubsub.setDefault(.computed { request in
-            guard request.path == "/v1/projects/hookstream-test/topics/cached:publish", let token = tokens.tokens.last,
-                request.headers["authorization"] == "Bearer \(token)"
+            guard request.path == "/v1/projects/hookstream-test/topics/cached:publish",
+                tokens.tokens.contains(where: { request.headers["authorization"] == "Bearer \($0)" })
             else {
                 return .status(401, body: #"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#)
             }
@@ -93,15 +93,30 @@ import Testing
         #expect(pubsub.requests.count == 2)
         #expect(pubsub.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(tokens.tokens[0])" })
 
-        // A key the token endpoint does not trust: Google's invalid_grant is the attempt's error.
-        let stranger = try TestServiceAccount(tokenURI: tokens.url, email: "stranger@hookstream-test.iam.gserviceaccount.com")
+        // A token about to expire is renewed before it is used: with a lifetime of 2 s (renewed
+        // after 1 s), a delivery made more than a second after the first needs a new exchange.
+        let shortLived = try TestServiceAccount(tokenURI: tokens.url, email: "short@hookstream-test.iam.gserviceaccount.com")
+        tokens.trust(shortLived)
+        tokens.issue(lifetime: 2)
+        let (renewing, _) = try await ProviderPipe.connect(api, type: "gcp_pubsub", config: Self.settings(topic: "cached", account: shortLived, endpoint: pubsub.url))
+        for n in 1...2 {
+            if n == 2 { try await Task.sleep(for: .milliseconds(1500)) }
+            let event = try #require(try await ingest.post("/v1/ingest/\(renewing)", ["n": .number(Double(n))]).json["event_id"]?.stringValue)
+            try await api.eventually("/v1/events/\(event)") { $0["status"] == "delivered" }
+        }
+        #expect(tokens.tokens.count == 3)
+        #expect(pubsub.requests.suffix(2).map { $0.headers["authorization"] } == tokens.tokens.suffix(2).map { "Bearer \($0)" })
+
+        // The trusted account's e-mail signed with another key: the endpoint's signature check
+        // refuses it, and Google's invalid_grant is the attempt's error.
+        let stranger = try TestServiceAccount(tokenURI: tokens.url, email: account.email)
         let (other, _) = try await ProviderPipe.connect(
             api, type: "gcp_pubsub", config: Self.settings(topic: "cached", account: stranger, endpoint: pubsub.url), extra: ["retry_max_attempts": 1])
         let event = try #require(try await ingest.post("/v1/ingest/\(other)", ["n": 3]).json["event_id"]?.stringValue)
         let failed = try await ProviderPipe.firstFailedAttempt(api, event: event)
         #expect(failed["status_code"] == 400, "\(failed)")
         #expect(failed["error"] == .string("Token exchange at \(tokens.url) failed: invalid_grant: Invalid JWT Signature. (HTTP 400)"), "\(failed)")
-        #expect(pubsub.requests.count == 2)
+        #expect(pubsub.requests.count == 4)
     }
 
     @Test func settingsAreValidatedAndTheCLIShowsTheKeyMasked() async throws {
