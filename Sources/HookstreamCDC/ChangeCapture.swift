@@ -24,6 +24,8 @@ public struct ChangeCapture: Sendable {
         public var peekLimit = 1000
         public var initialBackoff: Duration = .milliseconds(500)
         public var maxBackoff: Duration = .seconds(30)
+        /// Rows per page of a snapshot (one store transaction each).
+        public var snapshotPageRows = 1000
 
         public init() {}
     }
@@ -36,10 +38,17 @@ public struct ChangeCapture: Sendable {
         public var commit: Commit
         /// A round failed (`message`), or worked again after failing (`nil`).
         public var reportError: @Sendable (_ message: String?) async -> Void
+        /// Stores a page of snapshot rows with the snapshot's progress after it, in one store
+        /// transaction (`ChangeCaptureStore.commitSnapshotPage`).
+        public var commitSnapshot: @Sendable (_ events: [CapturedEvent], _ snapshot: CaptureSnapshot) async throws -> Void
 
-        public init(commit: @escaping Commit, reportError: @escaping @Sendable (String?) async -> Void) {
+        public init(
+            commit: @escaping Commit, reportError: @escaping @Sendable (String?) async -> Void,
+            commitSnapshot: @escaping @Sendable ([CapturedEvent], CaptureSnapshot) async throws -> Void = { _, _ in }
+        ) {
             self.commit = commit
             self.reportError = reportError
+            self.commitSnapshot = commitSnapshot
         }
     }
 
@@ -82,9 +91,11 @@ public struct ChangeCapture: Sendable {
         }
     }
 
-    /// Runs until the task is cancelled.
+    /// Runs until the task is cancelled: the snapshot first when one is asked for and not done
+    /// (``SnapshotReader``), then the stream.
     public func run() async {
         var confirmed = capture.confirmedLSN
+        var snapshot = capture.snapshot
         var backoff = configuration.initialBackoff
         var failing = false
         while !Task.isCancelled {
@@ -92,8 +103,16 @@ public struct ChangeCapture: Sendable {
                 let db = try await CaptureConnection.open(uri, logger: logger)
                 do {
                     var session = try await Session.start(on: db, capture: capture, logger: logger)
+                    if var pending = snapshot, pending.status != .done {
+                        // The slot holds every change meanwhile; they stream once every row
+                        // is out, so a row's snapshot INSERT comes before its later changes.
+                        defer { snapshot = pending }
+                        let reader = SnapshotReader(
+                            source: source, database: session.database, pageRows: configuration.snapshotPageRows, clock: clock, logger: logger)
+                        try await reader.run(&pending, on: db, catalog: &session.assembler.catalog, commit: hooks.commitSnapshot)
+                    }
                     while !Task.isCancelled {
-                        let progressed = try await round(&session, confirmed: &confirmed)
+                        let progressed = try await round(&session, confirmed: &confirmed, snapshot: snapshot)
                         if failing {
                             failing = false
                             backoff = configuration.initialBackoff
@@ -144,7 +163,7 @@ public struct ChangeCapture: Sendable {
 
     /// Peek → store → advance, once. Returns whether the slot had anything (then the next
     /// round follows at once).
-    func round(_ session: inout Session, confirmed: inout UInt64) async throws -> Bool {
+    func round(_ session: inout Session, confirmed: inout UInt64, snapshot: CaptureSnapshot?) async throws -> Bool {
         // A connection the server ended between rounds is replaced, not queried: a query sent
         // on it may never be answered.
         guard !session.db.isClosed else { throw CaptureError.connectionLost }
@@ -161,7 +180,8 @@ public struct ChangeCapture: Sendable {
         // Peeks return whole transactions; one without its commit is never stored or advanced
         // past, and is read whole next round.
         guard let last = transactions.last else { throw CaptureError.incompleteTransaction }
-        let fresh = CaptureBatch.transactions(transactions, after: confirmed, source: source, database: session.database, now: clock.now)
+        let fresh = CaptureBatch.transactions(
+            transactions, after: confirmed, source: source, database: session.database, snapshot: snapshot, now: clock.now)
         if !fresh.isEmpty {
             _ = try await hooks.commit(fresh)
             confirmed = last.endLSN.value

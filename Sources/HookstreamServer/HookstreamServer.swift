@@ -129,7 +129,9 @@ public struct HookstreamServer {
             clientAddresses: ClientAddressResolver(trustedProxies: try trustedProxies()), usage: usage, metrics: registry, instruments: instruments, baseURL: baseURL, logger: logger,
             routing: routing, releaser: releaser, archiver: archiver, replays: replays, outbound: outbound, backfiller: backfiller, collectionSync: collectionSync,
             realtime: realtime, notifier: notifier,
-            capture: CaptureSupervisor(store: store, secrets: secrets, routing: routing, clock: configuration.clock, logger: logger))
+            capture: CaptureSupervisor(
+                store: store, secrets: secrets, routing: routing, clock: configuration.clock, snapshotPageRows: configuration.cdcSnapshotPageRows,
+                lagCheckInterval: .milliseconds(Int64(configuration.cdcLagCheckSeconds * 1000)), maxLagBytes: configuration.cdcMaxLagBytes, logger: logger))
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil

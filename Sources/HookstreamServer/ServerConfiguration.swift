@@ -54,6 +54,11 @@ public struct ServerConfiguration: Sendable {
     public var testSessionsPerIPPerHour = 10
     /// A database source whose replication slot retains more WAL than this shows a `warning`.
     public var cdcMaxLagBytes: Int64 = 1_073_741_824
+    /// Rows a database source's snapshot reads and stores per page (one store transaction):
+    /// bounds its memory, and how much a restart can find half done.
+    public var cdcSnapshotPageRows = 1000
+    /// How often every database source's slot lag is measured for its `capture_lag` issue.
+    public var cdcLagCheckSeconds = 60.0
     /// The WebSocket heartbeat: a `ping` every period; a client that stops answering is dropped.
     public var wsHeartbeatSeconds = 30.0
     /// Unsent bytes one WebSocket client may have waiting before it is disconnected.

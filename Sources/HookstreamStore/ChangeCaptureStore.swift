@@ -17,12 +17,20 @@ public protocol ChangeCaptureStore: Sendable {
     /// double its events. The check runs inside the write, so two captures of the same changes
     /// can never both store them.
     func commitCapture(_ transactions: [CapturedTransaction], sourceID: String) async throws -> CaptureCommit
+    /// Stores a page of snapshot rows' events (routed as ingest routes them) and the snapshot's
+    /// progress after that page, in one transaction: a restart resumes after the last page
+    /// stored, so no stored row is emitted twice.
+    func commitSnapshotPage(_ events: [IncomingEvent], snapshot: CaptureSnapshot, sourceID: String) async throws -> [IngestOutcome]
     /// Replaces the tables a source captures (`schema.table` names).
     func updateCaptureTables(sourceID: String, tables: [String]) async throws
-    /// How many of the source's events were delivered, and how many failed, so far.
+    /// How many of the source's events were delivered, and how many failed, so far: counters
+    /// kept as event statuses change, so the read does not grow with the events.
     func captureDeliveryCounts(sourceID: String) async throws -> (delivered: Int64, failed: Int64)
     /// Records the capture's last error (`nil` clears it once capture works again).
     func recordCaptureError(sourceID: String, message: String?, at: Int64) async throws
+    /// The slot's lag is over `--cdc-max-lag-bytes` (`message` says by how much): opens or
+    /// counts on the source's `capture_lag` issue; `nil` (back under) resolves it.
+    func recordCaptureLag(sourceID: String, message: String?, at: Int64) async throws
 }
 
 /// The events of one committed transaction of a captured database.

@@ -11,13 +11,13 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO database_sources (source_id, connection_uri, tables, slot_name, publication_name,
-                        confirmed_lsn, changes_captured, last_error, last_error_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        confirmed_lsn, changes_captured, last_error, last_error_at, snapshot)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     capture.sourceID, capture.sealedConnectionURI, capture.tables.map { JSON.array($0.map(JSON.string)).serialized() },
                     capture.slotName, capture.publicationName, Int64(bitPattern: capture.confirmedLSN), capture.changesCaptured,
-                    capture.lastError, capture.lastErrorAt,
+                    capture.lastError, capture.lastErrorAt, try capture.snapshot.map(Self.encode),
                 ])
         }
     }
@@ -67,6 +67,17 @@ extension SQLiteStore {
         }
     }
 
+    public func commitSnapshotPage(_ events: [IncomingEvent], snapshot: CaptureSnapshot, sourceID: String) async throws -> [IngestOutcome] {
+        let progress = try Self.encode(snapshot)
+        return try await Self.reportingFullDisk {
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE database_sources SET snapshot = ? WHERE source_id = ?", arguments: [progress, sourceID])
+                guard db.changesCount == 1 else { throw StoreError.notFound }
+                return try self.insertBatch(db, events)
+            }
+        }
+    }
+
     public func updateCaptureTables(sourceID: String, tables: [String]) async throws {
         try await pool.write { db in
             try db.execute(
@@ -78,14 +89,8 @@ extension SQLiteStore {
     public func captureDeliveryCounts(sourceID: String) async throws -> (delivered: Int64, failed: Int64) {
         try await pool.read { db in
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT coalesce(SUM(status = \(Event.Status.delivered.sqlLiteral)), 0) AS delivered,
-                        coalesce(SUM(status = \(Event.Status.failed.sqlLiteral)), 0) AS failed
-                    FROM events WHERE source_id = ?
-                    """,
-                arguments: [sourceID])
-            return (row?["delivered"] ?? 0, row?["failed"] ?? 0)
+                db, sql: "SELECT events_delivered, events_failed FROM database_sources WHERE source_id = ?", arguments: [sourceID])
+            return (row?["events_delivered"] ?? 0, row?["events_failed"] ?? 0)
         }
     }
 
@@ -94,27 +99,34 @@ extension SQLiteStore {
             try db.execute(
                 sql: "UPDATE database_sources SET last_error = ?, last_error_at = ? WHERE source_id = ?",
                 arguments: [message, message == nil ? nil : at, sourceID])
-            try Self.recordCaptureIssue(db, sourceID: sourceID, message: message, at: at)
+            try Self.recordCaptureIssue(db, sourceID: sourceID, type: .captureError, message: message, at: at, resolution: "Change capture works again")
         }
     }
 
-    /// A failing capture opens (or counts on) the source's open `capture_error` issue; capture
-    /// working again resolves it.
-    static func recordCaptureIssue(_ db: Database, sourceID: String, message: String?, at: Int64) throws {
+    public func recordCaptureLag(sourceID: String, message: String?, at: Int64) async throws {
+        try await pool.write { db in
+            try Self.recordCaptureIssue(
+                db, sourceID: sourceID, type: .captureLag, message: message, at: at, resolution: "The replication slot's lag is back under the limit")
+        }
+    }
+
+    /// A capture problem (`message`) opens (or counts on) the source's open issue of `type`;
+    /// `nil` — the problem is gone — resolves it, with `resolution` in its timeline.
+    static func recordCaptureIssue(_ db: Database, sourceID: String, type: IssueType, message: String?, at: Int64, resolution: String) throws {
         guard let message else {
             guard
                 let open = try String.fetchOne(
-                    db, sql: "SELECT id FROM issues WHERE source_id = ? AND error_type = 'capture_error' AND status != 'resolved' ORDER BY id DESC LIMIT 1",
-                    arguments: [sourceID])
+                    db, sql: "SELECT id FROM issues WHERE source_id = ? AND error_type = ? AND status != 'resolved' ORDER BY id DESC LIMIT 1",
+                    arguments: [sourceID, type.rawValue])
             else { return }
             try db.execute(sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?", arguments: [at, at, open])
-            try appendTimeline(db, issueID: open, IssueTimelineEntry(at: at, kind: .resolved, message: "Change capture works again"))
+            try appendTimeline(db, issueID: open, IssueTimelineEntry(at: at, kind: .resolved, message: resolution))
             return
         }
         guard let tenant = try Row.fetchOne(db, sql: "SELECT org_id, env_id FROM sources WHERE id = ?", arguments: [sourceID]) else { return }
         try recordOccurrence(
             db, tenant: Tenant(organizationID: tenant["org_id"], environmentID: tenant["env_id"]), subject: .capture(sourceID: sourceID),
-            type: .captureError, message: message, attemptID: nil, at: at)
+            type: type, message: message, attemptID: nil, at: at)
     }
 
     static func captureState(_ row: Row) -> CaptureState {
@@ -122,6 +134,7 @@ extension SQLiteStore {
         return CaptureState(
             sourceID: row["source_id"], sealedConnectionURI: row["connection_uri"], tables: tables, slotName: row["slot_name"],
             publicationName: row["publication_name"], confirmedLSN: UInt64(bitPattern: row["confirmed_lsn"]),
-            changesCaptured: row["changes_captured"], lastError: row["last_error"], lastErrorAt: row["last_error_at"])
+            changesCaptured: row["changes_captured"], lastError: row["last_error"], lastErrorAt: row["last_error_at"],
+            snapshot: decode(CaptureSnapshot.self, row["snapshot"]))
     }
 }

@@ -259,7 +259,27 @@ extension SQLiteStore {
                     connectionID: row["connection_id"], destinationID: row["destination_id"],
                     status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed)
             })
-        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [EventStatus.derive(facts).rawValue, eventID])
+        let status = EventStatus.derive(facts).rawValue
+        guard
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, source_id FROM events WHERE id = ?"), arguments: [eventID]),
+            (row["status"] as String?) != status
+        else { return }
+        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [status, eventID])
+        try countCaptureOutcome(db, sourceID: row["source_id"], from: row["status"], to: status)
+    }
+
+    /// A database source counts its events delivered and failed as their status changes (what
+    /// `stats` shows), so reading the counts never scans the source's events. A webhook
+    /// source's ID matches no row here.
+    static func countCaptureOutcome(_ db: Database, sourceID: String, from old: String, to new: String) throws {
+        func delta(_ status: Event.Status) -> Int {
+            (new == status.rawValue ? 1 : 0) - (old == status.rawValue ? 1 : 0)
+        }
+        let (delivered, failed) = (delta(.delivered), delta(.failed))
+        guard delivered != 0 || failed != 0 else { return }
+        try db.cachedStatement(
+            sql: "UPDATE database_sources SET events_delivered = events_delivered + ?, events_failed = events_failed + ? WHERE source_id = ?"
+        ).execute(arguments: [delivered, failed, sourceID])
     }
 
     /// `?, ?, …` for an `IN (…)` list of `count` values.

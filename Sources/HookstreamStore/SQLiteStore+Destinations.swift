@@ -77,7 +77,7 @@ extension SQLiteStore {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
         text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 

@@ -32,6 +32,8 @@ enum Schema {
         ("020_database_sources", databaseSources),
         ("021_test_sessions", testSessions),
         ("022_capture_issues", captureIssues),
+        ("023_capture_snapshots", captureSnapshots),
+        ("024_capture_outcome_counts", captureOutcomeCounts),
     ]
 
     static let v1 = """
@@ -569,6 +571,23 @@ enum Schema {
     static let captureIssues = """
         ALTER TABLE issues ADD COLUMN source_id TEXT;
         CREATE INDEX issues_by_source ON issues(source_id, error_type, status) WHERE source_id IS NOT NULL;
+        """
+
+    /// A database source's snapshot of existing rows and its progress (`CaptureSnapshot` as
+    /// JSON), written with every page of rows it stores.
+    static let captureSnapshots = """
+        ALTER TABLE database_sources ADD COLUMN snapshot TEXT;
+        """
+
+    /// A database source's events delivered and failed, counted as event statuses change
+    /// (`SQLiteStore.countCaptureOutcome`) instead of counted over its events on every read;
+    /// filled once from the events stored so far.
+    static let captureOutcomeCounts = """
+        ALTER TABLE database_sources ADD COLUMN events_delivered INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE database_sources ADD COLUMN events_failed INTEGER NOT NULL DEFAULT 0;
+        UPDATE database_sources SET
+            events_delivered = (SELECT count(*) FROM events WHERE events.source_id = database_sources.source_id AND events.status = 'delivered'),
+            events_failed = (SELECT count(*) FROM events WHERE events.source_id = database_sources.source_id AND events.status = 'failed');
         """
 
     static let databaseSources = """

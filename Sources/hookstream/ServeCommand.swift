@@ -52,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
     var testSessionsPerIpPerHour: Int?
     @Option(help: "Replication slot lag in bytes past which a database source shows a warning (HOOKSTREAM_CDC_MAX_LAG_BYTES, default 1073741824).")
     var cdcMaxLagBytes: Int64?
+    @Option(help: "Rows a database source's snapshot reads and stores per page (HOOKSTREAM_CDC_SNAPSHOT_PAGE_ROWS, default 1000).")
+    var cdcSnapshotPageRows: Int?
+    @Option(help: "Seconds between measurements of every database source's slot lag, for its capture_lag issue (HOOKSTREAM_CDC_LAG_CHECK_SECONDS, default 60).")
+    var cdcLagCheckSeconds: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (HOOKSTREAM_LOG_LEVEL, default info).") var logLevel: String?
 
     func run() async throws {
@@ -105,6 +109,10 @@ struct ServeCommand: AsyncParsableCommand {
         c.testSessionsPerIPPerHour = try pick(testSessionsPerIpPerHour, "TEST_SESSIONS_PER_IP_PER_HOUR", Int.init) ?? c.testSessionsPerIPPerHour
         c.cdcMaxLagBytes = try pick(cdcMaxLagBytes, "CDC_MAX_LAG_BYTES", Int64.init) ?? c.cdcMaxLagBytes
         guard c.cdcMaxLagBytes > 0 else { throw ValidationError("--cdc-max-lag-bytes must be positive") }
+        c.cdcSnapshotPageRows = try pick(cdcSnapshotPageRows, "CDC_SNAPSHOT_PAGE_ROWS", Int.init) ?? c.cdcSnapshotPageRows
+        guard (1...100_000).contains(c.cdcSnapshotPageRows) else { throw ValidationError("--cdc-snapshot-page-rows must be between 1 and 100000") }
+        c.cdcLagCheckSeconds = try pick(cdcLagCheckSeconds, "CDC_LAG_CHECK_SECONDS", Double.init) ?? c.cdcLagCheckSeconds
+        guard c.cdcLagCheckSeconds > 0 else { throw ValidationError("--cdc-lag-check-seconds must be positive") }
         c.logLevel = try pick(logLevel, "LOG_LEVEL", { $0 }) ?? c.logLevel
         guard Logger.Level(rawValue: c.logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(c.logLevel)'") }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be between 0 and 65535") }

@@ -17,6 +17,12 @@ extension SourcesCommand {
             "Last LSN:      \(stats["last_lsn"]?.cell ?? "-")", "Slot lag:      \(stats["slot_lag_bytes"].map { $0 == .null ? "-" : "\($0.cell) bytes" } ?? "-")",
             "Created:       \(s["created_at"]?.cell ?? "-")",
         ]
+        if let snapshot = stats["snapshot"]?.objectValue {
+            let table = snapshot["table"]?.stringValue.map { ", reading \($0)" } ?? ""
+            lines.append(
+                "Snapshot:      \(snapshot["status"]?.cell ?? "-"), \(snapshot["rows"]?.cell ?? "0") rows, "
+                    + "\(snapshot["tables_done"]?.cell ?? "0")/\(snapshot["tables_total"]?.cell ?? "0") tables\(table)")
+        }
         if let error = stats["last_error"]?.stringValue { lines.append("Last error:    \(error)") }
         if let warning = stats["warning"]?.stringValue { lines.append("Warning:       \(warning)") }
         return lines.joined(separator: "\n")

@@ -59,6 +59,7 @@ struct SourcesCommand: AsyncParsableCommand {
         @Option(help: "webhook (default) or postgresql (change capture).") var type: String?
         @Option(help: "postgresql: the database's URI, postgres://USER:PASSWORD@HOST:PORT/DATABASE.") var connectionUri: String?
         @Option(help: "postgresql: tables to capture, comma-separated (default: every table).") var tables: String?
+        @Flag(help: "postgresql: first emit the rows the tables already hold, as INSERT events marked snapshot.") var snapshot = false
         @Option(help: "active (default) or paused.") var status: String?
 
         func run() async throws {
@@ -68,6 +69,7 @@ struct SourcesCommand: AsyncParsableCommand {
                     if let value { body[key] = .string(value) }
                 }
                 if let tables { body["tables"] = SourcesCommand.tableList(tables) }
+                if snapshot { body["snapshot"] = true }
                 for (key, value) in [
                     ("slug", slug), ("template", template), ("verification_type", verificationType),
                     ("verification_secret", verificationSecret), ("verification_header", verificationHeader),

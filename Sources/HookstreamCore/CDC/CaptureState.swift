@@ -19,10 +19,13 @@ public struct CaptureState: Sendable, Equatable {
     public var changesCaptured: Int64
     public var lastError: String?
     public var lastErrorAt: Int64?
+    /// The snapshot of existing rows, when one was asked for at create.
+    public var snapshot: CaptureSnapshot?
 
     public init(
         sourceID: String, sealedConnectionURI: String, tables: [String]?, slotName: String, publicationName: String,
-        confirmedLSN: UInt64 = 0, changesCaptured: Int64 = 0, lastError: String? = nil, lastErrorAt: Int64? = nil
+        confirmedLSN: UInt64 = 0, changesCaptured: Int64 = 0, lastError: String? = nil, lastErrorAt: Int64? = nil,
+        snapshot: CaptureSnapshot? = nil
     ) {
         self.sourceID = sourceID
         self.sealedConnectionURI = sealedConnectionURI
@@ -33,11 +36,22 @@ public struct CaptureState: Sendable, Equatable {
         self.changesCaptured = changesCaptured
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
+        self.snapshot = snapshot
     }
 
     /// The slot and publication name for a source: `hookstream_` + the source ID's hex, which
     /// is a valid unquoted PostgreSQL identifier (lower case, digits, `_`, under 64 bytes).
     public static func replicationName(sourceID: String) -> String {
         "hookstream_" + (sourceID.hasPrefix("src_") ? String(sourceID.dropFirst(4)) : sourceID)
+    }
+}
+
+extension CaptureState {
+    /// What `stats.warning` and the `capture_lag` issue say when the slot retains more WAL than
+    /// `limit`; `nil` when it does not.
+    public static func lagWarning(bytes: Int64, limit: Int64, paused: Bool) -> String? {
+        guard bytes > limit else { return nil }
+        return "The replication slot retains \(bytes) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): "
+            + (paused ? "resume the source or delete it" : "capture is falling behind") + ", or the database's disk fills up"
     }
 }

@@ -4,7 +4,8 @@
 /// - `critical`: the circuit is open — nothing reaches the destination until it recovers —, or
 ///   a database source cannot capture — no change is read until it can;
 /// - `high`: the destination is failing (5xx, timeouts, connection errors) — events are being
-///   retried and may end in the dead-letter queue;
+///   retried and may end in the dead-letter queue —, or a database source's slot retains more
+///   WAL than allowed — the database's disk fills if it goes on;
 /// - `medium`: the destination refuses requests as sent (4xx) or the connection's transform
 ///   fails on some events — a configuration problem that retries will not fix.
 public enum IssueSeverity: String, CaseIterable, Sendable {
@@ -13,7 +14,7 @@ public enum IssueSeverity: String, CaseIterable, Sendable {
     public init(_ type: IssueType) {
         switch type {
         case .circuitOpen, .captureError: self = .critical
-        case .http5xx, .timeout, .connectionError: self = .high
+        case .http5xx, .timeout, .connectionError, .captureLag: self = .high
         case .http4xx, .transformError: self = .medium
         }
     }

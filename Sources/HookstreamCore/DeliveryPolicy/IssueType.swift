@@ -16,4 +16,7 @@ public enum IssueType: String, CaseIterable, Codable, Hashable, Sendable {
     /// A database source's change capture failed (database unreachable, slot gone); the issue
     /// names the source (`source_id`) rather than a destination.
     case captureError = "capture_error"
+    /// A database source's replication slot retains more WAL than `--cdc-max-lag-bytes`
+    /// (paused too long, or capture falling behind): the database's disk is filling.
+    case captureLag = "capture_lag"
 }

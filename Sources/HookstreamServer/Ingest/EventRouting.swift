@@ -100,6 +100,17 @@ struct EventRouting: Sendable {
         return commit
     }
 
+    /// A page of a database source's snapshot: its events routed, then stored with the
+    /// snapshot's progress in one transaction, then the destinations woken.
+    func snapshotPage(_ events: [CapturedEvent], snapshot: CaptureSnapshot, sourceID: String) async throws {
+        var incoming: [IncomingEvent] = []
+        for captured in events {
+            incoming.append(IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body))
+        }
+        _ = try await store.commitSnapshotPage(incoming, snapshot: snapshot, sourceID: sourceID)
+        wake(incoming.flatMap(\.routes))
+    }
+
     /// The connections of the event's source that its filters pass. The body is read (from
     /// the blob store if need be) only when some connection filters.
     private func routes(of event: Event, body: [UInt8]?) async throws -> [Route] {

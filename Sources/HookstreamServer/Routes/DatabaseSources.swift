@@ -21,9 +21,7 @@ struct DatabaseSources {
     /// capture state. Nothing is created when any step fails.
     func create(_ body: JSONBody, source: inout Source, save: (Source, CaptureState) async throws -> Void) async throws {
         try refuseWebhookSettings(body)
-        if try body.bool("snapshot") == true {
-            throw APIError.badRequest("'snapshot' is not available yet: capture starts with the changes committed after the source is created")
-        }
+        let snapshot = try body.bool("snapshot") == true
         if body.has("status") {
             source.status = try body.oneOf("status", Source.Status.allCases.map(\.rawValue)).flatMap(Source.Status.init(rawValue:)) ?? .active
         }
@@ -39,7 +37,7 @@ struct DatabaseSources {
         }
         let capture = CaptureState(
             sourceID: source.id, sealedConnectionURI: try deps.secrets.seal(uri.text), tables: tables.map(\.name.description), slotName: name,
-            publicationName: name)
+            publicationName: name, snapshot: snapshot ? CaptureSnapshot(of: tables.map(\.name.description)) : nil)
         do {
             try await save(source, capture)
         } catch {
@@ -129,11 +127,8 @@ struct DatabaseSources {
         stats["last_error_at"] = .timestamp(capture.lastErrorAt)
         let limit = deps.configuration.cdcMaxLagBytes
         var warnings: [String] = []
-        if let lag, lag > limit {
-            warnings.append(
-                "The replication slot retains \(lag) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): "
-                    + (source.status == .paused ? "resume the source or delete it" : "capture is falling behind")
-                    + ", or the database's disk fills up")
+        if let lag, let warning = CaptureState.lagWarning(bytes: lag, limit: limit, paused: source.status == .paused) {
+            warnings.append(warning)
         }
         if !missing.isEmpty {
             warnings.append(
@@ -142,7 +137,22 @@ struct DatabaseSources {
         }
         stats["warning"] = warnings.isEmpty ? .null : .string(warnings.joined(separator: ". "))
         stats["missing_tables"] = measureLag ? .array(missing.map(JSON.string)) : .null
+        stats["snapshot"] = capture.snapshot.map(Self.snapshotStats) ?? .null
         o["stats"] = .object(stats)
+    }
+
+    /// A snapshot's progress as `stats.snapshot` shows it.
+    static func snapshotStats(_ snapshot: CaptureSnapshot) -> JSON {
+        let current = snapshot.status == .running ? snapshot.tables.first { !$0.done }?.name : nil
+        return [
+            "status": .string(snapshot.status.rawValue),
+            "rows": .number(Double(snapshot.rows)),
+            "tables_total": .number(Double(snapshot.tables.count)),
+            "tables_done": .number(Double(snapshot.tables.filter(\.done).count)),
+            "table": current.map(JSON.string) ?? .null,
+            "started_at": .timestamp(snapshot.startedAt),
+            "finished_at": .timestamp(snapshot.finishedAt),
+        ]
     }
 
     private func refuseWebhookSettings(_ body: JSONBody) throws {

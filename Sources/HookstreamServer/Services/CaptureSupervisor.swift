@@ -22,7 +22,17 @@ final class CaptureSupervisor: Service, Sendable {
     let configuration: ChangeCapture.Configuration
     private let loops = Mutex<[String: Task<Void, Never>]>([:])
 
-    init(store: any Store, secrets: SecretBox, routing: EventRouting, clock: any GatewayClock, logger: Logger) {
+    /// The lag watch: how often every database source's slot lag is measured, and the limit
+    /// past which its `capture_lag` issue opens.
+    let lagCheckInterval: Duration
+    let maxLagBytes: Int64
+
+    init(
+        store: any Store, secrets: SecretBox, routing: EventRouting, clock: any GatewayClock, snapshotPageRows: Int, lagCheckInterval: Duration,
+        maxLagBytes: Int64, logger: Logger
+    ) {
+        self.lagCheckInterval = lagCheckInterval
+        self.maxLagBytes = maxLagBytes
         self.store = store
         self.secrets = secrets
         self.routing = routing
@@ -30,6 +40,7 @@ final class CaptureSupervisor: Service, Sendable {
         self.logger = logger
         var configuration = ChangeCapture.Configuration()
         configuration.pollInterval = .milliseconds(50)
+        configuration.snapshotPageRows = snapshotPageRows
         self.configuration = configuration
     }
 
@@ -42,13 +53,37 @@ final class CaptureSupervisor: Service, Sendable {
         } catch {
             logger.error("change capture: could not read the database sources", metadata: ["error": "\(error)"])
         }
-        try? await gracefulShutdown()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchLag() }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
         let running = loops.withLock { loops in
             defer { loops.removeAll() }
             return Array(loops.values)
         }
         for loop in running { loop.cancel() }
         for loop in running { await loop.value }
+    }
+
+    /// Measures the slot lag of every database source (paused ones too: a paused source's
+    /// slot is what piles up WAL) each `lagCheckInterval`, opening the source's `capture_lag`
+    /// issue while it is over `--cdc-max-lag-bytes` and resolving it once back under. A lag
+    /// that cannot be measured (database unreachable, slot gone) changes nothing here: capture
+    /// reports those as `capture_error`.
+    private func watchLag() async {
+        while !Task.isCancelled {
+            do { try await clock.sleep(for: lagCheckInterval) } catch { return }
+            guard let captures = try? await store.captureStates() else { continue }
+            for capture in captures where !Task.isCancelled {
+                guard let uri = try? PostgresURI(parsing: try secrets.open(capture.sealedConnectionURI)),
+                    let lag = try? await CaptureSetup(uri: uri, logger: logger).slotLagBytes(slot: capture.slotName),
+                    let source = try? await store.source(id: capture.sourceID)
+                else { continue }
+                let warning = CaptureState.lagWarning(bytes: lag, limit: maxLagBytes, paused: source.status == .paused)
+                try? await store.recordCaptureLag(sourceID: capture.sourceID, message: warning, at: clock.nowMillis)
+            }
+        }
     }
 
     /// Starts capture for the source if it is active and not captured here yet.
@@ -82,7 +117,8 @@ final class CaptureSupervisor: Service, Sendable {
                 commit: { transactions in try await routing.captured(transactions, sourceID: sourceID) },
                 reportError: { message in
                     try? await store.recordCaptureError(sourceID: sourceID, message: message, at: clock.nowMillis)
-                }),
+                },
+                commitSnapshot: { events, snapshot in try await routing.snapshotPage(events, snapshot: snapshot, sourceID: sourceID) }),
             logger: logger)
         loops.withLock { loops in
             guard loops[sourceID] == nil else { return }

@@ -70,14 +70,14 @@ import Testing
             return nil
         })
         #expect(kinds == Set(TransportErrorKind.allCases))
-        // capture_error comes from a database source's capture, never from a delivery attempt.
-        #expect(Set(Self.rows.compactMap(\.issue)) == Set(IssueType.allCases).subtracting([.captureError]))
+        // capture_error and capture_lag come from a database source's capture, never from a delivery attempt.
+        #expect(Set(Self.rows.compactMap(\.issue)) == Set(IssueType.allCases).subtracting([.captureError, .captureLag]))
     }
 
     @Test func issueTypesAreSpelledAsTheAPIAnswers() {
         #expect(
             IssueType.allCases.map(\.rawValue)
-                == ["http_4xx", "http_5xx", "timeout", "connection_error", "circuit_open", "transform_error", "capture_error"])
+                == ["http_4xx", "http_5xx", "timeout", "connection_error", "circuit_open", "transform_error", "capture_error", "capture_lag"])
     }
 
     @Test func summaries() {
