@@ -7,6 +7,8 @@ import JSONValue
 public struct CapturedEvent: Sendable {
     public var event: Event
     public var body: [UInt8]
+    /// ``RowChange/orderKey``: the change's deliveries wait for earlier ones of the same row.
+    public var orderKey: String
 }
 
 /// Turns committed transactions into events. Pure: the capture loop hands it what it peeked
@@ -52,6 +54,6 @@ public enum CaptureBatch {
         let event = Event(
             id: id, tenant: source.tenant, sourceID: source.id, method: "POST", headers: [:], query: [:],
             contentType: "application/json", sourceIP: nil, bodySize: body.count, body: .inline(body), receivedAt: Timestamp.millis(now))
-        return CapturedEvent(event: event, body: body)
+        return CapturedEvent(event: event, body: body, orderKey: change.orderKey)
     }
 }

@@ -77,6 +77,9 @@ struct SnapshotReader {
         var typeName: String
         /// Position in the primary key (1-based), 0 when not part of it.
         var keyPosition: Int
+        /// Part of the replica identity as pgoutput flags it (primary key by default, the
+        /// identity index with `USING INDEX`, none with `FULL` or `NOTHING`).
+        var identity: Bool
     }
 
     private func read(
@@ -118,7 +121,13 @@ struct SnapshotReader {
                 if !key.isEmpty {
                     lastKey = key.map { column in texts[columns.firstIndex { $0.name == column.name }!] ?? "" }
                 }
-                page.append(RowChange(lsn: lsn, schema: table.schema, table: table.name, operation: .insert, before: nil, after: after))
+                var change = RowChange(lsn: lsn, schema: table.schema, table: table.name, operation: .insert, before: nil, after: after)
+                // The identity as a streamed change of the row carries it (same columns, same
+                // order), so both order their deliveries by the same key.
+                if columns.contains(where: \.identity) {
+                    change.identity = after.filter { member in columns.contains { $0.name == member.key && $0.identity } }
+                }
+                page.append(change)
             }
             // Progress moves only once the page is stored with it.
             var next = current
@@ -141,14 +150,18 @@ struct SnapshotReader {
         let rows = try await db.query(
             """
             SELECT a.attname::text, a.atttypid::int8, format_type(a.atttypid, a.atttypmod)::text,
-              coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0)::int8
-            FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+              coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0)::int8,
+              array_position(r.indkey::int2[], a.attnum) IS NOT NULL
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+              LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+              LEFT JOIN pg_index r ON r.indrelid = a.attrelid
+                AND ((c.relreplident = 'd' AND r.indisprimary) OR (c.relreplident = 'i' AND r.indisreplident))
             WHERE a.attrelid = to_regclass(\(table.quoted)) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             ORDER BY a.attnum
             """, logger: logger)
         var out: [Column] = []
-        for try await (name, oid, typeName, position) in rows.decode((String, Int64, String, Int64).self) {
-            out.append(Column(name: name, typeOID: UInt32(oid), typeName: typeName, keyPosition: Int(position)))
+        for try await (name, oid, typeName, position, identity) in rows.decode((String, Int64, String, Int64, Bool).self) {
+            out.append(Column(name: name, typeOID: UInt32(oid), typeName: typeName, keyPosition: Int(position), identity: identity))
         }
         return out
     }

@@ -281,7 +281,7 @@ public final class DeliveryEngine: Service, Sendable {
         let now = clock.nowMillis
         let items = batch.attempts.map { DeliveryScheduler.ClaimedItem(attemptID: $0.attempt.id, scheduledAt: $0.attempt.scheduledAt) }
         let (starts, change, runtime) = state.withLock { s in
-            let (starts, change) = s.scheduler.claimed(request, attempts: items, nextDue: batch.nextDue, now: now)
+            let (starts, change) = s.scheduler.claimed(request, attempts: items, nextDue: batch.nextDue, waitsOnOrder: batch.waitsOnOrder, now: now)
             return (starts, change, s.scheduler.runtime(of: request.destinationID))
         }
         if let change {

@@ -123,6 +123,9 @@ public struct DeliveryScheduler: Sendable {
         /// claimed only when the batch before is recorded, so the receiver gets the backlog in
         /// ingest order; later work flows concurrently again.
         var drainUntil: Int64?
+        /// The last claim left due attempts waiting behind an earlier one of their order key
+        /// (``ClaimBatch/waitsOnOrder``): the next finished attempt makes the lane due again.
+        var waitsOnOrder = false
         /// A load or claim is outstanding; its slots (for a claim) are reserved.
         var busy = false
         var reserved = 0
@@ -315,7 +318,7 @@ public struct DeliveryScheduler: Sendable {
     /// Returns the attempts to start and, when a probe was handed out, the circuit to persist
     /// before the probe's result can be recorded.
     public mutating func claimed(
-        _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, now: Int64
+        _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, waitsOnOrder: Bool = false, now: Int64
     ) -> (starts: [Start], circuit: CircuitChange?) {
         guard var lane = lanes[request.destinationID] else {
             inFlight -= request.limit
@@ -346,6 +349,7 @@ public struct DeliveryScheduler: Sendable {
         }
         // A wake that arrived while the claim ran means new work is due now.
         lane.nextDue = lane.generation == request.generation ? nextDue : now
+        lane.waitsOnOrder = waitsOnOrder
         lanes[request.destinationID] = lane
         return (starts, change)
     }
@@ -403,6 +407,12 @@ public struct DeliveryScheduler: Sendable {
         guard var lane = lanes[destinationID] else { return }
         lane.inFlight.remove(attemptID)
         if lane.probe == attemptID { lane.probe = nil }
+        if lane.waitsOnOrder {
+            // The finished attempt may have been what the waiting ones were ordered behind.
+            lane.waitsOnOrder = false
+            lane.nextDue = 0
+            lane.generation += 1
+        }
         if let retryAt {
             lane.nextDue = min(lane.nextDue ?? retryAt, retryAt)
             lane.generation += 1

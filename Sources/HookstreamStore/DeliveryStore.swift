@@ -56,10 +56,14 @@ public struct ClaimBatch: Sendable {
     /// When the destination's next pending attempt (neither in flight nor claimed here) is due:
     /// `now` when the claim was cut off by its limit, `nil` when there is none.
     public var nextDue: Int64?
+    /// Due attempts were left because an earlier attempt of their order key is pending: the
+    /// lane must look again as soon as one of its attempts finishes.
+    public var waitsOnOrder: Bool
 
-    public init(attempts: [ClaimedAttempt], nextDue: Int64?) {
+    public init(attempts: [ClaimedAttempt], nextDue: Int64?, waitsOnOrder: Bool = false) {
         self.attempts = attempts
         self.nextDue = nextDue
+        self.waitsOnOrder = waitsOnOrder
     }
 }
 

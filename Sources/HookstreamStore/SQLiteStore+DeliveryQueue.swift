@@ -22,7 +22,14 @@ extension SQLiteStore {
             // Cursors, not fetchAll: a copied row looks each column name up by lowercasing it,
             // which was a visible share of delivery's CPU time; a cursor's rows use the
             // statement's column index.
-            var sql = "SELECT * FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?"
+            // An attempt with an order key waits while an earlier event's attempt with the same
+            // key is pending here (in flight, or waiting for its retry): a captured row's later
+            // change never overtakes an earlier one (Schema.deliveryOrderKeys).
+            var sql = """
+                SELECT * FROM delivery_attempts a WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?
+                  AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery_attempts b WHERE b.destination_id = a.destination_id
+                    AND b.order_key = a.order_key AND b.status = 'pending' AND b.event_id < a.event_id))
+                """
             var arguments: StatementArguments = [destinationID, now]
             if !excluding.isEmpty {
                 sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
@@ -35,13 +42,23 @@ extension SQLiteStore {
             // in-flight one was due when it was claimed), so the next is the earliest one
             // scheduled after `now`: one seek in the pending index, no ID list.
             var nextDue: Int64? = now
+            var waitsOnOrder = false
             if attempts.count < limit {
+                // Every due attempt not in flight and not taken now waits behind an earlier
+                // one of its key: the lane looks again when one of its attempts finishes.
+                let taken = excluding.union(attempts.map(\.id))
+                waitsOnOrder =
+                    try Bool.fetchOne(
+                        db,
+                        sql: "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
+                            + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
+                        arguments: [destinationID, now] + StatementArguments(Array(taken))) == true
                 nextDue = try Int64.fetchOne(
                     db.cachedStatement(
                         sql: "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"),
                     arguments: [destinationID, now])
             }
-            guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue) }
+            guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue, waitsOnOrder: waitsOnOrder) }
             // The batch's events and transforms in one query each, not one per attempt.
             let eventIDs = Array(Set(attempts.map(\.eventID)))
             var events: [String: Event] = [:]
@@ -81,7 +98,7 @@ extension SQLiteStore {
                     ClaimedAttempt(attempt: attempt, event: $0, transformExpression: attempt.connectionID.flatMap { transforms[$0] })
                 }
             }
-            return ClaimBatch(attempts: claimed, nextDue: nextDue)
+            return ClaimBatch(attempts: claimed, nextDue: nextDue, waitsOnOrder: waitsOnOrder)
         }
     }
 
@@ -172,12 +189,12 @@ extension SQLiteStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO delivery_attempts (id, org_id, env_id, event_id, connection_id, destination_id, status, attempt_number,
-                    scheduled_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    scheduled_at, created_at, order_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT order_key FROM events WHERE id = ?))
                 """
         ).execute(arguments: [
             a.id, a.tenant.organizationID, a.tenant.environmentID, a.eventID, a.connectionID, a.destinationID, a.status.rawValue,
-            a.attemptNumber, a.scheduledAt, a.createdAt,
+            a.attemptNumber, a.scheduledAt, a.createdAt, a.eventID,
         ])
     }
 

@@ -19,8 +19,8 @@ extension SQLiteStore {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
-                    body_size, body, body_blob, status, dedup_status, verification_status, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    body_size, body, body_blob, status, dedup_status, verification_status, received_at, order_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         var perSource: [String: Int] = [:]
         // Per source, whether its events are held in this batch. Read once per batch inside
@@ -74,7 +74,7 @@ extension SQLiteStore {
                 event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
                 item.headersJSON, item.queryJSON, event.contentType,
                 event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
-                event.verificationStatus?.rawValue, event.receivedAt,
+                event.verificationStatus?.rawValue, event.receivedAt, item.orderKey,
             ])
             try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
             try collections.apply(db, item, event: event, duplicate: outcome.duplicate)

@@ -34,6 +34,7 @@ enum Schema {
         ("022_capture_issues", captureIssues),
         ("023_capture_snapshots", captureSnapshots),
         ("024_capture_outcome_counts", captureOutcomeCounts),
+        ("025_delivery_order_keys", deliveryOrderKeys),
     ]
 
     static let v1 = """
@@ -588,6 +589,17 @@ enum Schema {
         UPDATE database_sources SET
             events_delivered = (SELECT count(*) FROM events WHERE events.source_id = database_sources.source_id AND events.status = 'delivered'),
             events_failed = (SELECT count(*) FROM events WHERE events.source_id = database_sources.source_id AND events.status = 'failed');
+        """
+
+    /// Per-row delivery order for captured changes: an event's `order_key` (its table and row
+    /// identity) is copied onto each of its attempts, and a pending attempt is not claimed
+    /// while an earlier event's attempt with the same key and destination is pending (see
+    /// `SQLiteStore.claimDue`); the index makes that check one seek.
+    static let deliveryOrderKeys = """
+        ALTER TABLE events ADD COLUMN order_key TEXT;
+        ALTER TABLE delivery_attempts ADD COLUMN order_key TEXT;
+        CREATE INDEX delivery_attempts_ordered ON delivery_attempts(destination_id, order_key, event_id)
+            WHERE status = 'pending' AND order_key IS NOT NULL;
         """
 
     static let databaseSources = """

@@ -126,6 +126,9 @@ public struct IncomingEvent: Sendable {
     /// transaction; a body kept in the blob store is only readable from here. Without it such
     /// an event is counted as having no key.
     public var body: [UInt8]?
+    /// Deliveries of events with the same key go to a destination in event order, also across
+    /// retries (captured changes: the row's table and identity); `nil` for independent events.
+    public var orderKey: String?
 
     public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = [], body: [UInt8]? = nil) {
         self.event = event

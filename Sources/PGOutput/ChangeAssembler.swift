@@ -62,7 +62,9 @@ public struct ChangeAssembler: Sendable {
         case .insert(let relationID, let new):
             let relation = try changing(relationID)
             let after = try row(new, of: relation, keysOnly: false, fallback: nil)
-            changes.append(RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .insert, before: nil, after: after))
+            var change = RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .insert, before: nil, after: after)
+            if relation.hasKey { change.identity = try row(new, of: relation, keysOnly: true, fallback: nil) }
+            changes.append(change)
         case .update(let relationID, let old, let new):
             let relation = try changing(relationID)
             var before: JSONObject?
@@ -74,7 +76,10 @@ public struct ChangeAssembler: Sendable {
             }
             let fullBefore: TupleData? = if case .full(let tuple) = old { tuple } else { nil }
             let after = try row(new, of: relation, keysOnly: false, fallback: fullBefore)
-            changes.append(RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .update, before: before, after: after))
+            var change = RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .update, before: before, after: after)
+            // The new key: an UPDATE that changes the key is ordered with the row's later changes.
+            if relation.hasKey { change.identity = try row(new, of: relation, keysOnly: true, fallback: nil) }
+            changes.append(change)
         case .delete(let relationID, let old):
             let relation = try changing(relationID)
             let before: JSONObject
@@ -82,7 +87,9 @@ public struct ChangeAssembler: Sendable {
             case .full(let tuple): before = try row(tuple, of: relation, keysOnly: false, fallback: nil)
             case .key(let tuple): before = try row(tuple, of: relation, keysOnly: true, fallback: nil)
             }
-            changes.append(RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .delete, before: before, after: nil))
+            var change = RowChange(lsn: lsn, schema: relation.schema, table: relation.name, operation: .delete, before: before, after: nil)
+            if relation.hasKey { change.identity = before }
+            changes.append(change)
         case .truncate(let truncate):
             guard open != nil else { throw .changeOutsideTransaction }
             for id in truncate.relationIDs {

@@ -18,6 +18,9 @@ public struct RowChange: Sendable, Equatable {
     /// See ``ChangeAssembler`` for what `before` holds under each replica identity.
     public var before: JSONObject?
     public var after: JSONObject?
+    /// The row's replica identity (its key columns, in column order), or `nil` when the table
+    /// has no key identity (`FULL`, `NOTHING`) or the change is a `TRUNCATE`.
+    public var identity: JSONObject?
 
     public init(lsn: LSN, schema: String, table: String, operation: Operation, before: JSONObject?, after: JSONObject?) {
         self.lsn = lsn
@@ -26,6 +29,15 @@ public struct RowChange: Sendable, Equatable {
         self.operation = operation
         self.before = before
         self.after = after
+    }
+}
+
+extension RowChange {
+    /// What deliveries are ordered by: the table and the row's identity, so changes of one
+    /// row reach a destination in commit order (also across retries). A change without an
+    /// identity orders with its whole table's other such changes.
+    public var orderKey: String {
+        "\(schema).\(table)" + (identity.map { " " + JSON.object($0).serialized() } ?? "")
     }
 }
 

@@ -63,6 +63,24 @@ import Testing
         #expect(Self.claims(s.nextActions(now: 4000)).map(\.excluding) == [["da_2"]])
     }
 
+    @Test func attemptsWaitingBehindAnEarlierOneOfTheirRowAreClaimedOnceAnAttemptFinishes() {
+        var s = Self.scheduler(concurrency: 8)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        // The claim took da_1; the row's next change is due but ordered behind it.
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, waitsOnOrder: true, now: 1000)
+        #expect(s.nextActions(now: 1000) == [], "nothing to claim while da_1 is in flight")
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        #expect(Self.claims(s.nextActions(now: 1000)).map(\.destinationID) == ["dst_a"], "da_1 finished: look again")
+    }
+
+    @Test func aClaimWithNothingWaitingLeavesFinishedAttemptsQuiet() {
+        var s = Self.scheduler(concurrency: 8)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        #expect(s.nextActions(now: 1000) == [])
+    }
+
     @Test func olderWorkGetsScarceSlotsFirst() {
         var s = Self.scheduler(concurrency: 1)
         s.woken(destinationID: "dst_b", now: 300)

@@ -90,8 +90,9 @@ struct EventRouting: Sendable {
         for transaction in transactions {
             var events: [IncomingEvent] = []
             for captured in transaction.events {
-                let routes = try await routes(of: captured.event, body: captured.body)
-                events.append(IncomingEvent(event: captured.event, routes: routes, body: captured.body))
+                var incoming = IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body)
+                incoming.orderKey = captured.orderKey
+                events.append(incoming)
             }
             stored.append(CapturedTransaction(endLSN: transaction.endLSN, events: events))
         }
@@ -105,7 +106,9 @@ struct EventRouting: Sendable {
     func snapshotPage(_ events: [CapturedEvent], snapshot: CaptureSnapshot, sourceID: String) async throws {
         var incoming: [IncomingEvent] = []
         for captured in events {
-            incoming.append(IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body))
+            var event = IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body)
+            event.orderKey = captured.orderKey
+            incoming.append(event)
         }
         _ = try await store.commitSnapshotPage(incoming, snapshot: snapshot, sourceID: sourceID)
         wake(incoming.flatMap(\.routes))
