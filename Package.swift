@@ -169,9 +169,8 @@ let package = Package(
         .executableTarget(
             name: "WebSocketFanout",
             dependencies: [
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/WebSocketFanout",
             swiftSettings: strict
@@ -187,6 +186,8 @@ let package = Package(
                 // The Pub/Sub tests' throwaway service account key and their token endpoint's check.
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
         // The store's state machines, and the store conformance suite every backend runs.

@@ -3,23 +3,30 @@
 //
 //     WebSocketFanout ws://127.0.0.1:18930/v1/ws?token=… 100 [quiet-seconds]
 //
-// Prints `ready` once every client has its welcome (the bench then starts ingesting). From the
-// first event on, it stops once no client has received anything for `quiet-seconds` (default
-// 3) and prints one line: `clients dropped min max total first last` — how many clients were
-// connected, how many the server disconnected, the fewest and most events one client got, the
-// events all of them got, and the monotonic seconds of the first and last event received.
+// Prints `ready N` once N clients have their welcome (the bench then starts ingesting). From
+// the first event on, it stops once no client has received anything for `quiet-seconds`
+// (default 3) and prints one line: `clients dropped min max total first last` — how many
+// clients were connected, how many the server disconnected, the fewest and most events one
+// client got, the events all of them got, and the monotonic seconds of the first and last
+// event received.
+//
+// The clients share the server's machine, so they must cost it as little as possible: each is
+// a bare NIO channel on one event-loop thread that parses frame headers out of whole socket
+// reads (what a WebSocket library does per frame — an async stream element, a task wake-up —
+// would otherwise be measured as the server's cost). Pings are answered with pongs.
 import Foundation
-import HummingbirdWSClient
-import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 3, let clients = Int(arguments[2]), clients > 0 else {
-    FileHandle.standardError.write(Data("usage: WebSocketFanout WS_URL CLIENTS [QUIET_SECONDS]\n".utf8))
+guard arguments.count >= 3, let clients = Int(arguments[2]), clients > 0,
+    let url = URL(string: arguments[1]), let host = url.host, let port = url.port
+else {
+    FileHandle.standardError.write(Data("usage: WebSocketFanout ws://HOST:PORT/PATH CLIENTS [QUIET_SECONDS]\n".utf8))
     exit(2)
 }
-let url = arguments[1]
+let target = url.path + (url.query.map { "?" + $0 } ?? "")
 let quiet = arguments.count > 3 ? Double(arguments[3]) ?? 3 : 3
 
 struct Tally {
@@ -30,41 +37,135 @@ struct Tally {
     var last: ContinuousClock.Instant?
 }
 
-let tally = Mutex(Tally(counts: Array(repeating: 0, count: clients)))
-// Publications start `{"type":"event"`; matching the prefix keeps the client's CPU cost (on
-// the same machine as the server) to a byte comparison per message.
-let eventPrefix = Array(#"{"type":"event""#.utf8)
-let welcomePrefix = Array(#"{"type":"welcome""#.utf8)
-var logger = Logger(label: "ws-fanout")
-logger.logLevel = .error
+/// What every client adds to, and the main loop reads.
+final class SharedTally: Sendable {
+    let state: Mutex<Tally>
+    init(clients: Int) { state = Mutex(Tally(counts: Array(repeating: 0, count: clients))) }
+    func withLock<R>(_ body: (inout Tally) -> R) -> R { state.withLock { body(&$0) } }
+}
 
-let origin = ContinuousClock.now
-let tasks = (0..<clients).map { index in
-    Task {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: 16 << 20)
-        configuration.autoPing = .disabled
-        do {
-            _ = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
-                for try await frame in inbound {
-                    guard frame.opcode == .text else { continue }
-                    let isEvent = frame.data.readableBytesView.starts(with: eventPrefix)
-                    let isWelcome = !isEvent && frame.data.readableBytesView.starts(with: welcomePrefix)
-                    guard isEvent || isWelcome else { continue }
-                    let now = ContinuousClock.now
-                    tally.withLock { t in
-                        if isWelcome {
-                            t.welcomed += 1
-                            return
-                        }
-                        t.counts[index] += 1
-                        if t.first == nil { t.first = now }
-                        t.last = now
-                    }
-                }
+let tally = SharedTally(clients: clients)
+
+/// One client: the upgrade request, then frames parsed out of the bytes as they arrive.
+final class FanoutClient: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    // Publications start `{"type":"event"`: matching the prefix is all the work per message.
+    static let eventPrefix = Array(#"{"type":"event""#.utf8)
+    static let welcomePrefix = Array(#"{"type":"welcome""#.utf8)
+
+    let index: Int
+    let upgradeRequest: String
+    let tally: SharedTally
+    private var pending = ByteBuffer()
+    private var upgraded = false
+
+    init(index: Int, host: String, port: Int, target: String, tally: SharedTally) {
+        self.index = index
+        self.tally = tally
+        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        upgradeRequest =
+            "GET \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(ByteBuffer(string: upgradeRequest)), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        pending.writeBuffer(&incoming)
+        if !upgraded {
+            let view = pending.readableBytesView
+            guard let end = view.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
+            guard view.starts(with: Array("HTTP/1.1 101".utf8)) else {
+                context.close(promise: nil)
+                return
             }
-        } catch {
-            FileHandle.standardError.write(Data("client \(index): \(error)\n".utf8))
+            pending.moveReaderIndex(forwardBy: end.upperBound - view.startIndex)
+            upgraded = true
         }
+        var events = 0
+        var welcomed = false
+        while let (opcode, payload) = nextFrame() {
+            switch opcode {
+            case 0x1:
+                if payload.readableBytesView.starts(with: Self.eventPrefix) {
+                    events += 1
+                } else if payload.readableBytesView.starts(with: Self.welcomePrefix) {
+                    welcomed = true
+                }
+            case 0x9: context.writeAndFlush(NIOAny(Self.maskedFrame(opcode: 0xA, payload: payload)), promise: nil)
+            case 0x8: context.close(promise: nil)
+            default: break
+            }
+        }
+        if pending.readerIndex > 1 << 16 { pending.discardReadBytes() }
+        guard events > 0 || welcomed else { return }
+        let now = ContinuousClock.now
+        tally.withLock { t in
+            if welcomed { t.welcomed += 1 }
+            guard events > 0 else { return }
+            t.counts[index] += events
+            if t.first == nil { t.first = now }
+            t.last = now
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        tally.withLock { $0.dropped += 1 }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    /// The next complete frame (server frames are never masked), or nil until more arrives.
+    private func nextFrame() -> (UInt8, ByteBuffer)? {
+        guard let b0 = pending.getInteger(at: pending.readerIndex, as: UInt8.self),
+            let b1 = pending.getInteger(at: pending.readerIndex + 1, as: UInt8.self)
+        else { return nil }
+        var header = 2
+        var length = Int(b1 & 0x7F)
+        if length == 126 {
+            guard let extended = pending.getInteger(at: pending.readerIndex + 2, as: UInt16.self) else { return nil }
+            header += 2
+            length = Int(extended)
+        } else if length == 127 {
+            guard let extended = pending.getInteger(at: pending.readerIndex + 2, as: UInt64.self) else { return nil }
+            header += 8
+            length = Int(extended)
+        }
+        guard pending.readableBytes >= header + length else { return nil }
+        pending.moveReaderIndex(forwardBy: header)
+        let payload = pending.readSlice(length: length)!
+        return (b0 & 0x0F, payload)
+    }
+
+    /// A client frame (clients must mask; a zero key leaves the payload as it is).
+    static func maskedFrame(opcode: UInt8, payload: ByteBuffer) -> ByteBuffer {
+        var frame = ByteBuffer()
+        frame.writeInteger(0x80 | opcode)
+        frame.writeInteger(UInt8(0x80 | min(payload.readableBytes, 125)))
+        frame.writeInteger(UInt32(0))
+        frame.writeImmutableBuffer(payload.getSlice(at: payload.readerIndex, length: min(payload.readableBytes, 125))!)
+        return frame
+    }
+}
+
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let origin = ContinuousClock.now
+for index in 0..<clients {
+    let bootstrap = ClientBootstrap(group: group)
+        .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(FanoutClient(index: index, host: host, port: port, target: target, tally: tally)) }
+        }
+    do {
+        _ = try await bootstrap.connect(host: host, port: port).get()
+    } catch {
+        FileHandle.standardError.write(Data("client \(index): \(error)\n".utf8))
         tally.withLock { $0.dropped += 1 }
     }
 }

@@ -44,7 +44,7 @@ public final class RealtimeHub: Service, Sendable {
 
     /// A connection's outgoing side: the queue its writer drains, and how to cut it off.
     struct Outbox: Sendable {
-        let queue: AsyncStream<ByteBuffer>.Continuation
+        let queue: BatchQueue<ByteBuffer>
         let close: @Sendable () -> Void
     }
 
@@ -77,8 +77,7 @@ public final class RealtimeHub: Service, Sendable {
     private let clock: any GatewayClock
     private let logger: Logger
     private let instruments: GatewayMetrics.Instruments?
-    private let queue: AsyncStream<Publication>
-    private let queueInput: AsyncStream<Publication>.Continuation
+    private let queue = BatchQueue<Publication>()
 
     init(configuration: Configuration, clock: any GatewayClock, logger: Logger, instruments: GatewayMetrics.Instruments? = nil) {
         self.configuration = configuration
@@ -89,7 +88,6 @@ public final class RealtimeHub: Service, Sendable {
             State(
                 registry: RealtimeRegistry(
                     configuration: .init(maxBufferedBytes: configuration.maxBufferedBytes, maxSubscriptions: configuration.maxSubscriptions))))
-        (queue, queueInput) = AsyncStream.makeStream(of: Publication.self)
     }
 
     /// Clients connected to this node.
@@ -120,7 +118,7 @@ public final class RealtimeHub: Service, Sendable {
                 return missing.compactMap { Self.remove($0, from: &s) }
             }
             s.queuedBytes += weight
-            queueInput.yield(Publication(type: type, channels: channels, tenant: tenant, weight: weight, render: render))
+            queue.append(Publication(type: type, channels: channels, tenant: tenant, weight: weight, render: render))
             return []
         }
         cutOff(cut, reason: "queue_full")
@@ -147,23 +145,24 @@ public final class RealtimeHub: Service, Sendable {
 
     /// Registers a connection following the default channels, with its welcome queued.
     /// - Parameter close: cuts the connection off (overflow, publication queue full).
-    /// - Returns: the client's ID and the bytes to write to it, in order.
+    /// - Returns: the client's ID and what to write to it, in order: each a whole encoded
+    ///   frame (``WebSocketTextFrame``).
     /// - Parameters:
     ///   - channels: what it follows from the start (a test session's feed: its one source).
     ///   - welcome: the first message, when not the ordinary welcome.
     func connect(
         tenant: Tenant, channels: [RealtimeChannel] = RealtimeChannel.defaults, welcome: JSON? = nil, close: @escaping @Sendable () -> Void
-    ) -> (ClientID, AsyncStream<ByteBuffer>) {
-        let (stream, input) = AsyncStream.makeStream(of: ByteBuffer.self)
+    ) -> (ClientID, BatchQueue<ByteBuffer>) {
+        let outgoing = BatchQueue<ByteBuffer>()
         let id = state.withLock { s in
             let id = s.registry.connect(tenant: tenant, channels: channels)
-            s.outboxes[id] = Outbox(queue: input, close: close)
+            s.outboxes[id] = Outbox(queue: outgoing, close: close)
             return id
         }
         connected.add(1, ordering: .relaxed)
         instruments?.realtimeClients.increment()
         send(welcome ?? RealtimeMessage.welcome(tenant: tenant, channels: channels, heartbeatSeconds: configuration.heartbeatSeconds), to: id)
-        return (id, stream)
+        return (id, outgoing)
     }
 
     func disconnect(_ id: ClientID) {
@@ -182,7 +181,7 @@ public final class RealtimeHub: Service, Sendable {
 
     /// Queues one of the connection's own messages (welcome, ack, error, ping).
     func send(_ message: JSON, to id: ClientID) {
-        offer(ByteBuffer(bytes: message.serializedBytes()), to: [id], channel: nil)
+        offer(WebSocketTextFrame.encode(message.serializedBytes()), to: [id], channel: nil)
     }
 
     /// The connection's writer put `bytes` on the wire.
@@ -203,7 +202,7 @@ public final class RealtimeHub: Service, Sendable {
             var cut: [Outbox] = []
             for id in ids {
                 switch s.registry.enqueue(id, bytes: buffer.readableBytes, channel: channel) {
-                case .send: s.outboxes[id]?.queue.yield(buffer)
+                case .send: s.outboxes[id]?.queue.append(buffer)
                 case .overflow: if let outbox = s.outboxes.removeValue(forKey: id) { cut.append(outbox) }
                 case .skip: break
                 }
@@ -230,12 +229,12 @@ public final class RealtimeHub: Service, Sendable {
     @discardableResult
     func end(followersOf channel: RealtimeChannel, in tenant: Tenant, lastMessage: JSON, farewell: Farewell) -> Int {
         guard connected.load(ordering: .relaxed) > 0 else { return 0 }
-        let last = ByteBuffer(bytes: lastMessage.serializedBytes())
+        let last = WebSocketTextFrame.encode(lastMessage.serializedBytes())
         let ended = state.withLock { s -> [Outbox] in
             s.registry.followers(of: channel, in: tenant).compactMap { id in
                 guard let outbox = Self.remove(id, from: &s) else { return nil }
                 s.farewells[id] = farewell
-                outbox.queue.yield(last)
+                outbox.queue.append(last)
                 return outbox
             }
         }
@@ -263,13 +262,19 @@ public final class RealtimeHub: Service, Sendable {
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.heartbeat() }
-            for await publication in queue.cancelOnGracefulShutdown() {
-                state.withLock { $0.queuedBytes -= publication.weight }
-                await deliver(publication)
+            await withGracefulShutdownHandler {
+                while let publications = await queue.next() {
+                    for publication in publications {
+                        state.withLock { $0.queuedBytes -= publication.weight }
+                        await deliver(publication)
+                    }
+                }
+            } onGracefulShutdown: {
+                self.queue.finish()
             }
             group.cancelAll()
         }
-        queueInput.finish()
+        queue.finish()
     }
 
     private func deliver(_ publication: Publication) async {
@@ -284,14 +289,14 @@ public final class RealtimeHub: Service, Sendable {
             return
         }
         for channel in targets {
-            let buffer = ByteBuffer(bytes: RealtimeMessage.publication(type: publication.type, channel: channel, data: data))
+            let buffer = WebSocketTextFrame.encode(RealtimeMessage.publication(type: publication.type, channel: channel, data: data))
             let followers = state.withLock { $0.registry.followers(of: channel, in: publication.tenant) }
             offer(buffer, to: followers, channel: channel)
         }
     }
 
     private func heartbeat() async {
-        let ping = ByteBuffer(bytes: RealtimeMessage.ping.serializedBytes())
+        let ping = WebSocketTextFrame.encode(RealtimeMessage.ping.serializedBytes())
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: .milliseconds(Int64(configuration.heartbeatSeconds * 1000)))

@@ -69,7 +69,7 @@ struct RealtimeRoutes {
         }
         let channel = context.requestContext.channel
         let (id, outgoing) = deps.realtime.connect(tenant: tenant) { channel.close(promise: nil) }
-        try await Self.pump(deps.realtime, id, outgoing, inbound: inbound, outbound: outbound) { message in
+        try await Self.pump(deps.realtime, id, outgoing, channel: channel, inbound: inbound, outbound: outbound) { message in
             await handle(message, from: id, tenant: tenant)
         }
     }
@@ -77,15 +77,15 @@ struct RealtimeRoutes {
     /// Runs a hub connection until either side ends it: the hub's messages written to the
     /// socket as they come, each client message handed to `handle`.
     static func pump(
-        _ hub: RealtimeHub, _ id: RealtimeHub.ClientID, _ outgoing: AsyncStream<ByteBuffer>, inbound: WebSocketInboundStream,
-        outbound: WebSocketOutboundWriter, handle: @escaping @Sendable (WebSocketMessage) async -> Void
+        _ hub: RealtimeHub, _ id: RealtimeHub.ClientID, _ outgoing: BatchQueue<ByteBuffer>, channel: any Channel,
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, handle: @escaping @Sendable (WebSocketMessage) async -> Void
     ) async throws {
         defer { hub.connectionEnded(id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await buffer in outgoing {
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: buffer)))
-                    hub.sent(id, bytes: buffer.readableBytes)
+                while let messages = await outgoing.next() {
+                    try await write(messages, to: channel)
+                    hub.sent(id, bytes: messages.reduce(0) { $0 + $1.readableBytes })
                 }
                 // Ended on purpose: close with the reason (the client's close answer then ends
                 // `inbound`, and with it the connection).
@@ -98,6 +98,25 @@ struct RealtimeRoutes {
             }
             group.cancelAll()
         }
+    }
+
+    /// Writes the hub's frames (already encoded, ``WebSocketTextFrame``) in one event-loop turn
+    /// with one flush, and returns once they are handed to the socket. A client that fell
+    /// behind gets its whole backlog in one system call, not one per message, and the bytes are
+    /// the buffers the hub encoded once for every client — written below the WebSocket frame
+    /// encoder, which would otherwise frame the same payload again per connection. (No
+    /// extension is negotiated on these connections, so there is nothing else to apply.)
+    static func write(_ frames: [ByteBuffer], to channel: any Channel) async throws {
+        try await channel.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            let encoder: ChannelHandlerContext
+            do {
+                encoder = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+            for frame in frames.dropLast() { encoder.write(NIOAny(frame), promise: nil) }
+            return encoder.writeAndFlush(NIOAny(frames[frames.count - 1]))
+        }.get()
     }
 
     private func handle(_ message: WebSocketMessage, from id: RealtimeHub.ClientID, tenant: Tenant) async {

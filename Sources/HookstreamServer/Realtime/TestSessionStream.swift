@@ -34,7 +34,7 @@ struct TestSessionStream {
             "heartbeat_seconds": .number(hub.configuration.heartbeatSeconds),
         ]
         let (id, outgoing) = hub.connect(tenant: tenant, channels: [followed], welcome: welcome) { channel.close(promise: nil) }
-        try await RealtimeRoutes.pump(hub, id, outgoing, inbound: inbound, outbound: outbound) { message in
+        try await RealtimeRoutes.pump(hub, id, outgoing, channel: channel, inbound: inbound, outbound: outbound) { message in
             guard case .text(let text) = message, case .success(.ping) = RealtimeRequest.parse(text) else {
                 if case .text = message { return }  // pongs and anything else: nothing to answer
                 hub.send(RealtimeMessage.error("Messages must be JSON text frames", status: 400), to: id)
