@@ -44,6 +44,13 @@ public final class ServerProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try SpawnGate.run(process)
+        // A server that never prints its banner must fail the test, not hang it: the reads
+        // below block, so the deadline is enforced by ending the child, which ends its output.
+        let banner = BannerWatch()
+        let child = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
+            if !banner.seen.load(ordering: .acquiring) { Foundation.kill(child, SIGKILL) }
+        }
         // Read the banner line by line until the listening line appears.
         var collected = Data()
         let deadline = Date().addingTimeInterval(30)
@@ -57,6 +64,7 @@ public final class ServerProcess: @unchecked Sendable {
                 let range = line.range(of: "(port "), let end = line[range.upperBound...].firstIndex(of: ")"),
                 let port = Int(line[range.upperBound..<end]), text.contains("\n")
             {
+                banner.seen.store(true, ordering: .releasing)
                 let baseURL = String(line.split(separator: " ")[4])
                 // Keep draining stdout so the child never blocks on a full pipe.
                 Thread.detachNewThread { while !handle.availableData.isEmpty {} }
@@ -129,4 +137,9 @@ public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) asy
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
+}
+
+/// Whether a starting server printed its banner, for the watchdog that ends one that does not.
+private final class BannerWatch: Sendable {
+    let seen = Atomic<Bool>(false)
 }
