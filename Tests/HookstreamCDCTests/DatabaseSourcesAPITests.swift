@@ -69,6 +69,11 @@ import Testing
             body["name"] = body["name"] ?? "Shop DB"
             body["type"] = "postgresql"
             body["connection_uri"] = body["connection_uri"] ?? .string(uri.text)
+            // A snapshot starts with the source, and an event stored before a connection
+            // exists is routed nowhere: create it paused, connect it, then start it (what
+            // docs/cdc.md tells users to do).
+            let snapshot = body["snapshot"] == true
+            if snapshot { body["status"] = "paused" }
             let created = try await api.post("/v1/sources", .object(body))
             #expect(created.status == 201, "\(created.text)")
             let id = try #require(created.json["id"]?.stringValue, "\(created.text)")
@@ -76,6 +81,10 @@ import Testing
                 try await api.post("/v1/destinations", ["name": "Receiver", "url": .string(receiver.url), "max_concurrency": 1]).json["id"]?.stringValue)
             let connection = try await api.post("/v1/connections", ["source_id": .string(id), "destination_id": .string(destination)])
             #expect(connection.status == 201, "\(connection.text)")
+            if snapshot {
+                let started = try await api.patch("/v1/sources/\(id)", ["status": "active"])
+                #expect(started.status == 200, "\(started.text)")
+            }
             return id
         }
 
