@@ -141,9 +141,17 @@ struct PubSubEmulator {
     }
 
     /// The messages waiting on `subscription` (acknowledged).
+    /// The subscription's waiting messages, acknowledged. A `returnImmediately` pull may answer
+    /// nothing although messages are there (the emulator, like Pub/Sub, does not promise to
+    /// return what it has), so it pulls again until something arrives or 30 s have passed.
     func pull(_ subscription: String) async throws -> [JSON] {
-        let pulled = try await call("POST", "subscriptions/\(subscription):pull", ["maxMessages": 10, "returnImmediately": true])
-        let received = pulled["receivedMessages"]?.arrayValue ?? []
+        var received: [JSON] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while received.isEmpty, ContinuousClock.now < deadline {
+            let pulled = try await call("POST", "subscriptions/\(subscription):pull", ["maxMessages": 10, "returnImmediately": true])
+            received = pulled["receivedMessages"]?.arrayValue ?? []
+            if received.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+        }
         let acks = received.compactMap { $0["ackId"] }
         if !acks.isEmpty { try await call("POST", "subscriptions/\(subscription):acknowledge", ["ackIds": .array(acks)]) }
         return received.compactMap { $0["message"] }
