@@ -29,8 +29,9 @@ import Testing
     }
 
     @Test func theHeartbeatPingsAndDropsAPeerThatStopsAnswering() async throws {
-        // A period the answering client meets even on a loaded machine.
-        let server = try await TestServer.start { $0.wsHeartbeatSeconds = 1 }
+        // A period the answering client meets even on a loaded machine (with 1 s, a full test
+        // run's load once kept its pongs from arriving in time and it was dropped too).
+        let server = try await TestServer.start { $0.wsHeartbeatSeconds = 4 }
         defer { server.stop() }
         let live = try await TestWebSocket.connect(server.baseURL, "/v1/ws?token=\(server.adminKey)")
         defer { Task { await live.close() } }
@@ -41,12 +42,13 @@ import Testing
         let started = ContinuousClock.now
         let dead = try await RawHTTPConnection.webSocket(port: server.port, path: "/v1/ws?token=\(server.adminKey)")
         defer { dead.close() }
-        try await Self.eventually("two clients connected") { try await Self.metric(server, "hookstream_realtime_clients") == 2 }
+        // (Not waiting to see both counted: on a loaded machine the dead one can be dropped
+        // between two looks at the metric.)
         // Reads everything the server sends until it closes the connection.
         let heard = try await dead.receive { _ in false }
         let lasted = ContinuousClock.now - started
         #expect(heard.contains("Ping timeout"))
-        #expect(lasted >= .seconds(1) && lasted < .seconds(30), "\(lasted)")
+        #expect(lasted >= .seconds(4) && lasted < .seconds(60), "\(lasted)")
         try await Self.eventually("the dead client forgotten") { try await Self.metric(server, "hookstream_realtime_clients") == 1 }
 
         // The client that answers stayed through every period.
