@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -88,9 +89,13 @@ import Testing
     }
 
     @Test func answersCarryTheRouterHeadersAndAreCountedAndRateLimitedPerForwardedClient() async throws {
+        // Rate-limit windows turn on the minute of the injected clock, which stays one second
+        // into one: the four requests can never straddle a window.
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_799_999_941))
         let server = try await TestServer.start {
             $0.publicRateLimit = 3
             $0.trustedProxies = ["127.0.0.1/32"]
+            $0.clock = clock
         }
         defer { server.stop() }
         let source = try #require(try await server.client.post("/v1/sources", ["name": "fast"]).json["id"]?.stringValue)

@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -47,7 +48,9 @@ import Testing
     }
 
     @Test func publishSharesTheOrganizationsRateLimitWithTheRestOfTheAPI() async throws {
-        let server = try await TestServer.start { $0.apiRateLimit = 3 }
+        // The injected clock stays one second into a minute: the requests share one window.
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_799_999_941))
+        let server = try await TestServer.start { $0.apiRateLimit = 3; $0.clock = clock }
         defer { server.stop() }
         let api = server.client
         #expect(try await api.post("/v1/topics", ["name": "Orders", "slug": "orders"]).status == 201)
