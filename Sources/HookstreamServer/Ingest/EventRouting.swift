@@ -89,11 +89,7 @@ struct EventRouting: Sendable {
         var stored: [CapturedTransaction] = []
         for transaction in transactions {
             var events: [IncomingEvent] = []
-            for captured in transaction.events {
-                var incoming = IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body)
-                incoming.orderKey = captured.orderKey
-                events.append(incoming)
-            }
+            for captured in transaction.events { events.append(try await incoming(captured)) }
             stored.append(CapturedTransaction(endLSN: transaction.endLSN, events: events))
         }
         let commit = try await store.commitCapture(stored, sourceID: sourceID)
@@ -104,14 +100,17 @@ struct EventRouting: Sendable {
     /// A page of a database source's snapshot: its events routed, then stored with the
     /// snapshot's progress in one transaction, then the destinations woken.
     func snapshotPage(_ events: [CapturedEvent], snapshot: CaptureSnapshot, sourceID: String) async throws {
-        var incoming: [IncomingEvent] = []
-        for captured in events {
-            var event = IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body)
-            event.orderKey = captured.orderKey
-            incoming.append(event)
-        }
-        _ = try await store.commitSnapshotPage(incoming, snapshot: snapshot, sourceID: sourceID)
-        wake(incoming.flatMap(\.routes))
+        var routed: [IncomingEvent] = []
+        for captured in events { routed.append(try await incoming(captured)) }
+        _ = try await store.commitSnapshotPage(routed, snapshot: snapshot, sourceID: sourceID)
+        wake(routed.flatMap(\.routes))
+    }
+
+    /// A captured change as the store takes it: routed, with its row's order key.
+    private func incoming(_ captured: CapturedEvent) async throws -> IncomingEvent {
+        var incoming = IncomingEvent(event: captured.event, routes: try await routes(of: captured.event, body: captured.body), body: captured.body)
+        incoming.orderKey = captured.orderKey
+        return incoming
     }
 
     /// The connections of the event's source that its filters pass. The body is read (from
