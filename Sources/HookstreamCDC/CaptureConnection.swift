@@ -17,7 +17,7 @@ public enum CaptureConnection {
         configuration.options.connectTimeout = .seconds(10)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         do {
-            for setting in sessionSettings { try await connection.query(PostgresQuery(unsafeSQL: setting), logger: logger) }
+            for setting in sessionSettings { try await connection.perform(PostgresQuery(unsafeSQL: setting), logger: logger) }
         } catch {
             release(connection)
             throw error

@@ -36,7 +36,7 @@ public struct CaptureSetup: Sendable {
         try await withConnection { db in
             try await run("CREATE PUBLICATION \(name) FOR TABLE \(tables.map(\.name.quoted).joined(separator: ", "))", on: db)
             do {
-                try await db.query("SELECT pg_create_logical_replication_slot(\(name), 'pgoutput')::text", logger: logger)
+                try await db.perform("SELECT pg_create_logical_replication_slot(\(name), 'pgoutput')::text", logger: logger)
             } catch {
                 // No half-made source: the publication goes with the failed slot.
                 try? await run("DROP PUBLICATION IF EXISTS \(name)", on: db)
@@ -59,7 +59,7 @@ public struct CaptureSetup: Sendable {
             var attempt = 0
             while true {
                 do {
-                    try await db.query(
+                    try await db.perform(
                         "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
                     break
                 } catch {
@@ -145,7 +145,7 @@ public struct CaptureSetup: Sendable {
 
     /// DDL with identifiers hookstream made itself (`hookstream_<hex>`) or quoted table names.
     private func run(_ sql: String, on db: PostgresConnection) async throws {
-        try await db.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        try await db.perform(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {

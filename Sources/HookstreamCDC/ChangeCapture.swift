@@ -186,7 +186,7 @@ public struct ChangeCapture: Sendable {
             _ = try await hooks.commit(fresh)
             confirmed = last.endLSN.value
         }
-        try await session.db.query(
+        try await session.db.perform(
             "SELECT pg_replication_slot_advance(\(capture.slotName)::name, \(last.endLSN.description)::pg_lsn)", logger: logger)
         return true
     }

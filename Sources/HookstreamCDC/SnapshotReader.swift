@@ -28,7 +28,7 @@ struct SnapshotReader {
     /// page committed (and nothing else), so after a failure it is what the store holds.
     func run(_ snapshot: inout CaptureSnapshot, on db: PostgresConnection, catalog: inout PGTypeCatalog, commit: Commit) async throws {
         // On any error the capture loop drops the connection, which ends the transaction.
-        try await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+        try await db.perform("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
         // The view is taken by this first statement; the WAL position read with it bounds
         // the transactions the view can include (CaptureSnapshot.View).
         let rows = try await db.query(
@@ -61,7 +61,7 @@ struct SnapshotReader {
         done.finishedAt = clock.nowMillis
         try await commit([], done)
         snapshot = done
-        try await db.query("COMMIT", logger: logger)
+        try await db.perform("COMMIT", logger: logger)
     }
 
     enum SnapshotError: Error, CustomStringConvertible {
@@ -103,7 +103,7 @@ struct SnapshotReader {
         let key = columns.filter { $0.keyPosition > 0 }.sorted { (a: Column, b: Column) in a.keyPosition < b.keyPosition }
         // Without a primary key there is no order to resume in: such a table is read whole.
         if key.isEmpty { current.tables[index].afterKey = nil }
-        try await db.query(PostgresQuery(unsafeSQL: Self.cursorSQL(table, columns: columns, key: key, after: current.tables[index].afterKey)), logger: logger)
+        try await db.perform(PostgresQuery(unsafeSQL: Self.cursorSQL(table, columns: columns, key: key, after: current.tables[index].afterKey)), logger: logger)
         while true {
             // A pause or delete stops the snapshot between pages; it resumes after the last.
             try Task.checkCancellation()
@@ -141,7 +141,7 @@ struct SnapshotReader {
             current = next
             if finished { break }
         }
-        try await db.query("CLOSE hookstream_snapshot", logger: logger)
+        try await db.perform("CLOSE hookstream_snapshot", logger: logger)
     }
 
     /// The table's published columns in order (generated columns are not published, so not

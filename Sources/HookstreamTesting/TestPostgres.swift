@@ -65,7 +65,8 @@ public enum TestPostgres {
 
     /// Runs each statement in turn (DDL and fixtures written as plain SQL).
     public static func execute(_ statements: [String], on db: PostgresConnection) async throws {
-        for sql in statements { try await db.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+        // Rows drained: an error raised while a `SELECT f(…)` runs arrives with them.
+        for sql in statements { _ = try await db.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
     }
 }
 

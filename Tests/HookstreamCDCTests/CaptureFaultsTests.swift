@@ -74,10 +74,13 @@ import Testing
         let dropped = try await TestPostgres.withConnection(f.uri) { db in
             for _ in 0..<500 {
                 do {
-                    try await db.query(
+                    // Rows drained: a drop refused because capture holds the slot raises its
+                    // error only there, and an undrained refusal looked like success.
+                    _ = try await db.query(
                         "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = \(slot) AND active_pid IS NOT NULL",
-                        logger: TestPostgres.logger)
-                    try await db.query("SELECT pg_drop_replication_slot(\(slot))", logger: TestPostgres.logger)
+                        logger: TestPostgres.logger
+                    ).collect()
+                    _ = try await db.query("SELECT pg_drop_replication_slot(\(slot))", logger: TestPostgres.logger).collect()
                     return true
                 } catch {
                     try await Task.sleep(for: .milliseconds(20))
