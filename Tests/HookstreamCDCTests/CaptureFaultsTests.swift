@@ -141,7 +141,8 @@ import Testing
         func deliveredIDs() -> Set<Double> {
             Set(f.receiver.requests.compactMap { (try? JSON(parsing: $0.body))?["after"]?["id"]?.numberValue })
         }
-        let delivered = Date().addingTimeInterval(90)
+        // One delivery at a time (max_concurrency 1): generous, as a loaded machine is slow.
+        let delivered = Date().addingTimeInterval(180)
         while deliveredIDs().count < expected, Date() < delivered { try await Task.sleep(for: .milliseconds(50)) }
         #expect(deliveredIDs().count == expected)
     }
@@ -152,6 +153,10 @@ import Testing
         let created = try await f.api.post(
             "/v1/sources", ["name": "Bulk", "type": "postgresql", "connection_uri": .string(f.uri.text), "tables": ["orders"]])
         let id = try #require(created.json["id"]?.stringValue, "\(created.text)")
+        // Capture starts with a route: a paused destination's, so the 10,000 deliveries wait.
+        let held = try #require(try await f.api.post("/v1/destinations", ["name": "Held", "url": .string(f.receiver.url)]).json["id"]?.stringValue)
+        #expect(try await f.api.patch("/v1/destinations/\(held)", ["enabled": false]).status == 200)
+        #expect(try await f.api.post("/v1/connections", ["source_id": .string(id), "destination_id": .string(held)]).status == 201)
         let started = Date()
         // The WAL position before the transaction: once capture has stored it, the slot's
         // confirmed position is its end, past this.

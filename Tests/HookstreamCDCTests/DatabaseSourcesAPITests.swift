@@ -69,11 +69,8 @@ import Testing
             body["name"] = body["name"] ?? "Shop DB"
             body["type"] = "postgresql"
             body["connection_uri"] = body["connection_uri"] ?? .string(uri.text)
-            // A snapshot starts with the source, and an event stored before a connection
-            // exists is routed nowhere: create it paused, connect it, then start it (what
-            // docs/cdc.md tells users to do).
-            let snapshot = body["snapshot"] == true
-            if snapshot { body["status"] = "paused" }
+            // Created, then connected, as a user would: capture (a snapshot included) waits
+            // for the connection.
             let created = try await api.post("/v1/sources", .object(body))
             #expect(created.status == 201, "\(created.text)")
             let id = try #require(created.json["id"]?.stringValue, "\(created.text)")
@@ -81,10 +78,6 @@ import Testing
                 try await api.post("/v1/destinations", ["name": "Receiver", "url": .string(receiver.url), "max_concurrency": 1]).json["id"]?.stringValue)
             let connection = try await api.post("/v1/connections", ["source_id": .string(id), "destination_id": .string(destination)])
             #expect(connection.status == 201, "\(connection.text)")
-            if snapshot {
-                let started = try await api.patch("/v1/sources/\(id)", ["status": "active"])
-                #expect(started.status == 200, "\(started.text)")
-            }
             return id
         }
 
@@ -123,6 +116,45 @@ import Testing
         #expect(try await f.slots().isEmpty)
         #expect(try await f.publications().isEmpty)
         #expect(try await f.api.get("/v1/sources").json["sources"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// A change captured with no route would be delivered nowhere: capture (snapshot included)
+    /// starts with the source's first connection and stops with its last, the slot keeping
+    /// every change meanwhile.
+    @Test func captureWaitsForTheFirstConnectionAndStopsWithTheLast() async throws {
+        let f = try await Fixture.make("api_route_gate")
+        defer { f.stop() }
+        try await f.write(["INSERT INTO orders VALUES (1, 'existing', 1)"])
+        let created = try await f.api.post(
+            "/v1/sources", ["name": "Shop DB", "type": "postgresql", "connection_uri": .string(f.uri.text), "tables": ["orders"], "snapshot": true])
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(created.json["id"]?.stringValue)
+        try await f.write(["INSERT INTO orders VALUES (2, 'before the connection', 2)"])
+        func stored() async throws -> Double? {
+            try await f.api.get("/v1/events?source_id=\(id)&limit=1").json["pagination"]?["total"]?.numberValue
+        }
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await stored() == 0, "nothing is captured before a connection exists")
+
+        let destination = try #require(
+            try await f.api.post("/v1/destinations", ["name": "Receiver", "url": .string(f.receiver.url)]).json["id"]?.stringValue)
+        let connect: JSON = ["source_id": .string(id), "destination_id": .string(destination)]
+        let connection = try #require(try await f.api.post("/v1/connections", connect).json["id"]?.stringValue)
+        // The snapshot is read when capture starts, so it holds the row written meanwhile too
+        // (the slot's copy of that change is behind the snapshot's seam: not sent twice).
+        let first = try await f.received(2)
+        #expect(first.map { $0["after"]?["id"] } == [1, 2])
+        #expect(first.map { $0["metadata"]?["snapshot"] } == [true, true])
+        #expect(f.receiver.requests.count == 2)
+
+        #expect(try await f.api.delete("/v1/connections/\(connection)").status == 200)
+        try await f.write(["INSERT INTO orders VALUES (3, 'between connections', 3)"])
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await stored() == 2, "capture stopped with the last connection")
+        #expect(try await f.api.post("/v1/connections", connect).status == 201)
+        let all = try await f.received(3)
+        #expect(all.last?["after"]?["id"] == 3, "the slot kept the change made meanwhile")
+        #expect(try await stored() == 3)
     }
 
     @Test func capturesRoutesPausesResumesEditsAndDeletes() async throws {

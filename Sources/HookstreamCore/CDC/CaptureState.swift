@@ -49,9 +49,22 @@ public struct CaptureState: Sendable, Equatable {
 extension CaptureState {
     /// What `stats.warning` and the `capture_lag` issue say when the slot retains more WAL than
     /// `limit`; `nil` when it does not.
-    public static func lagWarning(bytes: Int64, limit: Int64, paused: Bool) -> String? {
+    public static func lagWarning(bytes: Int64, limit: Int64, capture: Activity) -> String? {
         guard bytes > limit else { return nil }
-        return "The replication slot retains \(bytes) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): "
-            + (paused ? "resume the source or delete it" : "capture is falling behind") + ", or the database's disk fills up"
+        let remedy =
+            switch capture {
+            case .running: "capture is falling behind"
+            case .paused: "resume the source or delete it"
+            case .awaitingConnection: "connect the source to a destination or delete it"
+            }
+        return "The replication slot retains \(bytes) bytes of WAL, over --cdc-max-lag-bytes (\(limit)): " + remedy + ", or the database's disk fills up"
+    }
+
+    /// Whether a source's capture runs, and if not why: the slot keeps WAL while it does not.
+    public enum Activity: Sendable {
+        case running
+        case paused
+        /// Active, but with no connection yet (or none left): nothing to route a change to.
+        case awaitingConnection
     }
 }

@@ -40,7 +40,7 @@ struct ConnectionsRoutes {
         try apply(body, to: &connection)
         try await checkEnds(connection)
         try await deps.store.createConnection(connection)
-        deps.sources.invalidate(connection.sourceID)
+        try await deps.routesChanged(sourceID: connection.sourceID)
         return .json(try await rendered(connection.id, identity.tenant), status: .created)
     }
 
@@ -64,8 +64,8 @@ struct ConnectionsRoutes {
         try await checkEnds(connection)
         connection.updatedAt = Timestamp.millis(Date())
         try await deps.store.updateConnection(connection)
-        deps.sources.invalidate(previousSource)
-        deps.sources.invalidate(connection.sourceID)
+        try await deps.routesChanged(sourceID: previousSource)
+        try await deps.routesChanged(sourceID: connection.sourceID)
         return .json(try await rendered(id, identity.tenant))
     }
 
@@ -80,7 +80,7 @@ struct ConnectionsRoutes {
         } catch StoreError.notFound {
             throw APIError.notFound("Connection")
         }
-        deps.sources.invalidate(existing.sourceID)
+        try await deps.routesChanged(sourceID: existing.sourceID)
         return .json(["success": true])
     }
 

@@ -44,7 +44,7 @@ struct DatabaseSources {
             try? await setup.dropReplication(slot: name, publication: name)
             throw error
         }
-        if source.status == .active { try await deps.capture.start(sourceID: source.id) }
+        try await deps.capture.sync(sourceID: source.id)
     }
 
     /// Applies `tables` (altering the publication) and `status` (starting or stopping capture)
@@ -71,7 +71,7 @@ struct DatabaseSources {
             try await deps.store.updateCaptureTables(sourceID: source.id, tables: tables.map(\.name.description))
         }
         try await save(source)
-        if source.status == .active { try await deps.capture.start(sourceID: source.id) } else { await deps.capture.stop(sourceID: source.id) }
+        try await deps.capture.sync(sourceID: source.id)
     }
 
     /// Stops capture and drops the slot and publication, so no slot is left retaining WAL.
@@ -83,7 +83,7 @@ struct DatabaseSources {
         do {
             try await CaptureSetup(uri: try uri(capture), logger: deps.logger).dropReplication(slot: capture.slotName, publication: capture.publicationName)
         } catch where !force {
-            if source.status == .active { try? await deps.capture.start(sourceID: source.id) }
+            try? await deps.capture.sync(sourceID: source.id)
             throw APIError(
                 .badGateway,
                 "The replication slot \(capture.slotName) could not be dropped (\(CaptureSetup.describe(error))), so the source was kept: "
@@ -127,7 +127,7 @@ struct DatabaseSources {
         stats["last_error_at"] = .timestamp(capture.lastErrorAt)
         let limit = deps.configuration.cdcMaxLagBytes
         var warnings: [String] = []
-        if let lag, let warning = CaptureState.lagWarning(bytes: lag, limit: limit, paused: source.status == .paused) {
+        if let lag, let warning = CaptureState.lagWarning(bytes: lag, limit: limit, capture: deps.capture.activity(of: source)) {
             warnings.append(warning)
         }
         if !missing.isEmpty {

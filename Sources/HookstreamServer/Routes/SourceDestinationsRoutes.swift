@@ -47,7 +47,7 @@ struct SourceDestinationsRoutes {
             try? await deps.store.deleteDestination(id: destination.id, tenant: identity.tenant, at: now)
             throw error
         }
-        deps.sources.invalidate(source.id)
+        try await deps.routesChanged(sourceID: source.id)
         return .json(render(destination, sourceID: source.id), status: .created)
     }
 
@@ -84,7 +84,7 @@ struct SourceDestinationsRoutes {
         let destination = try await connected(context, source: source)
         try await deps.store.deleteDestination(id: destination.id, tenant: identity.tenant, at: deps.configuration.clock.nowMillis)
         deps.delivery.destinationChanged(destination.id)
-        deps.sources.invalidate(source.id)
+        try await deps.routesChanged(sourceID: source.id)
         return .json(["success": true])
     }
 

@@ -6,9 +6,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Runs one ``ChangeCapture`` loop per active database source on this node: all of them at
-/// start, one more when a source is created or resumed, one fewer when it is paused or
-/// deleted. Each loop commits through ``EventRouting/captured(_:sourceID:)`` (events, routed
+/// Runs one ``ChangeCapture`` loop per capturing database source on this node: all of them at
+/// start, one more when a source is created, resumed or gets its first connection, one fewer
+/// when it is paused, deleted or loses its last connection. A source captures only while it is
+/// active and has a connection: a change captured with no route would be stored and delivered
+/// nowhere, while the slot keeps it until a route exists. Each loop commits through ``EventRouting/captured(_:sourceID:)`` (events, routed
 /// attempts and the confirmed LSN in one store transaction) before it advances the slot.
 ///
 /// Stopping a loop waits for it to end, so a pause or delete that returns has no capture left
@@ -47,7 +49,7 @@ final class CaptureSupervisor: Service, Sendable {
     func run() async throws {
         do {
             for capture in try await store.captureStates() {
-                guard let source = try await store.source(id: capture.sourceID), source.status == .active else { continue }
+                guard let source = try await capturing(capture.sourceID) else { continue }
                 start(source, capture: capture)
             }
         } catch {
@@ -80,18 +82,35 @@ final class CaptureSupervisor: Service, Sendable {
                     let lag = try? await CaptureSetup(uri: uri, logger: logger).slotLagBytes(slot: capture.slotName),
                     let source = try? await store.source(id: capture.sourceID)
                 else { continue }
-                let warning = CaptureState.lagWarning(bytes: lag, limit: maxLagBytes, paused: source.status == .paused)
+                let warning = CaptureState.lagWarning(bytes: lag, limit: maxLagBytes, capture: activity(of: source))
                 try? await store.recordCaptureLag(sourceID: capture.sourceID, message: warning, at: clock.nowMillis)
             }
         }
     }
 
-    /// Starts capture for the source if it is active and not captured here yet.
-    func start(sourceID: String) async throws {
+    /// Starts or stops the source's capture to match what it should do now: run while the
+    /// source is active and has at least one connection. Called whenever either changes; a
+    /// source that is not a database source has nothing to start.
+    func sync(sourceID: String) async throws {
+        if let source = try await capturing(sourceID), let capture = try await store.captureState(sourceID: sourceID) {
+            start(source, capture: capture)
+        } else {
+            await stop(sourceID: sourceID)
+        }
+    }
+
+    /// What the source's capture is doing on this node, for the lag warning's advice.
+    func activity(of source: Source) -> CaptureState.Activity {
+        if source.status == .paused { return .paused }
+        return loops.withLock { $0[source.id] } == nil ? .awaitingConnection : .running
+    }
+
+    /// The source, when it should be captured: active, with a route for its changes.
+    private func capturing(_ sourceID: String) async throws -> Source? {
         guard let source = try await store.source(id: sourceID), source.status == .active,
-            let capture = try await store.captureState(sourceID: sourceID)
-        else { return }
-        start(source, capture: capture)
+            try await !store.activeConnections(sourceID: sourceID).isEmpty
+        else { return nil }
+        return source
     }
 
     /// Stops the source's capture and waits until its loop has ended.

@@ -135,3 +135,12 @@ final class TopicCache: Sendable {
         routers.removeAll()
     }
 }
+
+extension ServerDependencies {
+    /// A source's connections changed: ingest re-reads its routes, and a database source
+    /// starts capturing with its first connection or stops with its last.
+    func routesChanged(sourceID: String) async throws {
+        sources.invalidate(sourceID)
+        try await capture.sync(sourceID: sourceID)
+    }
+}
