@@ -64,7 +64,7 @@ struct ConnectionsRoutes {
         try await checkEnds(connection)
         connection.updatedAt = Timestamp.millis(Date())
         try await deps.store.updateConnection(connection)
-        try await deps.routesChanged(sourceID: previousSource)
+        if previousSource != connection.sourceID { try await deps.routesChanged(sourceID: previousSource) }
         try await deps.routesChanged(sourceID: connection.sourceID)
         return .json(try await rendered(id, identity.tenant))
     }

@@ -10,8 +10,9 @@ import Synchronization
 /// start, one more when a source is created, resumed or gets its first connection, one fewer
 /// when it is paused, deleted or loses its last connection. A source captures only while it is
 /// active and has a connection: a change captured with no route would be stored and delivered
-/// nowhere, while the slot keeps it until a route exists. Each loop commits through ``EventRouting/captured(_:sourceID:)`` (events, routed
-/// attempts and the confirmed LSN in one store transaction) before it advances the slot.
+/// nowhere, while the slot keeps it until a route exists. Each loop commits through
+/// ``EventRouting/captured(_:sourceID:)`` (events, routed attempts and the confirmed LSN in one
+/// store transaction) before it advances the slot.
 ///
 /// Stopping a loop waits for it to end, so a pause or delete that returns has no capture left
 /// touching the slot (a delete can then drop it).
@@ -92,7 +93,9 @@ final class CaptureSupervisor: Service, Sendable {
     /// source is active and has at least one connection. Called whenever either changes; a
     /// source that is not a database source has nothing to start.
     func sync(sourceID: String) async throws {
-        if let source = try await capturing(sourceID), let capture = try await store.captureState(sourceID: sourceID) {
+        // One read for a webhook source, whose connections change far more often.
+        guard let capture = try await store.captureState(sourceID: sourceID) else { return }
+        if let source = try await capturing(sourceID) {
             start(source, capture: capture)
         } else {
             await stop(sourceID: sourceID)
