@@ -44,8 +44,13 @@ struct AlertRulesRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // History first: a trigger writes its history row and the rule's state in one
+        // transaction, so a rule read afterwards is never older than the history shown with it
+        // (read the other way round, a trigger landing between the reads showed its history
+        // row beside a rule still "ok" and never triggered).
+        let history = try await deps.store.alertHistory(
+            ruleID: try context.parameters.require("id"), tenant: try context.caller.tenant, limit: Self.historyLimit)
         let rule = try await load(context)
-        let history = try await deps.store.alertHistory(ruleID: rule.id, tenant: rule.tenant, limit: Self.historyLimit)
         return .json(["alert_rule": Self.render(rule), "history": .array(history.map(Self.render))])
     }
 
