@@ -9,22 +9,16 @@ public final class CLIProcess: Sendable {
         var stderr = Data()
     }
 
-    private let process: Process
+    private let process: ChildProcess
     private let state = Mutex(State())
 
-    private init(process: Process) { self.process = process }
+    private init(process: ChildProcess) { self.process = process }
 
     public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> CLIProcess {
-        let process = CLIRun.process(arguments, environment: environment)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let process = try CLIRun.spawn(arguments, environment: environment, stdin: .null)
         let child = CLIProcess(process: process)
         // Readers on threads of their own: blocking reads never touch the cooperative pool.
-        for (pipe, isOut) in [(out, true), (err, false)] {
-            let handle = pipe.fileHandleForReading
+        for (handle, isOut) in [(process.standardOutput!, true), (process.standardError!, false)] {
             Thread.detachNewThread {
                 while true {
                     let chunk = handle.availableData
@@ -33,7 +27,6 @@ public final class CLIProcess: Sendable {
                 }
             }
         }
-        try await SpawnGate.run(process)
         return child
     }
 
@@ -53,19 +46,15 @@ public final class CLIProcess: Sendable {
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestServerError("no line \(index) from hookstream \(process.arguments ?? []); stdout: \(stdoutLines), stderr: \(stderr)")
+        throw TestServerError("no line \(index) from hookstream; stdout: \(stdoutLines), stderr: \(stderr)")
     }
 
-    public func signal(_ number: Int32) { Foundation.kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { process.signal(number) }
 
     /// Waits for the process to exit; `nil` when it is still running at the deadline (then it is killed).
     public func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            signal(SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
+        if let status = await process.waitForExit(timeout: timeout) { return status }
+        signal(SIGKILL)
+        return nil
     }
 }

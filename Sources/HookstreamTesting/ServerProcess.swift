@@ -4,7 +4,7 @@ import Synchronization
 /// The real `hookstream` executable run as a child process — for what an in-process server
 /// cannot show: SIGKILL and SIGTERM, start-up output, the CLI.
 public final class ServerProcess: @unchecked Sendable {
-    public let process: Process
+    public let process: ChildProcess
     public let port: Int
     public let baseURL: String
     public let output: String
@@ -20,7 +20,7 @@ public final class ServerProcess: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    private init(process: Process, port: Int, baseURL: String, output: String, dataDirectory: String) {
+    private init(process: ChildProcess, port: Int, baseURL: String, output: String, dataDirectory: String) {
         self.process = process
         self.port = port
         self.baseURL = baseURL
@@ -34,27 +34,20 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     static func startBlocking(dataDirectory: String, port: Int, arguments: [String], environment: [String: String]) throws -> ServerProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", String(port), "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try SpawnGate.run(process)
+        let process = try ChildProcess.spawn(
+            executable, ["serve", "--port", String(port), "--data-dir", dataDirectory, "--log-level", "warning"] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: .pipe)
         // A server that never prints its banner must fail the test, not hang it: the reads
         // below block, so the deadline is enforced by ending the child, which ends its output.
         let banner = BannerWatch()
-        let child = process.processIdentifier
+        let child = process.pid
         DispatchQueue.global().asyncAfter(deadline: .now() + 30) {
             if !banner.seen.load(ordering: .acquiring) { Foundation.kill(child, SIGKILL) }
         }
         // Read the banner line by line until the listening line appears.
         var collected = Data()
         let deadline = Date().addingTimeInterval(30)
-        let handle = stdout.fileHandleForReading
+        let handle = process.standardOutput!
         while Date() < deadline {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
@@ -71,20 +64,18 @@ public final class ServerProcess: @unchecked Sendable {
                 return ServerProcess(process: process, port: port, baseURL: baseURL, output: String(decoding: collected, as: UTF8.self), dataDirectory: dataDirectory)
             }
         }
-        process.terminate()
+        process.signal(SIGTERM)
         throw TestServerError("hookstream serve did not start: \(String(decoding: collected, as: UTF8.self))")
     }
 
     public func kill(signal: Int32 = SIGKILL) {
-        Foundation.kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// Waits for the process to exit and returns its status.
     @discardableResult
     public func waitForExit(timeout: TimeInterval = 30) async -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        return process.isRunning ? nil : process.terminationStatus
+        await process.waitForExit(timeout: .milliseconds(Int(timeout * 1000)))
     }
 }
 
@@ -98,35 +89,36 @@ public struct CLIRun: Sendable {
         try await offload { try runBlocking(arguments, environment: environment, input: input) }
     }
 
-    /// The `hookstream` executable with `arguments`, in this process's environment without the
-    /// CLI's own settings (a developer's key must not leak into a test) plus `environment`.
-    static func process(_ arguments: [String], environment: [String: String]) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
-        process.arguments = arguments
+    /// Starts the `hookstream` executable with `arguments`, in this process's environment
+    /// without the CLI's own settings (a developer's key must not leak into a test) plus
+    /// `environment`.
+    static func spawn(_ arguments: [String], environment: [String: String], stdin: ChildProcess.Stream) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "HOOKSTREAM_API_KEY")
         env.removeValue(forKey: "HOOKSTREAM_BASE_URL")
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        return process
+        return try ChildProcess.spawn(
+            ServerProcess.executable, arguments, environment: env.merging(environment) { $1 }, stdin: stdin, stdout: .pipe, stderr: .pipe)
     }
 
     static func runBlocking(_ arguments: [String], environment: [String: String], input: String?) throws -> CLIRun {
-        let process = process(arguments, environment: environment)
-        let out = Pipe()
-        let err = Pipe()
-        let inPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inPipe
-        try SpawnGate.run(process)
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let process = try spawn(arguments, environment: environment, stdin: .pipe)
+        let stdin = process.standardInput!
+        if let input { stdin.write(Data(input.utf8)) }
+        try? stdin.close()
+        // stderr is read on a thread of its own: a child that fills one pipe while we wait
+        // on the other would block forever.
+        let stderr = Mutex(Data())
+        let stderrDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let data = process.standardError!.readDataToEndOfFile()
+            stderr.withLock { $0 = data }
+            stderrDone.signal()
+        }
+        let stdout = process.standardOutput!.readDataToEndOfFile()
+        stderrDone.wait()
+        let status = process.waitUntilExit()
+        return CLIRun(
+            status: status, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self))
     }
 }
 

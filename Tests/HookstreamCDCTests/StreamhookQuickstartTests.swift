@@ -51,10 +51,10 @@ import Testing
         server.listen(0, '127.0.0.1', () => console.log(server.address().port));
         """#
 
-    final class NodeReceiver: @unchecked Sendable {
-        let process = Process()
+    final class NodeReceiver: Sendable {
+        let process: ChildProcess
         let log: String
-        var url = ""
+        let url: String
 
         init(secret: String) async throws {
             let directory = TemporaryDirectory.make(prefix: "streamhook-receiver")
@@ -62,18 +62,15 @@ import Testing
             log = directory + "/received.jsonl"
             try StreamhookQuickstartTests.receiverScript.write(toFile: script, atomically: true, encoding: .utf8)
             FileManager.default.createFile(atPath: log, contents: nil)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["node", script, log]
-            process.environment = ProcessInfo.processInfo.environment.merging(["WEBHOOK_SECRET": secret]) { $1 }
-            let stdout = Pipe()
-            process.standardOutput = stdout
-            try await SpawnGate.run(process)
-            let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            process = try ChildProcess.spawn(
+                "/usr/bin/env", ["node", script, log], environment: ProcessInfo.processInfo.environment.merging(["WEBHOOK_SECRET": secret]) { $1 },
+                stdout: .pipe)
+            let line = String(decoding: process.standardOutput!.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let port = Int(line) else { throw TestServerError("node receiver did not start: \(line)") }
             url = "http://127.0.0.1:\(port)/webhooks/streamhook"
         }
 
-        func stop() { process.terminate() }
+        func stop() { process.signal(SIGTERM) }
 
         func received(_ count: Int) async throws -> [JSON] {
             let deadline = Date().addingTimeInterval(30)

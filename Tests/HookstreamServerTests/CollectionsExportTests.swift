@@ -124,7 +124,7 @@ import Testing
         #expect(try await Self.run(["python3", "-c", seed, dataDirectory + "/hookstream.sqlite", id, String(count)]).status == 0)
 
         func peakRSSKiB() throws -> Int {
-            let status = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/status", encoding: .utf8)
+            let status = try String(contentsOfFile: "/proc/\(server.process.pid)/status", encoding: .utf8)
             let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
             return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
         }
@@ -148,15 +148,9 @@ import Testing
     /// Runs a command to completion on a thread of its own (it blocks on the child's output).
     private static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await offload {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-            let out = Pipe()
-            process.standardOutput = out
-            try SpawnGate.run(process)
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            let process = try ChildProcess.spawn("/usr/bin/env", arguments, environment: ProcessInfo.processInfo.environment, stdout: .pipe)
+            let data = process.standardOutput!.readDataToEndOfFile()
+            return (process.waitUntilExit(), String(decoding: data, as: UTF8.self))
         }
     }
 

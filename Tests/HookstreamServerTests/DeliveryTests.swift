@@ -326,7 +326,7 @@ import Testing
         let destination = try #require(
             try await admin.post("/v1/destinations", ["name": "R", "url": .string(receiver.url), "retry_max_attempts": 1]).json["id"]?.stringValue)
         #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
-        let before = try peakResidentKB(server.process.processIdentifier)
+        let before = try peakResidentKB(server.process.pid)
         // Four 50 MB answers at once: buffered, they would add 200 MB to the server.
         let count = 4
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -349,7 +349,7 @@ import Testing
             #expect(detail["response_body"]?.stringValue?.utf8.count == 64 * 1024)
             #expect(detail["response_body"]?.stringValue?.allSatisfy { $0 == "x" } == true)
         }
-        let growthMB = (try peakResidentKB(server.process.processIdentifier) - before) / 1024
+        let growthMB = (try peakResidentKB(server.process.pid) - before) / 1024
         #expect(growthMB < 40, "peak RSS grew by \(growthMB) MB delivering \(count) responses of 50 MB")
     }
 

@@ -107,29 +107,26 @@ import Testing
         let admin = TestHTTPClient(baseURL: process.baseURL, apiKey: key)
         let source = try #require(try await admin.post("/v1/sources", ["name": "Broadcast"]).json["id"]?.stringValue)
         _ = try await admin.post("/v1/ingest/\(source)", ["warm": true])
-        let before = try Self.residentKB(process.process.processIdentifier)
+        let before = try Self.residentKB(process.process.pid)
 
-        // A thousand sockets in this process: no child process may be started meanwhile.
-        try await SpawnGate.withManyDescriptors {
-            var clients: [RawHTTPConnection] = []
-            defer { for client in clients { client.close() } }
-            for _ in 0..<1000 { clients.append(try await RawHTTPConnection.webSocket(port: process.port, path: "/v1/ws?token=\(key)")) }
-            // The upgrade is answered before the connection is authenticated and registered.
-            try await Self.eventually("1000 clients registered") {
-                try await Self.metric(admin, "hookstream_realtime_clients") == 1000
-            }
-            let connected = try Self.residentKB(process.process.processIdentifier)
-
-            let eventID = try #require(try await admin.post("/v1/ingest/\(source)", ["to": "everyone"]).json["event_id"]?.stringValue)
-            for client in clients {
-                _ = try await client.receive(until: eventID)
-            }
-            let broadcast = try Self.residentKB(process.process.processIdentifier)
-            let perClient = Double(connected - before) / 1000
-            print("[realtime] RSS before \(before) KB, with 1000 clients \(connected) KB (\(String(format: "%.1f", perClient)) KB each), after a broadcast \(broadcast) KB")
-            #expect(perClient < 100, "\(perClient) KB per idle client")
-            #expect(broadcast - connected < 50 * 1024)
+        var clients: [RawHTTPConnection] = []
+        defer { for client in clients { client.close() } }
+        for _ in 0..<1000 { clients.append(try await RawHTTPConnection.webSocket(port: process.port, path: "/v1/ws?token=\(key)")) }
+        // The upgrade is answered before the connection is authenticated and registered.
+        try await Self.eventually("1000 clients registered") {
+            try await Self.metric(admin, "hookstream_realtime_clients") == 1000
         }
+        let connected = try Self.residentKB(process.process.pid)
+
+        let eventID = try #require(try await admin.post("/v1/ingest/\(source)", ["to": "everyone"]).json["event_id"]?.stringValue)
+        for client in clients {
+            _ = try await client.receive(until: eventID)
+        }
+        let broadcast = try Self.residentKB(process.process.pid)
+        let perClient = Double(connected - before) / 1000
+        print("[realtime] RSS before \(before) KB, with 1000 clients \(connected) KB (\(String(format: "%.1f", perClient)) KB each), after a broadcast \(broadcast) KB")
+        #expect(perClient < 100, "\(perClient) KB per idle client")
+        #expect(broadcast - connected < 50 * 1024)
     }
 
     static func residentKB(_ pid: Int32) throws -> Int {
