@@ -273,10 +273,11 @@ import Testing
         defer { server.stop() }
         let receiver = try await TestReceiver.start()
         defer { receiver.stop() }
-        let once: JSONObject = ["retry_max_attempts": 1, "timeout": 0.5]
-        func outcome(_ url: String, _ reply: TestReceiver.Reply?) async throws -> JSON {
+        // Only the stalled receiver is meant to time out: the others get a timeout a loaded
+        // machine cannot reach (a 0.5 s one for all once ended a redirect as a timeout in CI).
+        func outcome(_ url: String, _ reply: TestReceiver.Reply?, timeout: Double = 20) async throws -> JSON {
             if let reply { receiver.reply([reply]) }
-            let p = try await pipe(server, url: url, destination: once)
+            let p = try await pipe(server, url: url, destination: ["retry_max_attempts": 1, "timeout": .number(timeout)])
             let event = try await ingest(server, p.source, ["x": 1])
             let done = try await eventually(server, "/v1/delivery-attempts?event_id=\(event)") {
                 $0["delivery_attempts"]?[0]?["status"] == "failed" || $0["delivery_attempts"]?[0]?["status"] == "success"
@@ -284,7 +285,7 @@ import Testing
             let id = try #require(done["delivery_attempts"]?[0]?["id"]?.stringValue)
             return try await server.client.get("/v1/delivery-attempts/\(id)").json
         }
-        let stalled = try await outcome(receiver.url, .stall(seconds: 3))
+        let stalled = try await outcome(receiver.url, .stall(seconds: 3), timeout: 0.5)
         #expect(stalled["error_type"] == "timeout")
         let redirected = try await outcome(receiver.url, .redirect(to: "http://127.0.0.1:1/elsewhere"))
         #expect(redirected["status_code"] == 307)

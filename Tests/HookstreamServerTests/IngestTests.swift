@@ -95,17 +95,10 @@ import Testing
         defer { server.stop() }
         let source = try await makeSource(server)
         let client = server.anonymous
-        let ids = try await withThrowingTaskGroup(of: String?.self) { group in
-            for i in 0..<300 {
-                group.addTask {
-                    let response = try await client.request("POST", "/v1/ingest/\(source)", json: ["n": .number(Double(i))])
-                    return response.status == 200 ? response.json["event_id"]?.stringValue : nil
-                }
-            }
-            var ids: [String] = []
-            for try await id in group { if let id { ids.append(id) } }
-            return ids
-        }
+        let ids = try await concurrently(Array(0..<300)) { i in
+            let response = try await client.request("POST", "/v1/ingest/\(source)", json: ["n": .number(Double(i))])
+            return response.status == 200 ? response.json["event_id"]?.stringValue : nil
+        }.compactMap { $0 }
         #expect(ids.count == 300)
         #expect(Set(ids).count == 300)
         #expect(try await server.client.get("/v1/events").json["pagination"]?["total"] == 300)

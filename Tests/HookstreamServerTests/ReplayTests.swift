@@ -65,10 +65,11 @@ import Testing
         #expect(Self.numbers(received) == Array(0..<30), "chronological order, each once")
         // 29 gaps at 20/s: about 1.45 s. Never faster than the limit (the property that
         // protects a receiver); slower only by load — the whole suite in parallel on 2 cores
-        // measured 13/s — so the lower bound only rules out a pacing that is plainly wrong.
+        // measured 13/s, builds beside it less — so the lower bound only rules out a pacing that
+        // is plainly wrong (one a second, say).
         let elapsed = received.last!.at.timeIntervalSince(received.first!.at)
         let rate = 29 / elapsed
-        #expect(rate <= 21 && rate >= 5, "measured \(rate) events/s for a limit of 20")
+        #expect(rate <= 21 && rate >= 2, "measured \(rate) events/s for a limit of 20")
 
         // max_events caps the job: the oldest five.
         let capped = try await server.client.post(
