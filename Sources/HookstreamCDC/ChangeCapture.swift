@@ -92,7 +92,8 @@ public struct ChangeCapture: Sendable {
     }
 
     /// Runs until the task is cancelled: the snapshot first when one is asked for and not done
-    /// (``SnapshotReader``), then the stream.
+    /// (``SnapshotReader``; a backfill's ``catchUp(to:confirmed:)`` before its rows), then the
+    /// stream.
     public func run() async {
         var confirmed = capture.confirmedLSN
         var snapshot = capture.snapshot
@@ -109,7 +110,9 @@ public struct ChangeCapture: Sendable {
                         defer { snapshot = pending }
                         let reader = SnapshotReader(
                             source: source, database: session.database, pageRows: configuration.snapshotPageRows, clock: clock, logger: logger)
-                        try await reader.run(&pending, on: db, catalog: &session.assembler.catalog, commit: hooks.commitSnapshot)
+                        let start = try await reader.begin(on: db)
+                        if pending.status == .pending, pending.backfill == true { try await catchUp(to: start.view, confirmed: &confirmed) }
+                        try await reader.run(&pending, from: start, on: db, catalog: &session.assembler.catalog, commit: hooks.commitSnapshot)
                     }
                     while !Task.isCancelled {
                         let progressed = try await round(&session, confirmed: &confirmed, snapshot: snapshot)
@@ -167,8 +170,38 @@ public struct ChangeCapture: Sendable {
         // A connection the server ended between rounds is replaced, not queried: a query sent
         // on it may never be answered.
         guard !session.db.isClosed else { throw CaptureError.connectionLost }
-        let rows = try await peek(session)
-        guard !rows.isEmpty else { return false }
+        let transactions = try await peekTransactions(&session)
+        guard let last = transactions.last else { return false }
+        try await store(transactions, through: last, session: session, confirmed: &confirmed, snapshot: snapshot)
+        return true
+    }
+
+    /// A backfill's first step, once its view is taken: the changes still in the slot that the
+    /// view holds are sent as changes, in commit order, before any of its rows (on a connection
+    /// of their own, the view's being in its transaction). A receiver that had the rows before
+    /// learns of each of those changes, a delete included, which a row read cannot restate; the
+    /// rows then restate what it holds. Stops at the first transaction the view does not hold:
+    /// that one and every later one stream after the rows, the seam deciding
+    /// (``CaptureSnapshot/covers(table:xid:endLSN:)``).
+    func catchUp(to view: CaptureSnapshot.View, confirmed: inout UInt64) async throws {
+        let db = try await CaptureConnection.open(uri, logger: logger)
+        defer { CaptureConnection.release(db) }
+        var session = try await Session.start(on: db, capture: capture, logger: logger)
+        while true {
+            try Task.checkCancellation()
+            let transactions = try await peekTransactions(&session, upTo: LSN(view.lsn))
+            let held = transactions.prefix { view.includes(xid: $0.xid, endLSN: $0.endLSN.value) }
+            guard let last = held.last else { return }
+            try await store(Array(held), through: last, session: session, confirmed: &confirmed, snapshot: nil)
+            if held.count < transactions.count { return }
+        }
+    }
+
+    /// The whole transactions the slot holds next (up to `upTo`, when given); none when it is
+    /// empty.
+    private func peekTransactions(_ session: inout Session, upTo: LSN? = nil) async throws -> [CommittedTransaction] {
+        let rows = try await peek(session, upTo: upTo)
+        guard !rows.isEmpty else { return [] }
         var transactions: [CommittedTransaction] = []
         for row in rows {
             switch try session.assembler.receive(try PGOutputDecoder.decode(row.data), lsn: row.lsn) {
@@ -179,7 +212,15 @@ public struct ChangeCapture: Sendable {
         }
         // Peeks return whole transactions; one without its commit is never stored or advanced
         // past, and is read whole next round.
-        guard let last = transactions.last else { throw CaptureError.incompleteTransaction }
+        guard !transactions.isEmpty else { throw CaptureError.incompleteTransaction }
+        return transactions
+    }
+
+    /// Stores the events of `transactions` not stored yet, then advances the slot past `last`.
+    private func store(
+        _ transactions: [CommittedTransaction], through last: CommittedTransaction, session: Session, confirmed: inout UInt64,
+        snapshot: CaptureSnapshot?
+    ) async throws {
         let fresh = CaptureBatch.transactions(
             transactions, after: confirmed, source: source, database: session.database, snapshot: snapshot, now: clock.now)
         if !fresh.isEmpty {
@@ -188,22 +229,21 @@ public struct ChangeCapture: Sendable {
         }
         try await session.db.perform(
             "SELECT pg_replication_slot_advance(\(capture.slotName)::name, \(last.endLSN.description)::pg_lsn)", logger: logger)
-        return true
     }
 
-    private func peek(_ session: Session) async throws -> [(lsn: LSN, data: [UInt8])] {
+    private func peek(_ session: Session, upTo: LSN?) async throws -> [(lsn: LSN, data: [UInt8])] {
         do {
-            return try await peekRows(session)
+            return try await peekRows(session, upTo: upTo)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42704" {
             // undefined_object: the slot was dropped while this connection was using it.
             throw CaptureError.slotMissing(slot: capture.slotName, database: session.database)
         }
     }
 
-    private func peekRows(_ session: Session) async throws -> [(lsn: LSN, data: [UInt8])] {
+    private func peekRows(_ session: Session, upTo: LSN?) async throws -> [(lsn: LSN, data: [UInt8])] {
         let result = try await session.db.query(
             """
-            SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(\(capture.slotName)::name, NULL, \(configuration.peekLimit)::int,
+            SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(\(capture.slotName)::name, \(upTo?.description)::pg_lsn, \(configuration.peekLimit)::int,
               'proto_version', '1', 'publication_names', \(capture.publicationName))
             """, logger: logger)
         var rows: [(lsn: LSN, data: [UInt8])] = []

@@ -24,10 +24,16 @@ struct SnapshotReader {
     let clock: any GatewayClock
     let logger: Logger
 
-    /// Reads what is left of `snapshot` on `db` and marks it done. `snapshot` follows every
-    /// page committed (and nothing else), so after a failure it is what the store holds.
-    func run(_ snapshot: inout CaptureSnapshot, on db: PostgresConnection, catalog: inout PGTypeCatalog, commit: Commit) async throws {
-        // On any error the capture loop drops the connection, which ends the transaction.
+    /// The view a reading runs under, and when it was taken (microseconds since 2000-01-01).
+    struct Start {
+        var view: CaptureSnapshot.View
+        var takenAt: Int64
+    }
+
+    /// Opens the `REPEATABLE READ` transaction on `db` and takes its view; ``run(_:from:on:catalog:commit:)``
+    /// then reads under it. On any error the capture loop drops the connection, which ends the
+    /// transaction.
+    func begin(on db: PostgresConnection) async throws -> Start {
         try await db.perform("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
         // The view is taken by this first statement; the WAL position read with it bounds
         // the transactions the view can include (CaptureSnapshot.View).
@@ -43,6 +49,14 @@ struct SnapshotReader {
             takenAt = micros
         }
         guard let view else { throw SnapshotError.noView }
+        return Start(view: view, takenAt: takenAt)
+    }
+
+    /// Reads what is left of `snapshot` under `start` (``begin(on:)``, on the same `db`) and
+    /// marks it done. `snapshot` follows every page committed (and nothing else), so after a
+    /// failure it is what the store holds.
+    func run(_ snapshot: inout CaptureSnapshot, from start: Start, on db: PostgresConnection, catalog: inout PGTypeCatalog, commit: Commit) async throws {
+        let (view, takenAt) = (start.view, start.takenAt)
         let startedAt = clock.nowMillis
         for index in snapshot.tables.indices where !snapshot.tables[index].done {
             // What the first page stores besides its rows: the snapshot running, and the view

@@ -21,6 +21,14 @@ public protocol ChangeCaptureStore: Sendable {
     /// progress after that page, in one transaction: a restart resumes after the last page
     /// stored, so no stored row is emitted twice.
     func commitSnapshotPage(_ events: [IncomingEvent], snapshot: CaptureSnapshot, sourceID: String) async throws -> [IngestOutcome]
+    /// Asks for a new snapshot of `tables` (`schema.table` names the source captures): a
+    /// backfill, which capture takes from a fresh view when it next starts; it replaces the
+    /// snapshot shown so far. Checked and written in one transaction, so of two concurrent
+    /// requests one is refused.
+    /// - Returns: the pending snapshot.
+    /// - Throws: `StoreError.conflict` while a snapshot is pending or running (a second one
+    ///   would cut the first's reading short); `StoreError.notFound`.
+    func requestSnapshot(sourceID: String, tables: [String]) async throws -> CaptureSnapshot
     /// Replaces the tables a source captures (`schema.table` names).
     func updateCaptureTables(sourceID: String, tables: [String]) async throws
     /// How many of the source's events were delivered, and how many failed, so far: counters

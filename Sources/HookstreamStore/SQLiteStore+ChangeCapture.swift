@@ -23,16 +23,19 @@ extension SQLiteStore {
     }
 
     public func captureState(sourceID: String) async throws -> CaptureState? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT database_sources.* FROM database_sources JOIN sources ON sources.id = database_sources.source_id
-                    WHERE source_id = ? AND sources.deleted_at IS NULL
-                    """,
-                arguments: [sourceID]
-            ).map(Self.captureState)
-        }
+        try await pool.read { db in try Self.captureState(db, sourceID: sourceID) }
+    }
+
+    /// The capture state of a source not deleted.
+    static func captureState(_ db: Database, sourceID: String) throws -> CaptureState? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT database_sources.* FROM database_sources JOIN sources ON sources.id = database_sources.source_id
+                WHERE source_id = ? AND sources.deleted_at IS NULL
+                """,
+            arguments: [sourceID]
+        ).map(Self.captureState)
     }
 
     public func captureStates() async throws -> [CaptureState] {
@@ -75,6 +78,22 @@ extension SQLiteStore {
                 guard db.changesCount == 1 else { throw StoreError.notFound }
                 return try self.insertBatch(db, events)
             }
+        }
+    }
+
+    public func requestSnapshot(sourceID: String, tables: [String]) async throws -> CaptureSnapshot {
+        try await pool.write { db in
+            guard let capture = try Self.captureState(db, sourceID: sourceID) else { throw StoreError.notFound }
+            if let current = capture.snapshot, current.status != .done {
+                throw StoreError.conflict(
+                    current.status == .pending
+                        ? "A snapshot of this source is already pending: it starts when capture runs (the source active and connected)"
+                        : "A snapshot of this source is running (\(current.rows) rows so far): backfill again once it is done")
+            }
+            var snapshot = CaptureSnapshot(of: tables)
+            snapshot.backfill = true
+            try db.execute(sql: "UPDATE database_sources SET snapshot = ? WHERE source_id = ?", arguments: [try Self.encode(snapshot), sourceID])
+            return snapshot
         }
     }
 

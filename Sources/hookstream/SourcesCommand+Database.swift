@@ -4,7 +4,7 @@ import HookstreamClient
 import JSONValue
 
 /// The database-source (PostgreSQL change capture) side of `hookstream sources`: tables,
-/// pause and resume, table edits and streamhook destinations.
+/// pause and resume, table edits, backfill and streamhook destinations.
 extension SourcesCommand {
     static func describeDatabase(_ s: JSON) -> String {
         let stats = s["stats"] ?? .null
@@ -88,6 +88,23 @@ extension SourcesCommand {
             try await runClient {
                 let source = try await global.client().patch("/v1/sources/" + APIClient.escape(id), ["tables": SourcesCommand.tableList(tables)])
                 global.output(source) { "✓ Updated source\n" + SourcesCommand.describe(source) }
+            }
+        }
+    }
+
+    struct Backfill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Emit a database source's existing rows again, as snapshot INSERT events, while its changes go on streaming.",
+            discussion: "Progress shows in `hookstream sources get <id>` (Snapshot). A paused or unconnected source backfills when it captures again.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Source ID.") var id: String
+        @Option(help: "Only these captured tables, comma-separated (default: every captured table).") var tables: String?
+
+        func run() async throws {
+            try await runClient {
+                let body: JSONObject = tables.map { ["tables": SourcesCommand.tableList($0)] } ?? [:]
+                let source = try await global.client().post("/v1/sources/" + APIClient.escape(id) + "/backfill", .object(body))
+                global.output(source) { "✓ \(source["message"]?.cell ?? "Backfill started")\n" + SourcesCommand.describe(source) }
             }
         }
     }

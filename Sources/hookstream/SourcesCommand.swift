@@ -8,7 +8,7 @@ struct SourcesCommand: AsyncParsableCommand {
         commandName: "sources", abstract: "Manage webhook and database (PostgreSQL change capture) sources.",
         subcommands: [
             List.self, Create.self, Get.self, Delete.self, Templates.self, Tables.self, Pause.self, Resume.self, SetTables.self,
-            Destinations.self,
+            Backfill.self, Destinations.self,
         ])
 
     static func describe(_ s: JSON) -> String {

@@ -81,6 +81,14 @@ import Testing
             return id
         }
 
+        /// The environment of a CLI logged in to this server (a config directory of its own).
+        func loggedInCLI() async throws -> [String: String] {
+            let env = ["XDG_CONFIG_HOME": TemporaryDirectory.make(prefix: "hookstream-cdc-cli")]
+            let key = try #require(api.apiKey)
+            #expect(try await CLIRun.run(["login", "--api-key", key, "--base-url", server.baseURL], environment: env).status == 0)
+            return env
+        }
+
         /// The bodies the receiver got, parsed.
         func received(_ count: Int) async throws -> [JSON] {
             try await receiver.waitFor(count: count, timeout: .seconds(30)).map { try JSON(parsing: $0.body) }
@@ -271,10 +279,7 @@ import Testing
     @Test func theCLICreatesListsTablesPausesResumesAndManagesDestinations() async throws {
         let f = try await Fixture.make("api_cli")
         defer { f.stop() }
-        let config = TemporaryDirectory.make(prefix: "hookstream-cdc-cli")
-        let env = ["XDG_CONFIG_HOME": config]
-        let key = try #require(f.api.apiKey)
-        #expect(try await CLIRun.run(["login", "--api-key", key, "--base-url", f.server.baseURL], environment: env).status == 0)
+        let env = try await f.loggedInCLI()
         func cli(_ arguments: [String]) async throws -> CLIRun {
             let run = try await CLIRun.run(arguments, environment: env)
             #expect(run.status == 0, "\(arguments): \(run.stderr)")

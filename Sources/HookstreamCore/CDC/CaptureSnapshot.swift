@@ -81,13 +81,19 @@ public struct CaptureSnapshot: Sendable, Equatable, Codable {
 
     public var status: Status
     public var tables: [Table]
+    /// Asked for on a source that already streamed (`POST /v1/sources/:id/backfill`), whose
+    /// receivers hold rows: before its rows are read, the changes still in the slot that its
+    /// view holds are sent as changes (a delete cannot be restated by a row read), so each row
+    /// then restates what a receiver holds. `nil` for a snapshot asked for at create.
+    public var backfill: Bool?
     /// Unix ms.
     public var startedAt: Int64?
     public var finishedAt: Int64?
 
-    public init(status: Status = .pending, tables: [Table], startedAt: Int64? = nil, finishedAt: Int64? = nil) {
+    public init(status: Status = .pending, tables: [Table], backfill: Bool? = nil, startedAt: Int64? = nil, finishedAt: Int64? = nil) {
         self.status = status
         self.tables = tables
+        self.backfill = backfill
         self.startedAt = startedAt
         self.finishedAt = finishedAt
     }

@@ -74,6 +74,40 @@ struct DatabaseSources {
         try await deps.capture.sync(sourceID: source.id)
     }
 
+    /// A backfill: a new snapshot of the body's `tables` (every captured table when absent),
+    /// which capture takes from a fresh view as it restarts (see `CaptureSnapshot.backfill`).
+    /// A paused or unconnected source keeps it pending until capture runs. Returns the
+    /// response's message.
+    func backfill(_ body: JSONBody, source: Source) async throws -> String {
+        guard let capture = try await deps.store.captureState(sourceID: source.id) else { throw APIError.notFound("Source") }
+        let captured = capture.tables ?? []
+        var tables = captured
+        if let names = try body.stringList("tables") {
+            tables = []
+            for name in try names.map(Self.tableName).map(\.description) where !tables.contains(name) {
+                guard captured.contains(name) else {
+                    throw APIError.badRequest(
+                        "'tables': \(name) is not captured by this source (it captures \(captured.joined(separator: ", "))); PATCH its tables first")
+                }
+                tables.append(name)
+            }
+            if tables.isEmpty { throw APIError.badRequest("'tables' must list at least one table") }
+        }
+        do {
+            _ = try await deps.store.requestSnapshot(sourceID: source.id, tables: tables)
+        } catch StoreError.notFound {
+            throw APIError.notFound("Source")
+        } catch StoreError.conflict(let message) {
+            throw APIError(.conflict, message)
+        }
+        try await deps.capture.restart(sourceID: source.id)
+        return switch deps.capture.activity(of: source) {
+        case .running: "Backfill started"
+        case .paused: "Backfill requested: it starts when the source is resumed"
+        case .awaitingConnection: "Backfill requested: it starts when the source is connected to a destination"
+        }
+    }
+
     /// Stops capture and drops the slot and publication, so no slot is left retaining WAL.
     /// When the database cannot be reached the delete is refused (502) unless `force`, which
     /// deletes anyway and says which slot to drop by hand.
@@ -174,16 +208,17 @@ struct DatabaseSources {
         try PostgresURI(parsing: try deps.secrets.open(capture.sealedConnectionURI))
     }
 
+    /// One of the body's `tables`: `table` (in `public`) or `schema.table`.
+    private static func tableName(_ name: String) throws -> CaptureRequirements.TableName {
+        guard let parsed = CaptureRequirements.TableName(parsing: name) else {
+            throw APIError.badRequest("'tables' has an invalid table name '\(name)' (use table or schema.table)")
+        }
+        return parsed
+    }
+
     /// The body's `tables` resolved and checked against the database (every table when absent).
     private func validatedTables(_ body: JSONBody, setup: CaptureSetup) async throws -> [CaptureRequirements.Table] {
-        let requested = try body.stringList("tables").map { names in
-            try names.map { name in
-                guard let parsed = CaptureRequirements.TableName(parsing: name) else {
-                    throw APIError.badRequest("'tables' has an invalid table name '\(name)' (use table or schema.table)")
-                }
-                return parsed
-            }
-        }
+        let requested = try body.stringList("tables").map { try $0.map(Self.tableName) }
         if let requested, requested.isEmpty { throw APIError.badRequest("'tables' must list at least one table") }
         do {
             return try await setup.validate(requested: requested)

@@ -4,7 +4,8 @@ import HookstreamStore
 import Hummingbird
 import JSONValue
 
-/// `/v1/sources`: create, list, read, update and delete sources, and the template catalogue.
+/// `/v1/sources`: create, list, read, update and delete sources, and the template catalogue;
+/// a database source's backfill is in `SourcesRoutes+Backfill.swift`.
 struct SourcesRoutes {
     let deps: ServerDependencies
 
@@ -17,6 +18,7 @@ struct SourcesRoutes {
         router.get("/v1/sources/:id", use: get)
         router.patch("/v1/sources/:id", use: update)
         router.delete("/v1/sources/:id", use: delete)
+        router.post("/v1/sources/:id/backfill", use: backfill)
     }
 
     static func templateJSON(_ t: SourceTemplate) -> JSON {

@@ -8,7 +8,8 @@ import Synchronization
 
 /// Runs one ``ChangeCapture`` loop per capturing database source on this node: all of them at
 /// start, one more when a source is created, resumed or gets its first connection, one fewer
-/// when it is paused, deleted or loses its last connection. A source captures only while it is
+/// when it is paused, deleted or loses its last connection; a backfill restarts it, so that it
+/// begins with the new snapshot. A source captures only while it is
 /// active and has a connection: a change captured with no route would be stored and delivered
 /// nowhere, while the slot keeps it until a route exists. Each loop commits through
 /// ``EventRouting/captured(_:sourceID:)`` (events, routed attempts and the confirmed LSN in one
@@ -102,6 +103,14 @@ final class CaptureSupervisor: Service, Sendable {
         }
     }
 
+    /// Stops the source's capture and starts it again (when it should run), so that it picks
+    /// up a state changed in the store, such as a backfill's pending snapshot. The loop that
+    /// was running has ended before the new one starts.
+    func restart(sourceID: String) async throws {
+        await stop(sourceID: sourceID)
+        try await sync(sourceID: sourceID)
+    }
+
     /// What the source's capture is doing on this node, for the lag warning's advice.
     func activity(of source: Source) -> CaptureState.Activity {
         if source.status == .paused { return .paused }
@@ -131,9 +140,23 @@ final class CaptureSupervisor: Service, Sendable {
             logger.error("change capture: the source's connection URI cannot be opened", metadata: ["source_id": "\(source.id)"])
             return
         }
+        let sourceID = source.id
+        loops.withLock { loops in
+            guard loops[sourceID] == nil else { return }
+            loops[sourceID] = Task {
+                // Read again as the loop begins: a state stored after `capture` was read (a
+                // backfill's pending snapshot, by a restart racing this start) would otherwise
+                // wait for the next start.
+                let current = (try? await store.captureState(sourceID: sourceID)) ?? capture
+                await loop(source, capture: current, uri: uri).run()
+            }
+        }
+    }
+
+    private func loop(_ source: Source, capture: CaptureState, uri: PostgresURI) -> ChangeCapture {
         let (store, routing, clock) = (store, routing, clock)
         let sourceID = source.id
-        let loop = ChangeCapture(
+        return ChangeCapture(
             source: source, capture: capture, uri: uri, configuration: configuration, clock: clock,
             hooks: .init(
                 commit: { transactions in try await routing.captured(transactions, sourceID: sourceID) },
@@ -142,9 +165,5 @@ final class CaptureSupervisor: Service, Sendable {
                 },
                 commitSnapshot: { events, snapshot in try await routing.snapshotPage(events, snapshot: snapshot, sourceID: sourceID) }),
             logger: logger)
-        loops.withLock { loops in
-            guard loops[sourceID] == nil else { return }
-            loops[sourceID] = Task { await loop.run() }
-        }
     }
 }
