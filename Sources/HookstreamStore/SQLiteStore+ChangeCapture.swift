@@ -8,7 +8,7 @@ extension SQLiteStore {
         var source = source
         source.kind = .postgresql
         try await createSource(source) { db in
-            try db.execute(
+            try db.grdb.execute(
                 sql: """
                     INSERT INTO database_sources (source_id, connection_uri, tables, slot_name, publication_name,
                         confirmed_lsn, changes_captured, last_error, last_error_at, snapshot)
@@ -65,7 +65,7 @@ extension SQLiteStore {
                 try db.execute(
                     sql: "UPDATE database_sources SET confirmed_lsn = ?, changes_captured = changes_captured + ? WHERE source_id = ?",
                     arguments: [Int64(bitPattern: last), events.count, sourceID])
-                return CaptureCommit(outcomes: try self.insertBatch(db, events), skipped: transactions.count - fresh.count)
+                return CaptureCommit(outcomes: try self.insertBatch(SQLConnection(db), events), skipped: transactions.count - fresh.count)
             }
         }
     }
@@ -76,7 +76,7 @@ extension SQLiteStore {
             try await pool.write { db in
                 try db.execute(sql: "UPDATE database_sources SET snapshot = ? WHERE source_id = ?", arguments: [progress, sourceID])
                 guard db.changesCount == 1 else { throw StoreError.notFound }
-                return try self.insertBatch(db, events)
+                return try self.insertBatch(SQLConnection(db), events)
             }
         }
     }

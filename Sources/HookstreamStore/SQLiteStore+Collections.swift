@@ -32,8 +32,8 @@ extension SQLiteStore {
     public func collections(tenant: Tenant, sourceID: String?, beforeID: String?, limit: Int) async throws -> Page<RecordCollection> {
         try await pool.read { db in
             try Self.livePage(
-                db, table: "collections", tenant: tenant, equal: [("source_id", sourceID)], beforeID: beforeID, limit: limit,
-                row: Self.collection)
+                SQLConnection(db), table: "collections", tenant: tenant, equal: [("source_id", sourceID)], beforeID: beforeID, limit: limit,
+                row: { Self.collection($0.grdb) })
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
@@ -11,14 +10,14 @@ extension SQLiteStore {
         """
 
     public func createConnection(_ c: Connection) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: """
+                """
                     INSERT INTO connections (id, org_id, env_id, name, source_id, destination_id, filter_rules, transform_expression,
                         transform_enabled, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                [
                     c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.sourceID, c.destinationID,
                     c.filterRules.json.serialized(), c.transformExpression, c.transformEnabled ? 1 : 0, c.createdAt, c.updatedAt,
                 ])
@@ -26,18 +25,18 @@ extension SQLiteStore {
     }
 
     public func connection(id: String, tenant: Tenant) async throws -> StoredConnection? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: Self.connectionSelect + " WHERE connections.id = ? AND connections.org_id = ? AND connections.env_id = ? AND connections.deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                Self.connectionSelect + " WHERE connections.id = ? AND connections.org_id = ? AND connections.env_id = ? AND connections.deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.storedConnection)
         }
     }
 
     public func connections(tenant: Tenant, sourceID: String?, destinationID: String?, beforeID: String?, limit: Int) async throws -> Page<StoredConnection> {
-        try await pool.read { db in
+        try await database.read { db in
             var sql = Self.connectionSelect + " WHERE connections.org_id = ? AND connections.env_id = ? AND connections.deleted_at IS NULL"
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            var arguments: SQLArguments = [tenant.organizationID, tenant.environmentID]
             for (column, value) in [("connections.source_id", sourceID), ("connections.destination_id", destinationID), ("connections.id <", beforeID)] {
                 if let value {
                     sql += column.hasSuffix("<") ? " AND \(column) ?" : " AND \(column) = ?"
@@ -46,45 +45,44 @@ extension SQLiteStore {
             }
             sql += " ORDER BY connections.id DESC LIMIT ?"
             arguments += [limit + 1]
-            return Self.page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedConnection), limit: limit, id: \.connection.id)
+            return Self.page(try db.fetchAll(sql, arguments, Self.storedConnection), limit: limit, id: \.connection.id)
         }
     }
 
     public func updateConnection(_ c: Connection) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
+        try await database.write { db in
+            let updated = try db.execute(
+                """
                     UPDATE connections SET name = ?, source_id = ?, destination_id = ?, filter_rules = ?, transform_expression = ?,
                         transform_enabled = ?, updated_at = ?
                     WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                     """,
-                arguments: [
+                [
                     c.name, c.sourceID, c.destinationID, c.filterRules.json.serialized(), c.transformExpression, c.transformEnabled ? 1 : 0,
                     c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID,
                 ])
-            if db.changesCount == 0 { throw StoreError.notFound }
+            if updated == 0 { throw StoreError.notFound }
         }
     }
 
     public func deleteConnection(id: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE connections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let deleted = try db.execute(
+                "UPDATE connections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if deleted == 0 { throw StoreError.notFound }
         }
     }
 
     public func activeConnections(sourceID: String) async throws -> [Connection] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: Self.connectionSelect + " WHERE connections.source_id = ? AND connections.deleted_at IS NULL ORDER BY connections.id",
-                arguments: [sourceID]
-            ).map { Self.storedConnection($0).connection }
+        try await database.read { db in
+            try db.fetchAll(
+                Self.connectionSelect + " WHERE connections.source_id = ? AND connections.deleted_at IS NULL ORDER BY connections.id", [sourceID]
+            ) { Self.storedConnection($0).connection }
         }
     }
 
-    static func storedConnection(_ row: Row) -> StoredConnection {
+    static func storedConnection(_ row: SQLRow) -> StoredConnection {
         let rules = (row["filter_rules"] as String?).flatMap { try? JSON(parsing: $0) }.flatMap { try? FilterRuleSet(json: $0) } ?? .matchAll
         let connection = Connection(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],

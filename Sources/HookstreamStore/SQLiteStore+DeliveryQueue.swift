@@ -66,7 +66,7 @@ extension SQLiteStore {
                 db, sql: "SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))",
                 arguments: StatementArguments(eventIDs))
             while let row = try eventRows.next() {
-                let event = Self.storedEvent(row).event
+                let event = Self.storedEvent(SQLRow(row)).event
                 events[event.id] = event
             }
             // A deleted connection's transform still applies to deliveries it routed.
@@ -107,7 +107,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM destinations WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
                 return nil
             }
-            return (Self.destination(row), row["circuit_version"])
+            return (Self.destination(SQLRow(row)), row["circuit_version"])
         }
     }
 

@@ -1,19 +1,18 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
 extension SQLiteStore {
     public func createDestination(_ d: Destination) async throws {
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 try db.execute(
-                    sql: """
+                    """
                         INSERT INTO destinations (id, org_id, env_id, name, slug, type, url, method, headers, timeout_seconds,
                             signing_config, provider_config, retry_policy, status, max_concurrency, circuit, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: StatementArguments([d.id, d.tenant.organizationID, d.tenant.environmentID] + (try Self.columns(d)))
+                    [d.id, d.tenant.organizationID, d.tenant.environmentID] + (try Self.columns(d))
                         + [Self.encode(d.circuit), d.createdAt, d.updatedAt])
             }
         } catch where Self.isUniqueViolation(error) {
@@ -22,16 +21,16 @@ extension SQLiteStore {
     }
 
     public func destination(id: String, tenant: Tenant) async throws -> Destination? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM destinations WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                "SELECT * FROM destinations WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.destination)
         }
     }
 
     public func destinations(tenant: Tenant, status: Destination.Status?, type: String?, beforeID: String?, limit: Int) async throws -> Page<Destination> {
-        try await pool.read { db in
+        try await database.read { db in
             try Self.livePage(
                 db, table: "destinations", tenant: tenant, equal: [("status", status?.rawValue), ("type", type)], beforeID: beforeID, limit: limit,
                 row: Self.destination)
@@ -40,15 +39,15 @@ extension SQLiteStore {
 
     public func updateDestination(_ d: Destination) async throws {
         do {
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
+            try await database.write { db in
+                let updated = try db.execute(
+                    """
                         UPDATE destinations SET name = ?, slug = ?, type = ?, url = ?, method = ?, headers = ?, timeout_seconds = ?,
                             signing_config = ?, provider_config = ?, retry_policy = ?, status = ?, max_concurrency = ?, updated_at = ?
                         WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                         """,
-                    arguments: StatementArguments(try Self.columns(d)) + [d.updatedAt, d.id, d.tenant.organizationID, d.tenant.environmentID])
-                if db.changesCount == 0 { throw StoreError.notFound }
+                    try Self.columns(d) + [d.updatedAt, d.id, d.tenant.organizationID, d.tenant.environmentID])
+                if updated == 0 { throw StoreError.notFound }
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A destination with the slug '\(d.slug)' already exists")
@@ -56,17 +55,17 @@ extension SQLiteStore {
     }
 
     public func deleteDestination(id: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE destinations SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
-            try Self.cancelPending(db, destinationID: id, at: at)
+        try await database.write { db in
+            let deleted = try db.execute(
+                "UPDATE destinations SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if deleted == 0 { throw StoreError.notFound }
+            try Self.cancelPending(db.grdb, destinationID: id, at: at)
         }
     }
 
     /// The mutable columns, in the order both INSERT and UPDATE name them.
-    private static func columns(_ d: Destination) throws -> [(any DatabaseValueConvertible)?] {
+    private static func columns(_ d: Destination) throws -> SQLArguments {
         [
             d.name, d.slug, d.type, d.url, d.method, d.sealedHeaders, d.timeoutSeconds, d.sealedSigningConfig,
             d.providerConfig.map { $0.serialized() }, try encode(d.retry), d.status.rawValue, d.maxConcurrency,
@@ -81,7 +80,7 @@ extension SQLiteStore {
         text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 
-    static func destination(_ row: Row) -> Destination {
+    static func destination(_ row: SQLRow) -> Destination {
         Destination(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
             slug: row["slug"], type: row["type"], url: row["url"], method: row["method"], sealedHeaders: row["headers"],

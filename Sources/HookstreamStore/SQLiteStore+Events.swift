@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
@@ -10,14 +9,14 @@ extension SQLiteStore {
     }
 
     private func insert(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
-        try await pool.write { db in try self.insertBatch(db, incoming) }
+        try await database.write { db in try self.insertBatch(db, incoming) }
     }
 
     /// Stores `incoming` inside the caller's write transaction: ingest's group commit, and
     /// change capture, which commits a captured transaction's events with its source's LSN.
-    func insertBatch(_ db: Database, _ incoming: [IncomingEvent]) throws -> [IngestOutcome] {
+    func insertBatch(_ db: SQLConnection, _ incoming: [IncomingEvent]) throws -> [IngestOutcome] {
         let insert = try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
                     body_size, body, body_blob, status, dedup_status, verification_status, received_at, order_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -70,23 +69,23 @@ extension SQLiteStore {
             case .inline(let bytes): inline = Data(bytes)
             case .blob(let key): blobKey = key
             }
-            try insert.execute(arguments: [
+            try insert.execute([
                 event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
                 item.headersJSON, item.queryJSON, event.contentType,
                 event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
                 event.verificationStatus?.rawValue, event.receivedAt, item.orderKey,
             ])
             try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
-            try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
+            try collections.apply(db.grdb, item, event: event, duplicate: outcome.duplicate)
             outcome.recordSyncs = collections.takeSyncs()
             perSource[event.sourceID, default: 0] += 1
             rollups.countEvent(event)
             outcomes.append(outcome)
         }
-        let count = try db.cachedStatement(sql: "UPDATE sources SET event_count = event_count + ? WHERE id = ?")
-        for (sourceID, n) in perSource { try count.execute(arguments: [n, sourceID]) }
-        try collections.finish(db)
-        try rollups.write(db)
+        let count = try db.cachedStatement("UPDATE sources SET event_count = event_count + ? WHERE id = ?")
+        for (sourceID, n) in perSource { try count.execute([n, sourceID]) }
+        try collections.finish(db.grdb)
+        try rollups.write(db.grdb)
         return outcomes
     }
 
@@ -96,28 +95,28 @@ extension SQLiteStore {
     /// Correct because SQLite serializes write transactions: once a release has found nothing
     /// held, no later transaction can decide to hold. A backend with concurrent writers
     /// (PostgreSQL) must lock the source row (`SELECT … FOR UPDATE`) here and in the release.
-    private static func sourceHoldsEvents(_ db: Database, sourceID: String) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT 1 FROM sources WHERE id = ? AND status = \(Source.Status.paused.sqlLiteral)
-                    UNION ALL SELECT 1 FROM events WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)
-                    LIMIT 1
-                    """),
-            arguments: [sourceID, sourceID]) == true
+    private static func sourceHoldsEvents(_ db: SQLConnection, sourceID: String) throws -> Bool {
+        let holds: Bool? = try db.cachedStatement(
+            """
+            SELECT 1 FROM sources WHERE id = ? AND status = \(Source.Status.paused.sqlLiteral)
+            UNION ALL SELECT 1 FROM events WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)
+            LIMIT 1
+            """
+        ).fetchValue([sourceID, sourceID])
+        return holds == true
     }
 
     /// The routes whose destination still exists.
-    private static func liveRoutes(_ db: Database, _ routes: [Route]) throws -> [Route] {
-        try routes.filter { try isLiveDestination(db, $0.destinationID) }
+    private static func liveRoutes(_ db: SQLConnection, _ routes: [Route]) throws -> [Route] {
+        try routes.filter { try isLiveDestination(db.grdb, $0.destinationID) }
     }
 
     /// The first attempt of each route, due when the event arrived: a released held event is
     /// then claimed in arrival order, ahead of anything that arrived after it.
-    private static func insertFirstAttempts(_ db: Database, event: Event, routes: [Route], createdAt: Int64) throws {
+    private static func insertFirstAttempts(_ db: SQLConnection, event: Event, routes: [Route], createdAt: Int64) throws {
         for route in routes {
             try insertAttempt(
-                db,
+                db.grdb,
                 DeliveryAttempt(
                     id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: route.connectionID,
                     destinationID: route.destinationID, scheduledAt: event.receivedAt, createdAt: createdAt))
@@ -125,40 +124,38 @@ extension SQLiteStore {
     }
 
     public func heldEvents(sourceID: String, limit: Int) async throws -> [Event] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
-                    WHERE events.source_id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
-                    ORDER BY events.id LIMIT ?
-                    """,
-                arguments: [sourceID, limit]
-            ).map { Self.storedEvent($0).event }
+        try await database.read { db in
+            try db.fetchAll(
+                """
+                SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
+                WHERE events.source_id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
+                ORDER BY events.id LIMIT ?
+                """,
+                [sourceID, limit]
+            ) { Self.storedEvent($0).event }
         }
     }
 
     public func releaseHeldEvents(_ releases: [HeldRelease], now: Int64) async throws -> [HeldRelease] {
         guard !releases.isEmpty else { return [] }
         return try await Self.reportingFullDisk {
-            try await pool.write { db in
+            try await database.write { db in
                 var applied: [HeldRelease] = []
                 for release in releases {
                     // Still held and its source still active, read in this transaction: a
                     // concurrent release or a new pause wins, never a double route.
                     guard
-                        let row = try Row.fetchOne(
-                            db.cachedStatement(
-                                sql: """
-                                    SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
-                                    WHERE events.id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
-                                    """),
-                            arguments: [release.eventID])
+                        let row = try db.cachedStatement(
+                            """
+                            SELECT events.* FROM events JOIN sources ON sources.id = events.source_id
+                            WHERE events.id = ? AND events.status = \(Event.Status.held.sqlLiteral) AND sources.status = \(Source.Status.active.sqlLiteral) AND sources.deleted_at IS NULL
+                            """
+                        ).fetchOne([release.eventID])
                     else { continue }
                     let event = Self.storedEvent(row).event
                     let routes = try Self.liveRoutes(db, release.routes)
-                    try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?")
-                        .execute(arguments: [(routes.isEmpty ? Event.Status.received : .processing).rawValue, event.id])
+                    try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?")
+                        .execute([(routes.isEmpty ? Event.Status.received : .processing).rawValue, event.id])
                     try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: now)
                     applied.append(HeldRelease(eventID: event.id, routes: routes))
                 }
@@ -168,10 +165,9 @@ extension SQLiteStore {
     }
 
     public func sourcesWithHeldEvents() async throws -> [String] {
-        try await pool.read { db in
-            try String.fetchAll(
-                db,
-                sql: """
+        try await database.read { db in
+            try db.fetchValues(
+                """
                     SELECT id FROM sources WHERE status = \(Source.Status.active.sqlLiteral) AND deleted_at IS NULL
                     AND EXISTS (SELECT 1 FROM events WHERE events.source_id = sources.id AND events.status = \(Event.Status.held.sqlLiteral))
                     ORDER BY id
@@ -180,42 +176,40 @@ extension SQLiteStore {
     }
 
     /// The event that opened a still-open dedup window for this key, if any.
-    private static func openDedupWindow(_ db: Database, source: String, keyHash: String, now: Int64) throws -> String? {
-        try String.fetchOne(
-            db.cachedStatement(sql: "SELECT event_id FROM dedup_keys WHERE source_id = ? AND key_hash = ? AND expires_at > ?"),
-            arguments: [source, keyHash, now])
+    private static func openDedupWindow(_ db: SQLConnection, source: String, keyHash: String, now: Int64) throws -> String? {
+        try db.cachedStatement("SELECT event_id FROM dedup_keys WHERE source_id = ? AND key_hash = ? AND expires_at > ?")
+            .fetchValue([source, keyHash, now])
     }
 
-    private static func recordDedupKey(_ db: Database, source: String, keyHash: String, eventID: String, expiresAt: Int64) throws {
+    private static func recordDedupKey(_ db: SQLConnection, source: String, keyHash: String, eventID: String, expiresAt: Int64) throws {
         try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at
                 """
-        ).execute(arguments: [source, keyHash, eventID, expiresAt])
+        ).execute([source, keyHash, eventID, expiresAt])
     }
 
     public func purgeExpiredDedupKeys(now: Int64) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM dedup_keys WHERE expires_at <= ?", arguments: [now]) }
+        try await database.write { db in try db.execute("DELETE FROM dedup_keys WHERE expires_at <= ?", [now]) }
     }
 
     public func event(id: String, tenant: Tenant) async throws -> StoredEvent? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
+        try await database.read { db in
+            try db.fetchOne(
+                """
                     SELECT events.*, sources.name AS source_name FROM events LEFT JOIN sources ON sources.id = events.source_id
                     WHERE events.id = ? AND events.org_id = ? AND events.env_id = ?
                     """,
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.storedEvent)
         }
     }
 
     public func events(tenant: Tenant, query: EventQuery) async throws -> Page<StoredEvent> {
-        try await pool.read { db in
+        try await database.read { db in
             var conditions = ["events.org_id = ?", "events.env_id = ?"]
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            var arguments: SQLArguments = [tenant.organizationID, tenant.environmentID]
             if let sourceID = query.sourceID {
                 conditions.append("events.source_id = ?")
                 arguments += [sourceID]
@@ -236,11 +230,12 @@ extension SQLiteStore {
                 // An ID prefix, or a substring of an inline body. Bodies kept in the blob store
                 // are not searched: scanning files per query would not scale.
                 let escaped = Self.likeEscaped(search)
-                conditions.append("(events.id LIKE ? ESCAPE '\\' OR CAST(events.body AS TEXT) LIKE ? ESCAPE '\\')")
+                let like = db.dialect.caseInsensitiveLike
+                conditions.append("(events.id \(like) ? ESCAPE '\\' OR \(db.dialect.text(ofBlob: "events.body")) \(like) ? ESCAPE '\\')")
                 arguments += [escaped + "%", "%" + escaped + "%"]
             }
             let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(filter)", arguments: arguments) ?? 0
+            let total = try db.fetchValue("SELECT COUNT(*) FROM events WHERE \(filter)", arguments) ?? 0
             var pageFilter = filter
             var pageArguments = arguments
             if let beforeID = query.beforeID {
@@ -248,14 +243,12 @@ extension SQLiteStore {
                 pageArguments += [beforeID]
             }
             pageArguments += [query.limit + 1]
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
+            let rows = try db.fetchAll(
+                """
                     SELECT events.*, sources.name AS source_name FROM events LEFT JOIN sources ON sources.id = events.source_id
                     WHERE \(pageFilter) ORDER BY events.id DESC LIMIT ?
                     """,
-                arguments: pageArguments
-            ).map(Self.storedEvent)
+                pageArguments, Self.storedEvent)
             return Self.page(rows, limit: query.limit, id: \.event.id, total: total)
         }
     }
@@ -269,7 +262,7 @@ extension SQLiteStore {
         return out
     }
 
-    static func storedEvent(_ row: Row) -> StoredEvent {
+    static func storedEvent(_ row: SQLRow) -> StoredEvent {
         let body: EventBody
         if let key = row["body_blob"] as String? {
             body = .blob(key: key)

@@ -79,7 +79,7 @@ extension SQLiteStore {
             // IDs sort by creation time (see `ResourceID`): ID order is arrival order.
             sql += " ORDER BY id LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.storedEvent($0).event }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { Self.storedEvent(SQLRow($0)).event }
         }
     }
 

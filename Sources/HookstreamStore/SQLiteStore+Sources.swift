@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
@@ -9,9 +8,9 @@ extension SQLiteStore {
     }
 
     /// Inserts the source row, and what `also` writes, in one transaction.
-    func createSource(_ source: Source, also: @escaping @Sendable (Database) throws -> Void) async throws {
+    func createSource(_ source: Source, also: @escaping @Sendable (SQLConnection) throws -> Void) async throws {
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 try Self.insertSource(source, db)
                 try also(db)
             }
@@ -20,45 +19,45 @@ extension SQLiteStore {
         }
     }
 
-    static func insertSource(_ source: Source, _ db: Database) throws {
+    static func insertSource(_ source: Source, _ db: SQLConnection) throws {
         try db.execute(
-            sql: """
+            """
                 INSERT INTO sources (id, org_id, env_id, name, slug, status, template, verification_type,
                     verification_header, verification_secret, previous_secret, previous_secret_expires_at,
                     dedup_strategy, dedup_field, dedup_window_seconds, ip_allowlist, ip_denylist,
                     schema_validation_enabled, json_schema, schema_action, event_count, created_at, updated_at, type)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """,
-            arguments: StatementArguments([source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source))
+            [source.id, source.tenant.organizationID, source.tenant.environmentID] + Self.columns(source)
                 + [source.createdAt, source.updatedAt, source.kind.rawValue])
     }
 
     public func source(id: String) async throws -> Source? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ? AND deleted_at IS NULL", arguments: [id]).map(Self.source)
+        try await database.read { db in
+            try db.fetchOne("SELECT * FROM sources WHERE id = ? AND deleted_at IS NULL", [id]).map(Self.source)
         }
     }
 
     public func source(id: String, tenant: Tenant) async throws -> Source? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM sources WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                "SELECT * FROM sources WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.source)
         }
     }
 
     public func sources(tenant: Tenant, status: Source.Status?, beforeID: String?, limit: Int) async throws -> Page<Source> {
-        try await pool.read { db in
+        try await database.read { db in
             try Self.livePage(db, table: "sources", tenant: tenant, equal: [("status", status?.rawValue)], beforeID: beforeID, limit: limit, row: Self.source)
         }
     }
 
     public func updateSource(_ source: Source) async throws {
         do {
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
+            try await database.write { db in
+                let updated = try db.execute(
+                    """
                         UPDATE sources SET name = ?, slug = ?, status = ?, template = ?, verification_type = ?,
                             verification_header = ?, verification_secret = ?, previous_secret = ?,
                             previous_secret_expires_at = ?, dedup_strategy = ?, dedup_field = ?, dedup_window_seconds = ?,
@@ -66,9 +65,9 @@ extension SQLiteStore {
                             schema_action = ?, updated_at = ?
                         WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                         """,
-                    arguments: StatementArguments(Self.columns(source))
+                    Self.columns(source)
                         + [source.updatedAt, source.id, source.tenant.organizationID, source.tenant.environmentID])
-                if db.changesCount == 0 { throw StoreError.notFound }
+                if updated == 0 { throw StoreError.notFound }
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A source with the slug '\(source.slug)' already exists")
@@ -76,18 +75,18 @@ extension SQLiteStore {
     }
 
     public func deleteSource(id: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE sources SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let deleted = try db.execute(
+                "UPDATE sources SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if deleted == 0 { throw StoreError.notFound }
             // Nothing will ever release a deleted source's held events: they stay as received.
-            try db.execute(sql: "UPDATE events SET status = \(Event.Status.received.sqlLiteral) WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)", arguments: [id])
+            try db.execute("UPDATE events SET status = \(Event.Status.received.sqlLiteral) WHERE source_id = ? AND status = \(Event.Status.held.sqlLiteral)", [id])
         }
     }
 
     /// The mutable columns, in the order both INSERT and UPDATE name them.
-    private static func columns(_ s: Source) -> [(any DatabaseValueConvertible)?] {
+    private static func columns(_ s: Source) -> SQLArguments {
         [
             s.name, s.slug, s.status.rawValue, s.template, s.verificationType, s.verificationHeader, s.sealedSecret,
             s.sealedPreviousSecret, s.previousSecretExpiresAt, s.dedupStrategy, s.dedupField, s.dedupWindowSeconds,
@@ -103,7 +102,7 @@ extension SQLiteStore {
         return array.compactMap(\.stringValue)
     }
 
-    static func source(_ row: Row) -> Source {
+    static func source(_ row: SQLRow) -> Source {
         Source(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]),
             kind: Source.Kind(rawValue: row["type"]) ?? .webhook, name: row["name"],
@@ -120,11 +119,11 @@ extension SQLiteStore {
     /// One newest-first page of a table's live (not deleted) rows in `tenant`, filtered by the
     /// given columns where a value is set.
     static func livePage<T>(
-        _ db: Database, table: String, tenant: Tenant, equal filters: [(column: String, value: String?)], beforeID: String?, limit: Int,
-        row: (Row) -> T
+        _ db: SQLConnection, table: String, tenant: Tenant, equal filters: [(column: String, value: String?)], beforeID: String?, limit: Int,
+        row: (SQLRow) -> T
     ) throws -> Page<T> where T: Identified {
         var sql = "SELECT * FROM \(table) WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL"
-        var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+        var arguments: SQLArguments = [tenant.organizationID, tenant.environmentID]
         for (column, value) in filters {
             if let value {
                 sql += " AND \(column) = ?"
@@ -137,7 +136,7 @@ extension SQLiteStore {
         }
         sql += " ORDER BY id DESC LIMIT ?"
         arguments += [limit + 1]
-        return page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(row), limit: limit, id: \.id)
+        return page(try db.fetchAll(sql, arguments, row), limit: limit, id: \.id)
     }
 
     /// Turns `limit + 1` fetched rows into a page: the extra row only says there is more.

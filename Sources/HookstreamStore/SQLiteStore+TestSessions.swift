@@ -11,7 +11,7 @@ extension SQLiteStore {
             let recent = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM test_sessions WHERE creator_ip = ? AND created_at > ?", arguments: [creatorIP, hourAgo]) ?? 0
             guard recent < perHourLimit else { return false }
-            try Self.insertSource(source, db)
+            try Self.insertSource(source, SQLConnection(db))
             try db.execute(
                 sql: """
                     INSERT INTO test_sessions (id, created_at, expires_at, request_limit, request_count, response_status,
@@ -158,7 +158,7 @@ extension SQLiteStore {
                 arguments: [tenant.organizationID, tenant.environmentID, "Claimed test session", now, id])
             try db.execute(sql: "UPDATE events SET org_id = ?, env_id = ? WHERE source_id = ?", arguments: [tenant.organizationID, tenant.environmentID, id])
             try db.execute(sql: "UPDATE test_sessions SET ended_at = ? WHERE id = ?", arguments: [now, id])
-            return try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map(Self.source)
+            return try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map { Self.source(SQLRow($0)) }
         }
     }
 
@@ -212,7 +212,7 @@ extension SQLiteStore {
         """
 
     static func sessionEvent(_ row: Row) -> TestSessionEvent {
-        TestSessionEvent(event: storedEvent(row).event, record: testEventRecord(row))
+        TestSessionEvent(event: storedEvent(SQLRow(row)).event, record: testEventRecord(row))
     }
 
     /// The extras from a row whose `test_session_events` columns are prefixed `x_`.

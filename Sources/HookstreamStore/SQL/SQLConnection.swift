@@ -1,0 +1,117 @@
+import GRDB
+
+/// The store's view of one database connection inside a read or a write transaction.
+///
+/// It is synchronous on purpose: GRDB hands its `Database` to a synchronous closure and it is
+/// valid only inside it, so the store's transaction bodies (dedup, routing, collection
+/// upserts, between their statements) are plain synchronous code that either backend can
+/// run. A backend with an asynchronous driver runs these bodies on threads of its own.
+///
+/// SQL text is shared between backends where they agree, with `?` placeholders; what differs
+/// comes from `dialect`.
+struct SQLConnection {
+    enum Backing {
+        case grdb(Database)
+    }
+
+    let backing: Backing
+
+    var dialect: any SQLDialect {
+        switch backing {
+        case .grdb: SQLiteDialect()
+        }
+    }
+
+    /// Runs one statement and returns how many rows it inserted, updated or deleted.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: SQLArguments = []) throws -> Int {
+        switch backing {
+        case .grdb(let db):
+            try db.execute(sql: sql, arguments: arguments.grdb)
+            return db.changesCount
+        }
+    }
+
+    /// A statement the backend may keep prepared for the rest of the connection's life; for
+    /// statements run once per row of a batch.
+    func cachedStatement(_ sql: String) throws -> SQLStatement {
+        switch backing {
+        case .grdb(let db): SQLStatement(backing: .grdb(try db.cachedStatement(sql: sql), db))
+        }
+    }
+
+    /// The first row, if any.
+    func fetchOne(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLRow? {
+        switch backing {
+        case .grdb(let db): try Row.fetchOne(db, sql: sql, arguments: arguments.grdb).map { SQLRow(backing: .grdb($0)) }
+        }
+    }
+
+    /// Every row, each turned into a value while the backend reads it.
+    func fetchAll<T>(_ sql: String, _ arguments: SQLArguments = [], _ transform: (SQLRow) throws -> T) throws -> [T] {
+        var values: [T] = []
+        try forEach(sql, arguments) { values.append(try transform($0)) }
+        return values
+    }
+
+    /// Calls `body` with each row in turn (a cursor on SQLite).
+    func forEach(_ sql: String, _ arguments: SQLArguments = [], _ body: (SQLRow) throws -> Void) throws {
+        switch backing {
+        case .grdb(let db): try SQLStatement.forEach(Row.fetchCursor(db, sql: sql, arguments: arguments.grdb), body)
+        }
+    }
+
+    /// The first column of the first row; nil when there is no row or the value is NULL.
+    func fetchValue<T: SQLValueConvertible>(_ sql: String, _ arguments: SQLArguments = []) throws -> T? {
+        try fetchOne(sql, arguments).flatMap { T(sqlValue: $0.value(at: 0)) }
+    }
+
+    /// The first column of every row.
+    func fetchValues<T: SQLValueConvertible>(_ sql: String, _ arguments: SQLArguments = []) throws -> [T] {
+        try fetchAll(sql, arguments) { row in
+            guard let value = T(sqlValue: row.value(at: 0)) else { fatalError("cannot read \(row.value(at: 0)) as \(T.self)") }
+            return value
+        }
+    }
+}
+
+/// A prepared statement from `SQLConnection.cachedStatement`, valid inside the same
+/// transaction body.
+struct SQLStatement {
+    enum Backing {
+        case grdb(Statement, Database)
+    }
+
+    let backing: Backing
+
+    /// Runs the statement and returns how many rows it changed.
+    @discardableResult
+    func execute(_ arguments: SQLArguments = []) throws -> Int {
+        switch backing {
+        case .grdb(let statement, let db):
+            try statement.execute(arguments: arguments.grdb)
+            return db.changesCount
+        }
+    }
+
+    func fetchOne(_ arguments: SQLArguments = []) throws -> SQLRow? {
+        switch backing {
+        case .grdb(let statement, _): try Row.fetchOne(statement, arguments: arguments.grdb).map { SQLRow(backing: .grdb($0)) }
+        }
+    }
+
+    /// The first column of the first row; nil when there is no row or the value is NULL.
+    func fetchValue<T: SQLValueConvertible>(_ arguments: SQLArguments = []) throws -> T? {
+        try fetchOne(arguments).flatMap { T(sqlValue: $0.value(at: 0)) }
+    }
+
+    func forEach(_ arguments: SQLArguments = [], _ body: (SQLRow) throws -> Void) throws {
+        switch backing {
+        case .grdb(let statement, _): try Self.forEach(Row.fetchCursor(statement, arguments: arguments.grdb), body)
+        }
+    }
+
+    fileprivate static func forEach(_ cursor: RowCursor, _ body: (SQLRow) throws -> Void) throws {
+        while let row = try cursor.next() { try body(SQLRow(backing: .grdb(row))) }
+    }
+}

@@ -1,0 +1,25 @@
+/// The SQL a backend spells its own way. Shared statements ask the connection's dialect for
+/// these fragments; everything else is written once.
+protocol SQLDialect: Sendable {
+    /// The larger of two non-NULL expressions (SQLite's two-argument `MAX`).
+    func greatest(_ a: String, _ b: String) -> String
+
+    /// The `LIKE` operator that ignores ASCII case, as SQLite's `LIKE` does.
+    var caseInsensitiveLike: String { get }
+
+    /// A BLOB column as text for a `LIKE` match; bytes that are not UTF-8 must not fail the query.
+    func text(ofBlob column: String) -> String
+}
+
+/// The failures the store turns into its own errors, whichever backend raised them.
+enum SQLFailure: Equatable {
+    /// A UNIQUE or PRIMARY KEY constraint refused the row.
+    case uniqueViolation
+    /// The disk (or the database's storage) is full; the transaction was rolled back.
+    case storageFull
+
+    init?(_ error: any Error) {
+        guard let failure = SQLiteDialect.failure(error) else { return nil }
+        self = failure
+    }
+}

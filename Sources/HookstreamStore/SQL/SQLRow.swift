@@ -1,0 +1,46 @@
+import GRDB
+
+/// One result row, read by column name.
+///
+/// A row from `fetchAll`'s transform or `forEach` is only valid during that call (a backend
+/// may read it straight from its cursor); one from `fetchOne` may be kept.
+struct SQLRow {
+    enum Backing {
+        case grdb(Row)
+    }
+
+    let backing: Backing
+
+    /// The value of the named column; a NULL, or a missing column, is a programming error.
+    subscript<T: SQLValueConvertible>(_ column: String) -> T {
+        let value = self.value(column)
+        guard let converted = T(sqlValue: value) else {
+            fatalError("column \(column): cannot read \(value) as \(T.self)")
+        }
+        return converted
+    }
+
+    /// The value of the named column, nil when it is NULL or the query has no such column.
+    subscript<T: SQLValueConvertible>(_ column: String) -> T? {
+        let value = self.value(column)
+        if case .null = value { return nil }
+        guard let converted = T(sqlValue: value) else {
+            fatalError("column \(column): cannot read \(value) as \(T.self)")
+        }
+        return converted
+    }
+
+    /// The value of the named column; `.null` when the query has no such column.
+    func value(_ column: String) -> SQLValue {
+        switch backing {
+        case .grdb(let row): (row[column] as DatabaseValue?).map(SQLValue.init) ?? .null
+        }
+    }
+
+    /// The value of the column at `index`, counted from 0.
+    func value(at index: Int) -> SQLValue {
+        switch backing {
+        case .grdb(let row): SQLValue(row[index] as DatabaseValue)
+        }
+    }
+}

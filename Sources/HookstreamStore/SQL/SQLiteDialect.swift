@@ -1,0 +1,70 @@
+import GRDB
+
+/// SQLite's spelling of the dialect fragments, and how GRDB reports the failures the store
+/// classifies.
+struct SQLiteDialect: SQLDialect {
+    func greatest(_ a: String, _ b: String) -> String { "MAX(\(a), \(b))" }
+
+    var caseInsensitiveLike: String { "LIKE" }
+
+    func text(ofBlob column: String) -> String { "CAST(\(column) AS TEXT)" }
+
+    static func failure(_ error: any Error) -> SQLFailure? {
+        guard let error = error as? DatabaseError else { return nil }
+        if error.resultCode == .SQLITE_FULL { return .storageFull }
+        if error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            return .uniqueViolation
+        }
+        return nil
+    }
+}
+
+// MARK: - GRDB adapter
+
+extension SQLValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let n): self = .integer(n)
+        case .double(let d): self = .double(d)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(data)
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let n): n.databaseValue
+        case .double(let d): d.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let data): data.databaseValue
+        }
+    }
+}
+
+extension SQLArguments {
+    var grdb: StatementArguments { StatementArguments(values.lazy.map(\.databaseValue)) }
+}
+
+// Bridges for the store files that still call GRDB directly; they go once every file reads
+// and writes through the SQL layer.
+extension SQLConnection {
+    init(_ db: Database) { self.init(backing: .grdb(db)) }
+
+    var grdb: Database {
+        switch backing {
+        case .grdb(let db): db
+        }
+    }
+}
+
+extension SQLRow {
+    init(_ row: Row) { self.init(backing: .grdb(row)) }
+
+    var grdb: Row {
+        switch backing {
+        case .grdb(let row): row
+        }
+    }
+}
