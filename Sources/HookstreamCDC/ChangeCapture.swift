@@ -20,8 +20,17 @@ public struct ChangeCapture: Sendable {
     public struct Configuration: Sendable {
         /// How long an empty peek waits before the next.
         public var pollInterval: Duration = .milliseconds(100)
-        /// `upto_nchanges` of one peek (PostgreSQL still returns whole transactions).
-        public var peekLimit = 1000
+        /// `upto_nchanges` of one peek (PostgreSQL still returns whole transactions). It counts
+        /// messages — a one-row transaction is three: BEGIN, the change, COMMIT.
+        ///
+        /// Large, because a round's cost grows with the slot's backlog, not only its page: each
+        /// peek and each advance decodes the WAL from the slot's `restart_lsn`, which PostgreSQL
+        /// moves only past a running-transactions record (every 15 s under load), so every
+        /// round re-reads up to that much WAL before its first new change. At 1,000 a 180,000-
+        /// change backlog drained at 1,400 changes/s (docs/performance.md); larger pages share
+        /// that re-read among more changes. Memory holds one page (and a transaction larger
+        /// than a page whole).
+        public var peekLimit = 10_000
         public var initialBackoff: Duration = .milliseconds(500)
         public var maxBackoff: Duration = .seconds(30)
         /// Rows per page of a snapshot (one store transaction each).
