@@ -1,4 +1,3 @@
-import GRDB
 import HookstreamCore
 
 /// The rollup changes of one write transaction, gathered in memory while its events or
@@ -75,17 +74,17 @@ struct RollupBatch {
         counters[key] = c
     }
 
-    func write(_ db: Database) throws {
+    func write(_ db: SQLConnection) throws {
         try Self.write(db, counters, bins, table: "metric_rollups", binTable: "latency_rollups", bucket: "hour")
         try Self.write(db, minuteCounters, minuteBins, table: "minute_rollups", binTable: "minute_latency_rollups", bucket: "minute")
     }
 
     private static func write(
-        _ db: Database, _ counters: [Key: Counters], _ bins: [BinKey: Int64], table: String, binTable: String, bucket: String
+        _ db: SQLConnection, _ counters: [Key: Counters], _ bins: [BinKey: Int64], table: String, binTable: String, bucket: String
     ) throws {
         guard !counters.isEmpty else { return }
         let upsert = try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO \(table) (org_id, env_id, \(bucket), kind, resource_id, event_count, delivery_count, success_count, failed_count,
                     dlq_count, latency_count, latency_sum)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -99,19 +98,19 @@ struct RollupBatch {
                     latency_sum = \(table).latency_sum + excluded.latency_sum
                 """)
         for (key, c) in counters {
-            try upsert.execute(arguments: [
+            try upsert.execute([
                 key.tenant.organizationID, key.tenant.environmentID, key.hour, key.kind.rawValue, key.resourceID, c.events, c.deliveries,
                 c.successes, c.failures, c.dlq, c.latencyCount, c.latencySum,
             ])
         }
         guard !bins.isEmpty else { return }
         let bin = try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO \(binTable) (org_id, env_id, \(bucket), destination_id, bin, count) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (org_id, env_id, \(bucket), destination_id, bin) DO UPDATE SET count = \(binTable).count + excluded.count
                 """)
         for (key, n) in bins {
-            try bin.execute(arguments: [key.tenant.organizationID, key.tenant.environmentID, key.hour, key.destinationID, key.bin, n])
+            try bin.execute([key.tenant.organizationID, key.tenant.environmentID, key.hour, key.destinationID, key.bin, n])
         }
     }
 }

@@ -144,7 +144,7 @@ extension SQLiteStore {
         }
         guard let tenant = try Row.fetchOne(db, sql: "SELECT org_id, env_id FROM sources WHERE id = ?", arguments: [sourceID]) else { return }
         try recordOccurrence(
-            db, tenant: Tenant(organizationID: tenant["org_id"], environmentID: tenant["env_id"]), subject: .capture(sourceID: sourceID),
+            SQLConnection(db), tenant: Tenant(organizationID: tenant["org_id"], environmentID: tenant["env_id"]), subject: .capture(sourceID: sourceID),
             type: type, message: message, attemptID: nil, at: at)
     }
 

@@ -87,9 +87,9 @@ extension SQLiteStore {
             }
             var batch = CollectionSyncBatch(target, sourceID: collection.sourceID)
             for event in events {
-                try batch.apply(db, eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
+                try batch.apply(SQLConnection(db), eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
             }
-            try batch.finish(db)
+            try batch.finish(SQLConnection(db))
             let next = stored.advanced(applied: events.count, lastEventID: events.last?.id, at: at)
             try Self.save(db, next)
             return next

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HookstreamCore
 import JSONValue
 
@@ -47,7 +46,7 @@ struct CollectionSyncBatch {
 
     /// Upserts `event` into every collection its source feeds. Duplicates (dedup) are the same
     /// webhook again and change nothing.
-    mutating func apply(_ db: Database, _ item: IncomingEvent, event: Event, duplicate: Bool) throws {
+    mutating func apply(_ db: SQLConnection, _ item: IncomingEvent, event: Event, duplicate: Bool) throws {
         guard !targets.isEmpty, !duplicate else { return }
         let bytes: [UInt8]?
         if case .inline(let inline) = event.body { bytes = inline } else { bytes = item.body }
@@ -55,7 +54,7 @@ struct CollectionSyncBatch {
     }
 
     /// Upserts the event with this body (`nil`: unreadable, counted as having no key).
-    mutating func apply(_ db: Database, eventID: String, tenant: Tenant, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
+    mutating func apply(_ db: SQLConnection, eventID: String, tenant: Tenant, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
         guard let collections = targets[sourceID] else { return }
         let body = bytes.flatMap { try? JSON(parsing: $0) }
         for target in collections {
@@ -74,11 +73,11 @@ struct CollectionSyncBatch {
     }
 
     private mutating func upsert(
-        _ db: Database, _ collectionID: String, tenant: Tenant, key: String, data: [UInt8], version: RecordVersion, syncedAt: Int64, tally: inout Tally
+        _ db: SQLConnection, _ collectionID: String, tenant: Tenant, key: String, data: [UInt8], version: RecordVersion, syncedAt: Int64, tally: inout Tally
     ) throws {
-        let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, created_at, source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?"),
-            arguments: [collectionID, key])
+        let existing = try db.cachedStatement(
+            "SELECT id, created_at, source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?"
+        ).fetchOne([collectionID, key])
         let action: ChangelogEntry.Action
         switch RecordUpsert.decide(existing: existing.map { RecordVersion(sourceEventAt: $0["source_event_at"], eventID: $0["event_id"]) }, incoming: version) {
         case .unchanged:
@@ -90,11 +89,11 @@ struct CollectionSyncBatch {
                 id: ResourceID.make(.record), collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
                 sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: syncedAt)
             try db.cachedStatement(
-                sql: """
+                """
                     INSERT INTO collection_records (id, collection_id, record_key, data, event_id, source_event_at, synced_at, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: [record.id, collectionID, key, record.data, version.eventID, version.sourceEventAt, syncedAt, record.createdAt])
+            ).execute([record.id, collectionID, key, record.data, version.eventID, version.sourceEventAt, syncedAt, record.createdAt])
             if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
         case .replace:
             action = .updated
@@ -102,8 +101,8 @@ struct CollectionSyncBatch {
                 id: existing?["id"] ?? "", collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
                 sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: existing?["created_at"] ?? syncedAt)
             try db.cachedStatement(
-                sql: "UPDATE collection_records SET data = ?, event_id = ?, source_event_at = ?, synced_at = ? WHERE collection_id = ? AND record_key = ?"
-            ).execute(arguments: [record.data, version.eventID, version.sourceEventAt, syncedAt, collectionID, key])
+                "UPDATE collection_records SET data = ?, event_id = ?, source_event_at = ?, synced_at = ? WHERE collection_id = ? AND record_key = ?"
+            ).execute([record.data, version.eventID, version.sourceEventAt, syncedAt, collectionID, key])
             if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
         case .skipOlder:
             action = .skipped
@@ -111,26 +110,26 @@ struct CollectionSyncBatch {
         }
         tally.changelog += 1
         try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO collection_changelog (id, collection_id, record_key, event_id, action, source_event_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [ResourceID.make(.changeLog), collectionID, key, version.eventID, action.rawValue, version.sourceEventAt, syncedAt])
+        ).execute([ResourceID.make(.changeLog), collectionID, key, version.eventID, action.rawValue, version.sourceEventAt, syncedAt])
     }
 
     /// Adds the batch's counts to each collection it touched: one statement per collection
     /// per batch rather than per event.
-    func finish(_ db: Database) throws {
+    func finish(_ db: SQLConnection) throws {
         guard !tallies.isEmpty else { return }
         let statement = try db.cachedStatement(
-            sql: """
+            """
                 UPDATE collections SET record_count = record_count + ?, changelog_entries = changelog_entries + ?,
                     skipped_older = skipped_older + ?, skipped_no_key = skipped_no_key + ?,
-                    last_sync_at = MAX(COALESCE(last_sync_at, 0), ?)
+                    last_sync_at = \(db.dialect.greatest("COALESCE(last_sync_at, 0)", "?"))
                 WHERE id = ?
                 """)
         for (id, t) in tallies {
-            try statement.execute(arguments: [t.created, t.changelog, t.skippedOlder, t.skippedNoKey, t.lastSyncAt, id])
+            try statement.execute([t.created, t.changelog, t.skippedOlder, t.skippedNoKey, t.lastSyncAt, id])
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
@@ -11,9 +10,9 @@ extension SQLiteStore {
         """
 
     public func deliveryAttempts(tenant: Tenant, query: AttemptQuery) async throws -> OffsetPage<StoredAttempt> {
-        try await pool.read { db in
+        try await database.read { db in
             var conditions = ["delivery_attempts.org_id = ?", "delivery_attempts.env_id = ?"]
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            var arguments: SQLArguments = [tenant.organizationID, tenant.environmentID]
             for (column, value) in [
                 ("event_id", query.eventID), ("connection_id", query.connectionID), ("destination_id", query.destinationID),
                 ("status", query.status?.rawValue),
@@ -28,29 +27,28 @@ extension SQLiteStore {
                 arguments += [isDLQ ? 1 : 0]
             }
             let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery_attempts WHERE \(filter)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: Self.attemptSelect + " WHERE \(filter) ORDER BY delivery_attempts.id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [query.limit, query.offset])
-            return OffsetPage(items: rows.map(Self.storedAttempt), total: total, limit: query.limit, offset: query.offset)
+            let total = try db.fetchValue("SELECT COUNT(*) FROM delivery_attempts WHERE \(filter)", arguments) ?? 0
+            let items = try db.fetchAll(
+                Self.attemptSelect + " WHERE \(filter) ORDER BY delivery_attempts.id DESC LIMIT ? OFFSET ?", arguments + [query.limit, query.offset],
+                Self.storedAttempt)
+            return OffsetPage(items: items, total: total, limit: query.limit, offset: query.offset)
         }
     }
 
     public func deliveryAttempt(id: String, tenant: Tenant) async throws -> StoredAttempt? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: Self.attemptSelect + " WHERE delivery_attempts.id = ? AND delivery_attempts.org_id = ? AND delivery_attempts.env_id = ?",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                Self.attemptSelect + " WHERE delivery_attempts.id = ? AND delivery_attempts.org_id = ? AND delivery_attempts.env_id = ?",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.storedAttempt)
         }
     }
 
     public func retryAttempt(id: String, tenant: Tenant, now: Int64) async throws -> DeliveryAttempt {
-        try await pool.write { db in
+        try await database.write { db in
             guard
-                let original = try Row.fetchOne(
-                    db, sql: "SELECT * FROM delivery_attempts WHERE id = ? AND org_id = ? AND env_id = ?",
-                    arguments: [id, tenant.organizationID, tenant.environmentID]
+                let original = try db.fetchOne(
+                    "SELECT * FROM delivery_attempts WHERE id = ? AND org_id = ? AND env_id = ?", [id, tenant.organizationID, tenant.environmentID]
                 ).map(Self.attempt)
             else { throw StoreError.notFound }
             guard original.status == .failed else {
@@ -65,9 +63,9 @@ extension SQLiteStore {
     }
 
     public func requeueEvent(id: String, tenant: Tenant, routes: [Route], now: Int64) async throws -> [DeliveryAttempt?] {
-        try await pool.write { db in
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM events WHERE id = ? AND org_id = ? AND env_id = ?", arguments: [id, tenant.organizationID, tenant.environmentID])
+        try await database.write { db in
+            let exists: Bool? = try db.fetchValue(
+                "SELECT 1 FROM events WHERE id = ? AND org_id = ? AND env_id = ?", [id, tenant.organizationID, tenant.environmentID])
             guard exists == true else { throw StoreError.notFound }
             return try routes.map { try Self.queue(db, eventID: id, tenant: tenant, route: $0, destinationID: $0.destinationID, now: now) }
         }
@@ -76,19 +74,19 @@ extension SQLiteStore {
     /// Queues one delivery of an event to a destination now: the chain's pending attempt moves
     /// to now if there is one, otherwise a new chain starts at attempt 1. `nil` when the
     /// destination is gone.
-    static func queue(_ db: Database, eventID: String, tenant: Tenant, route: Route?, destinationID: String, now: Int64) throws -> DeliveryAttempt? {
+    static func queue(_ db: SQLConnection, eventID: String, tenant: Tenant, route: Route?, destinationID: String, now: Int64) throws -> DeliveryAttempt? {
         guard try isLiveDestination(db, destinationID) else { return nil }
-        let pending = try Row.fetchOne(
-            db,
-            sql: """
-                SELECT * FROM delivery_attempts WHERE event_id = ? AND destination_id = ? AND connection_id IS ? AND status = 'pending'
-                ORDER BY id DESC LIMIT 1
-                """,
-            arguments: [eventID, destinationID, route?.connectionID]
+        let pending = try db.fetchOne(
+            """
+            SELECT * FROM delivery_attempts WHERE event_id = ? AND destination_id = ? AND connection_id IS NOT DISTINCT FROM ?
+              AND status = 'pending'
+            ORDER BY id DESC LIMIT 1
+            """,
+            [eventID, destinationID, route?.connectionID]
         ).map(attempt)
         if var pending {
             pending.scheduledAt = min(pending.scheduledAt, now)
-            try db.execute(sql: "UPDATE delivery_attempts SET scheduled_at = ? WHERE id = ?", arguments: [pending.scheduledAt, pending.id])
+            try db.execute("UPDATE delivery_attempts SET scheduled_at = ? WHERE id = ?", [pending.scheduledAt, pending.id])
             return pending
         }
         let fresh = DeliveryAttempt(
@@ -99,7 +97,7 @@ extension SQLiteStore {
         return fresh
     }
 
-    static func storedAttempt(_ row: Row) -> StoredAttempt {
+    static func storedAttempt(_ row: SQLRow) -> StoredAttempt {
         StoredAttempt(attempt: attempt(row), destinationName: row["destination_name"])
     }
 }

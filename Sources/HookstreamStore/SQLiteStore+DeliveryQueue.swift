@@ -1,22 +1,21 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
 /// The worker side of delivery: claiming due attempts and recording what happened.
 extension SQLiteStore {
     public func pendingDestinations() async throws -> [String: Int64] {
-        try await pool.read { db in
+        try await database.read { db in
             var heads: [String: Int64] = [:]
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT destination_id, MIN(scheduled_at) AS due FROM delivery_attempts WHERE status = 'pending' GROUP BY destination_id")
-            while let row = try rows.next() { heads[row["destination_id"]] = row["due"] }
+            try db.forEach("SELECT destination_id, MIN(scheduled_at) AS due FROM delivery_attempts WHERE status = 'pending' GROUP BY destination_id") {
+                heads[$0["destination_id"]] = $0["due"]
+            }
             return heads
         }
     }
 
     public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch {
-        try await pool.read { db in
+        try await database.read { db in
             // In flight means claimed by this process and not yet recorded; on SQLite there is
             // exactly one process, so excluding those IDs is the whole claim (no lease write).
             // Cursors, not fetchAll: a copied row looks each column name up by lowercasing it,
@@ -30,13 +29,12 @@ extension SQLiteStore {
                   AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery_attempts b WHERE b.destination_id = a.destination_id
                     AND b.order_key = a.order_key AND b.status = 'pending' AND b.event_id < a.event_id))
                 """
-            var arguments: StatementArguments = [destinationID, now]
+            var arguments: SQLArguments = [destinationID, now]
             if !excluding.isEmpty {
                 sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
-                arguments += StatementArguments(Array(excluding))
+                arguments += SQLArguments(Array(excluding))
             }
-            let attempts = try Array(
-                Row.fetchCursor(db, sql: sql + " ORDER BY scheduled_at, id LIMIT ?", arguments: arguments + [limit]).map(Self.attempt))
+            let attempts = try db.fetchAll(sql + " ORDER BY scheduled_at, id LIMIT ?", arguments + [limit], Self.attempt)
             // Where the lane's queue continues, in this same read. A full batch may have left
             // more due now. Otherwise every due attempt is in flight or claimed here (an
             // in-flight one was due when it was claimed), so the next is the earliest one
@@ -47,50 +45,39 @@ extension SQLiteStore {
                 // Every due attempt not in flight and not taken now waits behind an earlier
                 // one of its key: the lane looks again when one of its attempts finishes.
                 let taken = excluding.union(attempts.map(\.id))
-                waitsOnOrder =
-                    try Bool.fetchOne(
-                        db,
-                        sql: "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
-                            + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
-                        arguments: [destinationID, now] + StatementArguments(Array(taken))) == true
-                nextDue = try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"),
-                    arguments: [destinationID, now])
+                let waiting: Bool? = try db.fetchValue(
+                    "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
+                        + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
+                    [destinationID, now] + SQLArguments(taken))
+                waitsOnOrder = waiting == true
+                nextDue = try db.cachedStatement(
+                    "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"
+                ).fetchValue([destinationID, now])
             }
             guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue, waitsOnOrder: waitsOnOrder) }
             // The batch's events and transforms in one query each, not one per attempt.
             let eventIDs = Array(Set(attempts.map(\.eventID)))
             var events: [String: Event] = [:]
-            let eventRows = try Row.fetchCursor(
-                db, sql: "SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))",
-                arguments: StatementArguments(eventIDs))
-            while let row = try eventRows.next() {
-                let event = Self.storedEvent(SQLRow(row)).event
+            try db.forEach("SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))", SQLArguments(eventIDs)) {
+                let event = Self.storedEvent($0).event
                 events[event.id] = event
             }
             // A deleted connection's transform still applies to deliveries it routed.
             let connectionIDs = Array(Set(attempts.compactMap(\.connectionID)))
             var transforms: [String: String] = [:]
             if !connectionIDs.isEmpty {
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
-                    arguments: StatementArguments(connectionIDs))
-                while let row = try rows.next() {
-                    transforms[row["id"]] = row["transform_expression"]
-                }
+                try db.forEach(
+                    "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
+                    SQLArguments(connectionIDs)
+                ) { transforms[$0["id"]] = $0["transform_expression"] }
                 // A topic subscription routes like a connection; its transform applies
                 // whenever it has one. Only asked for when the batch holds such deliveries.
                 let subscriptionIDs = connectionIDs.filter { $0.hasPrefix(IDPrefix.subscription.rawValue + "_") }
                 if !subscriptionIDs.isEmpty {
-                    let rows = try Row.fetchCursor(
-                        db,
-                        sql: "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
-                        arguments: StatementArguments(subscriptionIDs))
-                    while let row = try rows.next() {
-                        transforms[row["id"]] = row["transform_expression"]
-                    }
+                    try db.forEach(
+                        "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
+                        SQLArguments(subscriptionIDs)
+                    ) { transforms[$0["id"]] = $0["transform_expression"] }
                 }
             }
             let claimed = attempts.compactMap { attempt in
@@ -103,46 +90,46 @@ extension SQLiteStore {
     }
 
     public func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM destinations WHERE id = ? AND deleted_at IS NULL", arguments: [id]) else {
+        try await database.read { db in
+            guard let row = try db.fetchOne("SELECT * FROM destinations WHERE id = ? AND deleted_at IS NULL", [id]) else {
                 return nil
             }
-            return (Self.destination(SQLRow(row)), row["circuit_version"])
+            return (Self.destination(row), row["circuit_version"])
         }
     }
 
-    static func saveCircuit(_ db: Database, destinationID: String, circuit: CircuitBreaker, version: Int64) throws {
+    static func saveCircuit(_ db: SQLConnection, destinationID: String, circuit: CircuitBreaker, version: Int64) throws {
         let text = try encode(circuit)
-        try db.cachedStatement(sql: "UPDATE destinations SET circuit = ?, circuit_version = ? WHERE id = ? AND circuit_version < ?")
-            .execute(arguments: [text, version, destinationID, version])
+        try db.cachedStatement("UPDATE destinations SET circuit = ?, circuit_version = ? WHERE id = ? AND circuit_version < ?")
+            .execute([text, version, destinationID, version])
     }
 
     public func cancelPendingAttempts(destinationID: String, at: Int64) async throws {
-        try await pool.write { db in try Self.cancelPending(db, destinationID: destinationID, at: at) }
+        try await database.write { db in try Self.cancelPending(db, destinationID: destinationID, at: at) }
     }
 
-    static func cancelPending(_ db: Database, destinationID: String, at: Int64) throws {
-        let events = try String.fetchAll(
-            db, sql: "SELECT DISTINCT event_id FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'", arguments: [destinationID])
+    static func cancelPending(_ db: SQLConnection, destinationID: String, at: Int64) throws {
+        let events: [String] = try db.fetchValues(
+            "SELECT DISTINCT event_id FROM delivery_attempts WHERE destination_id = ? AND status = 'pending'", [destinationID])
         try db.execute(
-            sql: """
+            """
                 UPDATE delivery_attempts SET status = 'failed', error = 'Destination was deleted before delivery', error_type = ?
                 WHERE destination_id = ? AND status = 'pending'
                 """,
-            arguments: [DeliveryAttempt.destinationDeletedErrorType, destinationID])
+            [DeliveryAttempt.destinationDeletedErrorType, destinationID])
         for event in events { try refreshEventStatus(db, eventID: event) }
     }
 
     public func recordDelivery(_ records: [DeliveryRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await pool.write { db in
+        try await database.write { db in
             let finish = try db.cachedStatement(
-                sql: """
+                """
                     UPDATE delivery_attempts SET status = ?, attempted_at = ?, status_code = ?, latency_ms = ?, error = ?, error_type = ?,
                         request_headers = ?, response_headers = ?, response_body = ?, next_retry_at = ?, is_dlq = ?, dlq_at = ?, issue_id = ?
                     WHERE id = ?
                     """)
-            let delivered = try db.cachedStatement(sql: "UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
+            let delivered = try db.cachedStatement("UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
             var events: [String] = []
             var deliveredPerDestination: [String: Int] = [:]
             var rollups = RollupBatch()
@@ -167,7 +154,7 @@ extension SQLiteStore {
                         db, tenant: a.tenant, subject: .destination(a.destinationID), type: .circuitOpen, message: opened.message, attemptID: a.id,
                         at: opened.at)
                 }
-                try finish.execute(arguments: [
+                try finish.execute([
                     a.status.rawValue, a.attemptedAt, a.statusCode, a.latencyMs, a.error, a.errorType, a.requestHeaders.map { JSON.object($0).serialized() },
                     a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, issueID, a.id,
                 ])
@@ -179,20 +166,20 @@ extension SQLiteStore {
                 }
                 events.append(a.eventID)
             }
-            for (destinationID, count) in deliveredPerDestination { try delivered.execute(arguments: [count, destinationID]) }
+            for (destinationID, count) in deliveredPerDestination { try delivered.execute([count, destinationID]) }
             for event in Set(events) { try Self.refreshEventStatus(db, eventID: event) }
             try rollups.write(db)
         }
     }
 
-    static func insertAttempt(_ db: Database, _ a: DeliveryAttempt) throws {
+    static func insertAttempt(_ db: SQLConnection, _ a: DeliveryAttempt) throws {
         try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO delivery_attempts (id, org_id, env_id, event_id, connection_id, destination_id, status, attempt_number,
                     scheduled_at, created_at, order_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT order_key FROM events WHERE id = ?))
                 """
-        ).execute(arguments: [
+        ).execute([
             a.id, a.tenant.organizationID, a.tenant.environmentID, a.eventID, a.connectionID, a.destinationID, a.status.rawValue,
             a.attemptNumber, a.scheduledAt, a.createdAt, a.eventID,
         ])
@@ -223,26 +210,24 @@ extension SQLiteStore {
     /// attempts. Returns the issue's ID.
     @discardableResult
     static func recordOccurrence(
-        _ db: Database, tenant: Tenant, subject: IssueSubject, type: IssueType, message: String, attemptID: String?, at: Int64
+        _ db: SQLConnection, tenant: Tenant, subject: IssueSubject, type: IssueType, message: String, attemptID: String?, at: Int64
     ) throws -> String {
-        if let row = try Row.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    SELECT id, recent_attempt_ids FROM issues WHERE \(subject.column) = ? AND error_type = ? AND status != 'resolved'
-                    ORDER BY id DESC LIMIT 1
-                    """),
-            arguments: [subject.id, type.rawValue])
-        {
+        if let row = try db.cachedStatement(
+            """
+            SELECT id, recent_attempt_ids FROM issues WHERE \(subject.column) = ? AND error_type = ? AND status != 'resolved'
+            ORDER BY id DESC LIMIT 1
+            """
+        ).fetchOne([subject.id, type.rawValue]) {
             let id: String = row["id"]
             var recent = attemptIDs(row["recent_attempt_ids"])
             if let attemptID { recent.insert(attemptID, at: 0) }
             recent = Array(recent.prefix(Issue.recentAttemptLimit))
             try db.cachedStatement(
-                sql: """
+                """
                     UPDATE issues SET occurrence_count = occurrence_count + 1, last_seen_at = ?, message = ?, recent_attempt_ids = ?,
                         updated_at = ? WHERE id = ?
                     """
-            ).execute(arguments: [at, message, JSON.array(recent.map(JSON.string)).serialized(), at, id])
+            ).execute([at, message, JSON.array(recent.map(JSON.string)).serialized(), at, id])
             return id
         }
         let id = ResourceID.make(.issue)
@@ -252,51 +237,49 @@ extension SQLiteStore {
         case .capture(let id): sourceID = id
         }
         try db.cachedStatement(
-            sql: """
+            """
                 INSERT INTO issues (id, org_id, env_id, destination_id, source_id, error_type, message, status, occurrence_count,
                     first_seen_at, last_seen_at, recent_attempt_ids, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
+        ).execute([
             id, tenant.organizationID, tenant.environmentID, destinationID, sourceID, type.rawValue, message, at, at,
             JSON.array(attemptID.map { [.string($0)] } ?? []).serialized(), at, at,
         ])
-        try appendTimeline(db, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
+        try appendTimeline(db.grdb, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
         return id
     }
 
     /// Recomputes an event's status from its attempts (``EventStatus``).
-    static func refreshEventStatus(_ db: Database, eventID: String) throws {
-        let facts = try Array(
-            Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT connection_id, destination_id, status FROM delivery_attempts WHERE event_id = ? ORDER BY id"),
-                arguments: [eventID]
-            ).map { row in
+    static func refreshEventStatus(_ db: SQLConnection, eventID: String) throws {
+        var facts: [EventStatus.AttemptFact] = []
+        try db.cachedStatement("SELECT connection_id, destination_id, status FROM delivery_attempts WHERE event_id = ? ORDER BY id").forEach([eventID]) { row in
+            facts.append(
                 EventStatus.AttemptFact(
                     connectionID: row["connection_id"], destinationID: row["destination_id"],
-                    status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed)
-            })
+                    status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed))
+        }
         let status = EventStatus.derive(facts).rawValue
         guard
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, source_id FROM events WHERE id = ?"), arguments: [eventID]),
+            let row = try db.cachedStatement("SELECT status, source_id FROM events WHERE id = ?").fetchOne([eventID]),
             (row["status"] as String?) != status
         else { return }
-        try db.cachedStatement(sql: "UPDATE events SET status = ? WHERE id = ?").execute(arguments: [status, eventID])
+        try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?").execute([status, eventID])
         try countCaptureOutcome(db, sourceID: row["source_id"], from: row["status"], to: status)
     }
 
     /// A database source counts its events delivered and failed as their status changes (what
     /// `stats` shows), so reading the counts never scans the source's events. A webhook
     /// source's ID matches no row here.
-    static func countCaptureOutcome(_ db: Database, sourceID: String, from old: String, to new: String) throws {
+    static func countCaptureOutcome(_ db: SQLConnection, sourceID: String, from old: String, to new: String) throws {
         func delta(_ status: Event.Status) -> Int {
             (new == status.rawValue ? 1 : 0) - (old == status.rawValue ? 1 : 0)
         }
         let (delivered, failed) = (delta(.delivered), delta(.failed))
         guard delivered != 0 || failed != 0 else { return }
         try db.cachedStatement(
-            sql: "UPDATE database_sources SET events_delivered = events_delivered + ?, events_failed = events_failed + ? WHERE source_id = ?"
-        ).execute(arguments: [delivered, failed, sourceID])
+            "UPDATE database_sources SET events_delivered = events_delivered + ?, events_failed = events_failed + ? WHERE source_id = ?"
+        ).execute([delivered, failed, sourceID])
     }
 
     /// `?, ?, …` for an `IN (…)` list of `count` values.
@@ -304,8 +287,9 @@ extension SQLiteStore {
         Array(repeating: "?", count: count).joined(separator: ",")
     }
 
-    static func isLiveDestination(_ db: Database, _ id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL"), arguments: [id]) == true
+    static func isLiveDestination(_ db: SQLConnection, _ id: String) throws -> Bool {
+        let live: Bool? = try db.cachedStatement("SELECT 1 FROM destinations WHERE id = ? AND deleted_at IS NULL").fetchValue([id])
+        return live == true
     }
 
     /// The JSON array of attempt IDs an issue keeps.
@@ -313,7 +297,7 @@ extension SQLiteStore {
         (text.flatMap { try? JSON(parsing: $0) }?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
-    static func attempt(_ row: Row) -> DeliveryAttempt {
+    static func attempt(_ row: SQLRow) -> DeliveryAttempt {
         func object(_ column: String) -> JSONObject? {
             (row[column] as String?).map(objectColumn)
         }

@@ -60,7 +60,7 @@ extension SQLiteStore {
                 "UPDATE destinations SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
                 [at, id, tenant.organizationID, tenant.environmentID])
             if deleted == 0 { throw StoreError.notFound }
-            try Self.cancelPending(db.grdb, destinationID: id, at: at)
+            try Self.cancelPending(db, destinationID: id, at: at)
         }
     }
 

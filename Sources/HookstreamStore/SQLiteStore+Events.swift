@@ -76,7 +76,7 @@ extension SQLiteStore {
                 event.verificationStatus?.rawValue, event.receivedAt, item.orderKey,
             ])
             try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
-            try collections.apply(db.grdb, item, event: event, duplicate: outcome.duplicate)
+            try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
             outcome.recordSyncs = collections.takeSyncs()
             perSource[event.sourceID, default: 0] += 1
             rollups.countEvent(event)
@@ -84,8 +84,8 @@ extension SQLiteStore {
         }
         let count = try db.cachedStatement("UPDATE sources SET event_count = event_count + ? WHERE id = ?")
         for (sourceID, n) in perSource { try count.execute([n, sourceID]) }
-        try collections.finish(db.grdb)
-        try rollups.write(db.grdb)
+        try collections.finish(db)
+        try rollups.write(db)
         return outcomes
     }
 
@@ -108,7 +108,7 @@ extension SQLiteStore {
 
     /// The routes whose destination still exists.
     private static func liveRoutes(_ db: SQLConnection, _ routes: [Route]) throws -> [Route] {
-        try routes.filter { try isLiveDestination(db.grdb, $0.destinationID) }
+        try routes.filter { try isLiveDestination(db, $0.destinationID) }
     }
 
     /// The first attempt of each route, due when the event arrived: a released held event is
@@ -116,7 +116,7 @@ extension SQLiteStore {
     private static func insertFirstAttempts(_ db: SQLConnection, event: Event, routes: [Route], createdAt: Int64) throws {
         for route in routes {
             try insertAttempt(
-                db.grdb,
+                db,
                 DeliveryAttempt(
                     id: ResourceID.make(.deliveryAttempt), tenant: event.tenant, eventID: event.id, connectionID: route.connectionID,
                     destinationID: route.destinationID, scheduledAt: event.receivedAt, createdAt: createdAt))

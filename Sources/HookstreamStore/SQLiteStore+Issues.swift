@@ -120,9 +120,9 @@ extension SQLiteStore {
                     """,
                 arguments: [id])
             var retried = 0
-            for attempt in rows.map(Self.attempt) {
+            for attempt in rows.map({ Self.attempt(SQLRow($0)) }) {
                 let route = attempt.connectionID.map { Route(connectionID: $0, destinationID: attempt.destinationID) }
-                if try Self.queue(db, eventID: attempt.eventID, tenant: tenant, route: route, destinationID: attempt.destinationID, now: now) != nil {
+                if try Self.queue(SQLConnection(db), eventID: attempt.eventID, tenant: tenant, route: route, destinationID: attempt.destinationID, now: now) != nil {
                     retried += 1
                 }
             }

@@ -102,7 +102,7 @@ extension SQLiteStore {
                 // A replay attempt is a delivery made: the destination's metrics count it.
                 var rollups = RollupBatch()
                 rollups.countAttempt(a)
-                try rollups.write(db)
+                try rollups.write(SQLConnection(db))
                 let succeeded = a.status == .success ? 1 : 0
                 try db.execute(
                     sql: """

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HookstreamCore
 @testable import HookstreamStore
 import HookstreamTesting
@@ -123,7 +122,7 @@ import Testing
         let records = try await f.store.archivableEvents(in: f.window(), restoredBefore: f.later)
         #expect(records.count == 2)
         // A retry queued between the read and the delete.
-        try await f.store.pool.write { db in
+        try await f.store.database.write { db in
             try SQLiteStore.insertAttempt(
                 db,
                 DeliveryAttempt(
