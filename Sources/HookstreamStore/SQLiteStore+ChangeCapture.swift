@@ -139,7 +139,7 @@ extension SQLiteStore {
                     arguments: [sourceID, type.rawValue])
             else { return }
             try db.execute(sql: "UPDATE issues SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?", arguments: [at, at, open])
-            try appendTimeline(db, issueID: open, IssueTimelineEntry(at: at, kind: .resolved, message: resolution))
+            try appendTimeline(SQLConnection(db), issueID: open, IssueTimelineEntry(at: at, kind: .resolved, message: resolution))
             return
         }
         guard let tenant = try Row.fetchOne(db, sql: "SELECT org_id, env_id FROM sources WHERE id = ?", arguments: [sourceID]) else { return }

@@ -246,7 +246,7 @@ extension SQLiteStore {
             id, tenant.organizationID, tenant.environmentID, destinationID, sourceID, type.rawValue, message, at, at,
             JSON.array(attemptID.map { [.string($0)] } ?? []).serialized(), at, at,
         ])
-        try appendTimeline(db.grdb, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
+        try appendTimeline(db, issueID: id, IssueTimelineEntry(at: at, kind: .opened, message: message))
         return id
     }
 
