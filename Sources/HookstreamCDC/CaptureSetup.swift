@@ -84,7 +84,7 @@ public struct CaptureSetup: Sendable {
     /// How many bytes of WAL the slot keeps from being recycled (`nil`: the slot is gone).
     public func slotLagBytes(slot: String) async throws -> Int64? {
         try await withConnection { db in
-            let rows = try await db.query(
+            let rows = try await db.guardedQuery(
                 """
                 SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::int8
                 FROM pg_replication_slots WHERE slot_name = \(slot)
@@ -100,7 +100,7 @@ public struct CaptureSetup: Sendable {
     }
 
     func facts(_ db: PostgresConnection) async throws -> CaptureRequirements.Facts {
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             """
             SELECT current_user::text, current_setting('wal_level')::text, r.rolsuper, r.rolreplication,
               current_setting('max_replication_slots')::int8, (SELECT count(*) FROM pg_replication_slots)::int8
@@ -115,7 +115,7 @@ public struct CaptureSetup: Sendable {
     }
 
     private func tables(_ db: PostgresConnection) async throws -> [CaptureRequirements.Table] {
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             """
             SELECT n.nspname::text, c.relname::text,
               EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'),
@@ -136,7 +136,7 @@ public struct CaptureSetup: Sendable {
     }
 
     private func publishedTables(_ publication: String, on db: PostgresConnection) async throws -> Set<CaptureRequirements.TableName> {
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             "SELECT schemaname::text, tablename::text FROM pg_publication_tables WHERE pubname = \(publication)", logger: logger)
         var out = Set<CaptureRequirements.TableName>()
         for try await (schema, name) in rows.decode((String, String).self) { out.insert(.init(schema: schema, name: name)) }

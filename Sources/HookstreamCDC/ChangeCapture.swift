@@ -93,7 +93,7 @@ public struct ChangeCapture: Sendable {
                 "The replication slot \(slot) no longer exists in database \(database): it was dropped outside hookstream, "
                     + "so the changes since cannot be read. Delete and re-create this source to capture again."
             case .connectionLost:
-                "The database closed the connection (restarted, or the session was terminated); reconnecting."
+                "The database closed the connection (restarted, or the session was terminated)."
             case .incompleteTransaction:
                 "PostgreSQL returned a transaction without its commit; it is read again on the next round."
             }
@@ -159,7 +159,7 @@ public struct ChangeCapture: Sendable {
         static func start(on db: PostgresConnection, capture: CaptureState, logger: Logger) async throws -> Session {
             var database = ""
             var slotFound = false
-            let rows = try await db.query(
+            let rows = try await db.guardedQuery(
                 """
                 SELECT current_database()::text, (SELECT count(*) FROM pg_replication_slots
                   WHERE slot_name = \(capture.slotName) AND database = current_database())::int8
@@ -176,8 +176,8 @@ public struct ChangeCapture: Sendable {
     /// Peek → store → advance, once. Returns whether the slot had anything (then the next
     /// round follows at once).
     func round(_ session: inout Session, confirmed: inout UInt64, snapshot: CaptureSnapshot?) async throws -> Bool {
-        // A connection the server ended between rounds is replaced, not queried: a query sent
-        // on it may never be answered.
+        // A connection the server ended between rounds is replaced at once (a query sent on it
+        // would only fail: see `guardedQuery`).
         guard !session.db.isClosed else { throw CaptureError.connectionLost }
         let transactions = try await peekTransactions(&session)
         guard let last = transactions.last else { return false }
@@ -250,7 +250,7 @@ public struct ChangeCapture: Sendable {
     }
 
     private func peekRows(_ session: Session, upTo: LSN?) async throws -> [(lsn: LSN, data: [UInt8])] {
-        let result = try await session.db.query(
+        let result = try await session.db.guardedQuery(
             """
             SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes(\(capture.slotName)::name, \(upTo?.description)::pg_lsn, \(configuration.peekLimit)::int,
               'proto_version', '1', 'publication_names', \(capture.publicationName))

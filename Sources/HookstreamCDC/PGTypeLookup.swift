@@ -8,7 +8,7 @@ import PostgresNIO
 enum PGTypeLookup {
     static func describe(_ oids: [UInt32], into catalog: inout PGTypeCatalog, on db: PostgresConnection, logger: Logger) async throws {
         guard !oids.isEmpty else { return }
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             """
             SELECT t.oid::int8, t.typelem::int8, t.typbasetype::int8, coalesce(e.typdelim, ',')::text
             FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem

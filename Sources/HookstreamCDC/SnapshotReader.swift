@@ -37,7 +37,7 @@ struct SnapshotReader {
         try await db.perform("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
         // The view is taken by this first statement; the WAL position read with it bounds
         // the transactions the view can include (CaptureSnapshot.View).
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             """
             SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text,
               ((extract(epoch FROM now()) * 1000000)::int8 - 946684800000000)::int8
@@ -123,7 +123,7 @@ struct SnapshotReader {
             try Task.checkCancellation()
             var page: [RowChange] = []
             var lastKey: [String]?
-            let rows = try await db.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(pageRows) FROM hookstream_snapshot"), logger: logger)
+            let rows = try await db.guardedQuery(PostgresQuery(unsafeSQL: "FETCH FORWARD \(pageRows) FROM hookstream_snapshot"), logger: logger)
             for try await row in rows {
                 var after = JSONObject(minimumCapacity: columns.count)
                 var texts: [String?] = []
@@ -161,7 +161,7 @@ struct SnapshotReader {
     /// The table's published columns in order (generated columns are not published, so not
     /// read either), with their primary-key positions.
     private func columns(of table: CaptureRequirements.TableName, on db: PostgresConnection) async throws -> [Column] {
-        let rows = try await db.query(
+        let rows = try await db.guardedQuery(
             """
             SELECT a.attname::text, a.atttypid::int8, format_type(a.atttypid, a.atttypmod)::text,
               coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0)::int8,
