@@ -146,6 +146,8 @@ let package = Package(
             name: "HookstreamTesting",
             dependencies: [
                 "HookstreamServer", "HookstreamCore", "JSONValue",
+                // Its guarded queries, for test writers that outlive a database restart.
+                "HookstreamCDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // The WebSocket client the real-time tests talk to the hub with.

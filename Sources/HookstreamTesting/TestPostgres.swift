@@ -1,4 +1,5 @@
 import Foundation
+import HookstreamCDC
 public import HookstreamCore
 import Logging
 public import PostgresNIO
@@ -29,9 +30,10 @@ public enum TestPostgres {
     }
 
     /// A new, empty database named after `prefix` (letters, digits and `_` kept) plus a random
-    /// suffix; returns its URI (same superuser).
-    public static func createDatabase(_ prefix: String) async throws -> PostgresURI {
-        var uri = try serverURI()
+    /// suffix, on the test server or on `server` (a ``PrivatePostgres``'s); returns its URI
+    /// (same superuser).
+    public static func createDatabase(_ prefix: String, on server: PostgresURI? = nil) async throws -> PostgresURI {
+        var uri = try server ?? serverURI()
         let clean = String(prefix.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || $0 == "_" }.prefix(30))
         let name = "t_\(clean)_\(UInt32.random(in: 0...UInt32.max).hex)"
         try await withConnection(uri) { db in
@@ -63,10 +65,11 @@ public enum TestPostgres {
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }
 
-    /// Runs each statement in turn (DDL and fixtures written as plain SQL).
+    /// Runs each statement in turn (DDL and fixtures written as plain SQL), each to its end (an
+    /// error raised while a `SELECT f(…)` runs arrives with its rows), and giving up when the
+    /// server ends the connection (see `guardedQuery`).
     public static func execute(_ statements: [String], on db: PostgresConnection) async throws {
-        // Rows drained: an error raised while a `SELECT f(…)` runs arrives with them.
-        for sql in statements { _ = try await db.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect() }
+        for sql in statements { try await db.perform(PostgresQuery(unsafeSQL: sql), logger: logger) }
     }
 }
 

@@ -16,18 +16,6 @@ import Testing
         try await TestPostgres.withConnection(try TestPostgres.serverURI()) { db in try await TestPostgres.execute(statements, on: db) }
     }
 
-    /// Polls the source until `done` holds for its JSON (or 30 s pass), returning the last.
-    func waitForSource(_ f: Fixture, _ id: String, _ done: (JSON) -> Bool) async throws -> JSON {
-        let deadline = Date().addingTimeInterval(30)
-        var last = JSON.null
-        while Date() < deadline {
-            last = try await f.api.get("/v1/sources/\(id)").json
-            if done(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return last
-    }
-
     @Test func anUnreachableDatabaseIsShownAndCaptureReconnectsWhenItIsBack() async throws {
         let f = try await Fixture.make("fault_unreachable")
         defer { f.stop() }
@@ -41,7 +29,7 @@ import Testing
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()",
         ])
         // Recorded by the capture loop itself (last_error_at is only ever set from there).
-        let failing = try await waitForSource(f, id) {
+        let failing = try await f.waitForSource(id) {
             $0["stats"]?["last_error_at"] != .null && $0["stats"]?["last_error"]?.stringValue?.contains("accepting connections") == true
         }
         let message = failing["stats"]?["last_error"]?.stringValue ?? ""
@@ -58,7 +46,7 @@ import Testing
         try await f.write(["INSERT INTO orders VALUES (2, 'after', 2)"])
         let both = try await f.received(2)
         #expect(both.map { $0["after"]?["id"] } == [1, 2])
-        let healed = try await waitForSource(f, id) { $0["stats"]?["last_error"] == .null }
+        let healed = try await f.waitForSource(id) { $0["stats"]?["last_error"] == .null }
         #expect(healed["stats"]?["last_error"] == .null, "cleared once capture works again: \(healed)")
         let resolved = try await captureIssues()
         #expect(resolved.count == 1 && resolved.first?["status"] == "resolved", "resolved once capture works again: \(resolved)")
@@ -90,7 +78,7 @@ import Testing
         }
         try #require(dropped, "the slot could not be dropped")
         try await f.write(["INSERT INTO orders VALUES (1, 'lost', 1)"])
-        let reported = try await waitForSource(f, id) { $0["stats"]?["last_error_at"] != .null }
+        let reported = try await f.waitForSource(id) { $0["stats"]?["last_error_at"] != .null }
         // The loop's own words, whether it noticed at its next peek or on reconnecting.
         let message = reported["stats"]?["last_error"]?.stringValue ?? ""
         #expect(message.contains("no longer exists") && message.contains(slot), "\(reported)")

@@ -12,18 +12,6 @@ import Testing
 @Suite struct CaptureSnapshotTests {
     typealias Fixture = DatabaseSourcesAPITests.Fixture
 
-    /// Polls the source until `done` holds for its JSON (or `seconds` pass), returning the last.
-    func waitForSource(_ api: TestHTTPClient, _ id: String, seconds: Double = 60, _ done: (JSON) -> Bool) async throws -> JSON {
-        let deadline = Date().addingTimeInterval(seconds)
-        var last = JSON.null
-        while Date() < deadline {
-            last = try await api.get("/v1/sources/\(id)").json
-            if done(last) { return last }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return last
-    }
-
     /// `orders` as the database has it: id → the row as the payload maps it.
     func databaseRows(_ f: Fixture) async throws -> [Double: JSON] {
         try await TestPostgres.withConnection(f.uri) { db in
@@ -112,7 +100,7 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(200))
         let id = try await f.createSource(["tables": ["orders"], "snapshot": true])
-        let done = try await waitForSource(f.api, id, seconds: 180) { $0["stats"]?["snapshot"]?["status"] == "done" }
+        let done = try await f.waitForSource(id, seconds: 180) { $0["stats"]?["snapshot"]?["status"] == "done" }
         let snapshot = try #require(done["stats"]?["snapshot"]?.objectValue, "\(done)")
         #expect(snapshot["tables_done"] == 1 && snapshot["tables_total"] == 1 && snapshot["table"] == .null, "\(snapshot)")
         #expect(snapshot["finished_at"] != .null && snapshot["started_at"] != .null)
@@ -151,7 +139,7 @@ import Testing
         let rows = 3000
         try await f.write(["INSERT INTO orders SELECT g, 'old', g FROM generate_series(1, \(rows)) g"])
         let id = try await f.createSource(["tables": ["orders"], "snapshot": true])
-        let midway = try await waitForSource(f.api, id) { ($0["stats"]?["snapshot"]?["rows"]?.numberValue ?? 0) >= 200 }
+        let midway = try await f.waitForSource(id) { ($0["stats"]?["snapshot"]?["rows"]?.numberValue ?? 0) >= 200 }
         f.server.kill(signal: SIGKILL)
         #expect(await f.server.waitForExit() != nil)
         let cut = midway["stats"]?["snapshot"]?["rows"]?.numberValue ?? 0
@@ -161,13 +149,13 @@ import Testing
             dataDirectory: f.server.dataDirectory, arguments: ["--api-rate-limit", "0", "--cdc-snapshot-page-rows", "20"])
         defer { again.kill() }
         let api = TestHTTPClient(baseURL: again.baseURL, apiKey: f.api.apiKey)
-        let done = try await waitForSource(api, id, seconds: 240) { $0["stats"]?["snapshot"]?["status"] == "done" }
+        let done = try await f.waitForSource(id, api: api, seconds: 240) { $0["stats"]?["snapshot"]?["status"] == "done" }
         #expect(done["stats"]?["snapshot"]?["rows"] == .number(Double(rows)), "\(done)")
         let total = try await api.get("/v1/events?source_id=\(id)&limit=1").json["pagination"]?["total"]?.numberValue
         #expect(total == Double(rows), "every row stored exactly once as an event")
         // The stream carries on after the snapshot.
         try await f.write(["UPDATE orders SET status = 'after' WHERE id = 7"])
-        let streamed = try await waitForSource(api, id) { $0["stats"]?["changes_captured"] == 1 }
+        let streamed = try await f.waitForSource(id, api: api) { $0["stats"]?["changes_captured"] == 1 }
         #expect(streamed["stats"]?["changes_captured"] == 1, "\(streamed)")
         // Every row reached the receiver (deliveries are at least once: a kill may repeat one).
         func deliveredIDs() -> Set<Double> {

@@ -17,8 +17,9 @@ import Testing
         let api: TestHTTPClient
         let receiver: TestReceiver
 
-        static func make(_ name: String, arguments: [String] = []) async throws -> Fixture {
-            let uri = try await TestPostgres.createDatabase(name)
+        /// On the test server, or on `server` (a ``PrivatePostgres``'s).
+        static func make(_ name: String, server: PostgresURI? = nil, arguments: [String] = []) async throws -> Fixture {
+            let uri = try await TestPostgres.createDatabase(name, on: server)
             try await TestPostgres.withConnection(uri) { db in
                 try await TestPostgres.execute(
                     [
@@ -87,6 +88,20 @@ import Testing
             let key = try #require(api.apiKey)
             #expect(try await CLIRun.run(["login", "--api-key", key, "--base-url", server.baseURL], environment: env).status == 0)
             return env
+        }
+
+        /// Polls the source through `api` (a restarted server's; by default the fixture's) until
+        /// `done` holds for its JSON, or `seconds` pass (a loaded machine is slow); returns the last.
+        func waitForSource(_ id: String, api: TestHTTPClient? = nil, seconds: Double = 60, _ done: (JSON) -> Bool) async throws -> JSON {
+            let api = api ?? self.api
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = JSON.null
+            while Date() < deadline {
+                last = try await api.get("/v1/sources/\(id)").json
+                if done(last) { return last }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return last
         }
 
         /// The bodies the receiver got, parsed.

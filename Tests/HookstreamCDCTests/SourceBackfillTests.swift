@@ -64,7 +64,7 @@ import Testing
         #expect(started.json["id"] == .string(id) && started.json["message"] == "Backfill started", "\(started.text)")
         #expect(started.json["stats"]?["snapshot"]?["tables_total"] == 1, "\(started.text)")
 
-        let done = try await snapshots.waitForSource(f.api, id, seconds: 240) { $0["stats"]?["snapshot"]?["status"] == "done" }
+        let done = try await f.waitForSource(id, seconds: 240) { $0["stats"]?["snapshot"]?["status"] == "done" }
         await progress.stop()
         try await writer.value
         let snapshot = try #require(done["stats"]?["snapshot"]?.objectValue, "\(done)")
@@ -139,7 +139,7 @@ import Testing
             #expect(cli.status != 0 && cli.stderr.contains("snapshot of this source is"), "\(cli.stderr)")
             try await TestPostgres.execute(["COMMIT"], on: db)
         }
-        let done = try await snapshots.waitForSource(f.api, id, seconds: 120) { $0["stats"]?["snapshot"]?["status"] == "done" }
+        let done = try await f.waitForSource(id, seconds: 120) { $0["stats"]?["snapshot"]?["status"] == "done" }
         #expect(done["stats"]?["snapshot"]?["rows"] == 4, "\(done)")
         let restated = try await arrived(8, from: 4)
         #expect(Set(restated) == ["orders 1 true", "orders 2 true", "orders 3 true", "customers 1 true"], "\(restated)")
