@@ -134,8 +134,10 @@ import Testing
         #expect(one.status == 200)
         #expect(one.json["delivery_attempt"]?["status"] == "pending")
         // (A retry while the chain still has a pending attempt moves that one instead of
-        // doubling it, so wait for this one to be sent before retrying the event.)
+        // doubling it, so wait for this one's success to be recorded before retrying the
+        // event: the receiver seeing it is not enough, its result may not be stored yet.)
         _ = try await receiver.waitFor(count: 5)
+        try await eventually(server, "/v1/delivery-attempts?event_id=\(event)&status=success") { $0["pagination"]?["total"] == 2 }
         let again = try await server.client.post("/v1/events/\(event)/retry", [:]).json
         #expect(again["retried"]?.arrayValue?.count == 1)
         #expect(again["retried"]?[0]?["status"] == "queued")
