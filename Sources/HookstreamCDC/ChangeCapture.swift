@@ -108,6 +108,7 @@ public struct ChangeCapture: Sendable {
         var snapshot = capture.snapshot
         var backoff = configuration.initialBackoff
         var failing = false
+        var slotBusy = 0
         while !Task.isCancelled {
             do {
                 let db = try await CaptureConnection.open(uri, logger: logger)
@@ -120,11 +121,15 @@ public struct ChangeCapture: Sendable {
                         let reader = SnapshotReader(
                             source: source, database: session.database, pageRows: configuration.snapshotPageRows, clock: clock, logger: logger)
                         let start = try await reader.begin(on: db)
-                        if pending.status == .pending, pending.backfill == true { try await catchUp(to: start.view, confirmed: &confirmed) }
+                        // Also when a backfill resumes (after a pause, a restart or a lost
+                        // connection) with a fresh view: the changes between its two views
+                        // reach its receiver as changes too, a delete included.
+                        if pending.backfill == true { try await catchUp(to: start.view, confirmed: &confirmed) }
                         try await reader.run(&pending, from: start, on: db, catalog: &session.assembler.catalog, commit: hooks.commitSnapshot)
                     }
                     while !Task.isCancelled {
                         let progressed = try await round(&session, confirmed: &confirmed, snapshot: snapshot)
+                        slotBusy = 0
                         if failing {
                             failing = false
                             backoff = configuration.initialBackoff
@@ -139,6 +144,16 @@ public struct ChangeCapture: Sendable {
                 }
             } catch {
                 if Task.isCancelled { return }
+                // 55006: the slot is still held by the statement of a loop stopped a moment
+                // ago (a restart for a backfill, a pause and resume: a cancelled query goes on
+                // running on the server until it ends). Retried quietly for a few seconds
+                // before it counts as a failure that opens an issue.
+                if (error as? PSQLError)?.serverInfo?[.sqlState] == "55006", slotBusy < 20 {
+                    slotBusy += 1
+                    do { try await clock.sleep(for: .milliseconds(250)) } catch { return }
+                    continue
+                }
+                slotBusy = 0
                 failing = true
                 let message = Self.describe(error)
                 logger.warning("change capture failed", metadata: ["source_id": "\(source.id)", "error": "\(message)"])
@@ -196,6 +211,7 @@ public struct ChangeCapture: Sendable {
         let db = try await CaptureConnection.open(uri, logger: logger)
         defer { CaptureConnection.release(db) }
         var session = try await Session.start(on: db, capture: capture, logger: logger)
+        try await waitForFlush(to: LSN(view.lsn), on: db)
         while true {
             try Task.checkCancellation()
             let transactions = try await peekTransactions(&session, upTo: LSN(view.lsn))
@@ -203,6 +219,21 @@ public struct ChangeCapture: Sendable {
             guard let last = held.last else { return }
             try await store(Array(held), through: last, session: session, confirmed: &confirmed, snapshot: nil)
             if held.count < transactions.count { return }
+        }
+    }
+
+    /// Waits until the captured database has flushed its WAL up to `lsn`. A peek decodes
+    /// flushed WAL only, while a commit made with `synchronous_commit = off` is visible before
+    /// it is flushed: without the wait, catch-up could stop short of a transaction the view
+    /// holds, which the stream would then skip as covered. The WAL writer flushes within
+    /// `wal_writer_delay` (200 ms by default), so the wait is short.
+    private func waitForFlush(to lsn: LSN, on db: PostgresConnection) async throws {
+        while true {
+            var flushed = false
+            let rows = try await db.guardedQuery("SELECT pg_current_wal_flush_lsn() >= \(lsn.description)::pg_lsn", logger: logger)
+            for try await passed in rows.decode(Bool.self) { flushed = passed }
+            if flushed { return }
+            try await clock.sleep(for: .milliseconds(20))
         }
     }
 

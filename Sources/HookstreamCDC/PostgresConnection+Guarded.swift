@@ -16,7 +16,11 @@ extension PostgresConnection {
     /// - Throws: ``ChangeCapture/CaptureError/connectionLost`` when the connection closed first,
     ///   `CancellationError` when the task was cancelled first, else what `query` throws.
     public func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        // A task cancelled already (capture stopping) sends nothing more.
+        try Task.checkCancellation()
         let answer = Answer()
+        let token = CloseWatch.shared.watch(self, answer)
+        defer { CloseWatch.shared.unwatch(self, token) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 answer.await(continuation)
@@ -25,7 +29,6 @@ extension PostgresConnection {
                 Task {
                     do { answer.finish(.success(try await self.query(query, logger: logger))) } catch { answer.finish(.failure(error)) }
                 }
-                closeFuture.whenComplete { _ in answer.finish(.failure(ChangeCapture.CaptureError.connectionLost)) }
             }
         } onCancel: {
             answer.finish(.failure(CancellationError()))
@@ -73,5 +76,48 @@ private final class Answer: Sendable {
             return continuation
         }
         waiting?.resume(with: result)
+    }
+}
+
+/// The guarded queries waiting on each open connection. One callback on a connection's
+/// `closeFuture` fails them all when it closes: a callback per query would stay registered
+/// until the close, and capture keeps one connection open for days, querying it many times a
+/// second. A connection is held here from its first guarded query until it closes.
+private final class CloseWatch: Sendable {
+    static let shared = CloseWatch()
+
+    private struct Watched {
+        let connection: PostgresConnection
+        var waiting: [UInt64: Answer] = [:]
+    }
+
+    private struct State {
+        var nextToken: UInt64 = 0
+        var connections: [ObjectIdentifier: Watched] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Fails `answer` with ``ChangeCapture/CaptureError/connectionLost`` if `connection` closes
+    /// before ``unwatch(_:_:)`` (at once when it is closed already).
+    func watch(_ connection: PostgresConnection, _ answer: Answer) -> UInt64 {
+        let id = ObjectIdentifier(connection)
+        let (token, isNew) = state.withLock { state -> (UInt64, Bool) in
+            state.nextToken += 1
+            let isNew = state.connections[id] == nil
+            state.connections[id, default: Watched(connection: connection)].waiting[state.nextToken] = answer
+            return (state.nextToken, isNew)
+        }
+        if isNew { connection.closeFuture.whenComplete { _ in self.closed(id) } }
+        return token
+    }
+
+    func unwatch(_ connection: PostgresConnection, _ token: UInt64) {
+        state.withLock { _ = $0.connections[ObjectIdentifier(connection)]?.waiting.removeValue(forKey: token) }
+    }
+
+    private func closed(_ id: ObjectIdentifier) {
+        let waiting = state.withLock { $0.connections.removeValue(forKey: id)?.waiting.values.map { $0 } ?? [] }
+        for answer in waiting { answer.finish(.failure(ChangeCapture.CaptureError.connectionLost)) }
     }
 }
