@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HookstreamCore
 import HookstreamDelivery
 import HookstreamTesting
@@ -209,7 +212,9 @@ import Testing
     /// Nothing listens: a transport failure, retried like a webhook channel's, then recorded.
     @Test func anUnreachableServerIsRetriedThenRecorded() async throws {
         let smtp = try SMTPService()
-        let closed = try ClosedPort.make()
+        let closedPort = try ClosedPort()
+        defer { closedPort.close() }
+        let closed = closedPort.port
         let server = try await Self.server("smtp://127.0.0.1:\(closed)", caFile: smtp.caFile)
         defer { server.stop() }
         let id = try await channel(server, to: [Self.recipient()])
@@ -263,12 +268,18 @@ import Testing
     }
 }
 
-/// A loopback port nothing listens on: bound to find a free one, then closed.
-enum ClosedPort {
-    static func make() throws -> Int {
+/// A loopback port nothing listens on. The socket stays bound (never listening) until `close()`:
+/// a connection to it is refused, and no other server in the parallel test run can take the port
+/// meanwhile (a freed port was once taken by a test server, and the "refused" SMTP connection
+/// waited for a greeting instead).
+final class ClosedPort: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestServerError("socket() failed") }
-        defer { close(fd) }
+        self.fd = fd
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -277,7 +288,12 @@ enum ClosedPort {
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw TestServerError("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            Glibc.close(fd)
+            throw TestServerError("bind() failed")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
+
+    func close() { Glibc.close(fd) }
 }

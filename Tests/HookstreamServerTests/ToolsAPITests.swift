@@ -41,7 +41,9 @@ import Testing
         #expect(down.json["healthy"] == false && down.json["status_code"] == 503 && down.json["body"] == "down", "\(down.text)")
 
         // Nothing listening: still a 200 from the tool, with the reason.
-        let closed = try ClosedPort.make()
+        let closedPort = try ClosedPort()
+        defer { closedPort.close() }
+        let closed = closedPort.port
         let refused = try await server.anonymous.post("/v1/tools/health-check", ["url": .string("http://127.0.0.1:\(closed)/")])
         #expect(refused.status == 200 && refused.json["healthy"] == false && refused.json["status_code"] == .null, "\(refused.text)")
         #expect(refused.json["error"]?.stringValue?.contains("Connection refused") == true, "\(refused.text)")
@@ -162,7 +164,9 @@ import Testing
     @Test func aScheduledWebhookNobodyAnswersIsFailed() async throws {
         let server = try await Self.start()
         defer { server.stop() }
-        let closed = try ClosedPort.make()
+        let closedPort = try ClosedPort()
+        defer { closedPort.close() }
+        let closed = closedPort.port
         let created = try await server.anonymous.post("/v1/tools/schedule", ["url": .string("http://127.0.0.1:\(closed)/"), "delay_seconds": 1])
         let id = try #require(created.json["schedule_id"]?.stringValue, "\(created.text)")
         let failed = try await server.anonymous.eventually("/v1/tools/schedule/\(id)") { $0["status"] == "failed" }
@@ -191,7 +195,9 @@ import Testing
         #expect(sent.allSatisfy { $0.headers["idempotency-key"] == "order_123_create" && $0.headers["x-trace"] == "t1" && $0.text == #"{"type":"order.created"}"# })
 
         // Nothing answers: the test stops at the first request.
-        let closed = try ClosedPort.make()
+        let closedPort = try ClosedPort()
+        defer { closedPort.close() }
+        let closed = closedPort.port
         let down = try await server.anonymous.post(
             "/v1/tools/idempotency-test",
             ["url": .string("http://127.0.0.1:\(closed)/"), "idempotency_header": "Idempotency-Key", "idempotency_value": "k", "count": 5])
