@@ -1,65 +1,63 @@
-import GRDB
 public import HookstreamCore
 
 extension SQLiteStore {
     public func createChannel(_ c: NotificationChannel) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: """
+                """
                     INSERT INTO notification_channels (id, org_id, env_id, name, type, config, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.kind.rawValue, c.sealedConfig, c.createdAt, c.updatedAt])
+                [c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.kind.rawValue, c.sealedConfig, c.createdAt, c.updatedAt])
         }
     }
 
     public func channel(id: String, tenant: Tenant) async throws -> NotificationChannel? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM notification_channels WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                "SELECT * FROM notification_channels WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.channel)
         }
     }
 
     public func channels(tenant: Tenant) async throws -> [NotificationChannel] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM notification_channels WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL ORDER BY id DESC",
-                arguments: [tenant.organizationID, tenant.environmentID]
-            ).map(Self.channel)
+        try await database.read { db in
+            try db.fetchAll(
+                "SELECT * FROM notification_channels WHERE org_id = ? AND env_id = ? AND deleted_at IS NULL ORDER BY id DESC",
+                [tenant.organizationID, tenant.environmentID], Self.channel)
         }
     }
 
     public func updateChannel(_ c: NotificationChannel) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
+        try await database.write { db in
+            let updated = try db.execute(
+                """
                     UPDATE notification_channels SET name = ?, config = ?, updated_at = ?
                     WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                     """,
-                arguments: [c.name, c.sealedConfig, c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+                [c.name, c.sealedConfig, c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID])
+            if updated == 0 { throw StoreError.notFound }
         }
     }
 
     public func deleteChannel(id: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE notification_channels SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let deleted = try db.execute(
+                "UPDATE notification_channels SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if deleted == 0 { throw StoreError.notFound }
         }
     }
 
     public func recordNotification(_ r: NotificationRecord) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: """
+                """
                     INSERT INTO notifications (id, org_id, env_id, channel_id, alert_rule_id, kind, status, attempts, status_code, error, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                [
                     r.id, r.tenant.organizationID, r.tenant.environmentID, r.channelID, r.alertRuleID, r.kind.rawValue, r.status.rawValue, r.attempts,
                     r.statusCode, r.error, r.createdAt,
                 ])
@@ -67,11 +65,11 @@ extension SQLiteStore {
     }
 
     public func notifications(channelID: String, tenant: Tenant, limit: Int) async throws -> [NotificationRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM notifications WHERE channel_id = ? AND org_id = ? AND env_id = ? ORDER BY id DESC LIMIT ?",
-                arguments: [channelID, tenant.organizationID, tenant.environmentID, limit]
-            ).map {
+        try await database.read { db in
+            try db.fetchAll(
+                "SELECT * FROM notifications WHERE channel_id = ? AND org_id = ? AND env_id = ? ORDER BY id DESC LIMIT ?",
+                [channelID, tenant.organizationID, tenant.environmentID, limit]
+            ) {
                 NotificationRecord(
                     id: $0["id"], tenant: Tenant(organizationID: $0["org_id"], environmentID: $0["env_id"]), channelID: $0["channel_id"],
                     alertRuleID: $0["alert_rule_id"], kind: AlertNotification.Kind(rawValue: $0["kind"]) ?? .test,
@@ -81,7 +79,7 @@ extension SQLiteStore {
         }
     }
 
-    static func channel(_ row: Row) -> NotificationChannel {
+    static func channel(_ row: SQLRow) -> NotificationChannel {
         NotificationChannel(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
             kind: NotificationChannel.Kind(rawValue: row["type"]) ?? .webhook, sealedConfig: row["config"], createdAt: row["created_at"],

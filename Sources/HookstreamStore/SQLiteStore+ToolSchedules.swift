@@ -1,20 +1,17 @@
-import Foundation
-import GRDB
 public import HookstreamCore
 
 extension SQLiteStore {
     public func createToolSchedule(_ schedule: ToolSchedule, maxPending: Int) async throws -> Bool {
-        try await pool.write { db in
+        try await database.write { db in
             // Counted and inserted in one transaction, so concurrent requests cannot pass the cap.
-            let pending = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM tool_schedules WHERE client = ? AND status = 'pending'", arguments: [schedule.client]) ?? 0
+            let pending: Int = try db.fetchValue("SELECT COUNT(*) FROM tool_schedules WHERE client = ? AND status = 'pending'", [schedule.client]) ?? 0
             guard pending < maxPending else { return false }
             try db.execute(
-                sql: """
+                """
                     INSERT INTO tool_schedules (id, url, method, sealed_request, fires_at, status, created_at, client)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                [
                     schedule.id, schedule.url, schedule.method, schedule.sealedRequest, schedule.firesAt, schedule.status.rawValue,
                     schedule.createdAt, schedule.client,
                 ])
@@ -23,20 +20,17 @@ extension SQLiteStore {
     }
 
     public func toolSchedule(id: String) async throws -> ToolSchedule? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM tool_schedules WHERE id = ?", arguments: [id]).map(Self.toolSchedule)
+        try await database.read { db in
+            try db.fetchOne("SELECT * FROM tool_schedules WHERE id = ?", [id]).map(Self.toolSchedule)
         }
     }
 
     public func claimDueToolSchedules(now: Int64, limit: Int) async throws -> [ToolSchedule] {
-        try await pool.write { db in
-            let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM tool_schedules WHERE status = 'pending' AND fires_at <= ? ORDER BY fires_at, id LIMIT ?",
-                arguments: [now, limit]
-            ).map(Self.toolSchedule)
+        try await database.write { db in
+            let due = try db.fetchAll(
+                "SELECT * FROM tool_schedules WHERE status = 'pending' AND fires_at <= ? ORDER BY fires_at, id LIMIT ?", [now, limit], Self.toolSchedule)
             for schedule in due {
-                try db.execute(
-                    sql: "UPDATE tool_schedules SET status = 'firing', claimed_at = ? WHERE id = ? AND status = 'pending'", arguments: [now, schedule.id])
+                try db.execute("UPDATE tool_schedules SET status = 'firing', claimed_at = ? WHERE id = ? AND status = 'pending'", [now, schedule.id])
             }
             return due.map { schedule in
                 var claimed = schedule
@@ -47,34 +41,33 @@ extension SQLiteStore {
     }
 
     public func finishToolSchedule(id: String, status: ToolSchedule.Status, responseStatus: Int?, error: String?, at: Int64) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: "UPDATE tool_schedules SET status = ?, response_status = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'firing'",
-                arguments: [status.rawValue, responseStatus, error, at, id])
+                "UPDATE tool_schedules SET status = ?, response_status = ?, error = ?, completed_at = ? WHERE id = ? AND status = 'firing'",
+                [status.rawValue, responseStatus, error, at, id])
         }
     }
 
     public func sweepToolSchedules(claimedBefore: Int64, finishedBefore: Int64, at: Int64) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: """
+                """
                     UPDATE tool_schedules SET status = 'failed', completed_at = ?,
                         error = 'interrupted: the server stopped while sending; not sent again, so it never fires twice'
                     WHERE status = 'firing' AND claimed_at < ?
                     """,
-                arguments: [at, claimedBefore])
-            try db.execute(
-                sql: "DELETE FROM tool_schedules WHERE status IN ('completed', 'failed') AND completed_at < ?", arguments: [finishedBefore])
+                [at, claimedBefore])
+            try db.execute("DELETE FROM tool_schedules WHERE status IN ('completed', 'failed') AND completed_at < ?", [finishedBefore])
         }
     }
 
     public func nextToolScheduleDue() async throws -> Int64? {
-        try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(fires_at) FROM tool_schedules WHERE status = 'pending'")
+        try await database.read { db in
+            try db.fetchValue("SELECT MIN(fires_at) FROM tool_schedules WHERE status = 'pending'")
         }
     }
 
-    static func toolSchedule(_ row: Row) -> ToolSchedule {
+    static func toolSchedule(_ row: SQLRow) -> ToolSchedule {
         ToolSchedule(
             id: row["id"], url: row["url"], method: row["method"], sealedRequest: row["sealed_request"], firesAt: row["fires_at"],
             status: ToolSchedule.Status(rawValue: row["status"]) ?? .failed, responseStatus: row["response_status"], completedAt: row["completed_at"],

@@ -1,5 +1,3 @@
-import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
@@ -16,10 +14,10 @@ extension SQLiteStore {
 
     public func createTopic(_ t: Topic) async throws {
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 try db.execute(
-                    sql: "INSERT INTO topics (id, org_id, env_id, name, slug, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [t.id, t.tenant.organizationID, t.tenant.environmentID, t.name, t.slug, t.description, t.createdAt, t.updatedAt])
+                    "INSERT INTO topics (id, org_id, env_id, name, slug, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [t.id, t.tenant.organizationID, t.tenant.environmentID, t.name, t.slug, t.description, t.createdAt, t.updatedAt])
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A topic with the slug '\(t.slug)' already exists")
@@ -27,65 +25,64 @@ extension SQLiteStore {
     }
 
     public func topic(id: String, tenant: Tenant) async throws -> StoredTopic? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: Self.topicSelect + " WHERE topics.id = ? AND topics.org_id = ? AND topics.env_id = ? AND topics.deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                Self.topicSelect + " WHERE topics.id = ? AND topics.org_id = ? AND topics.env_id = ? AND topics.deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.storedTopic)
         }
     }
 
     public func topic(slug: String, tenant: Tenant) async throws -> Topic? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM topics WHERE env_id = ? AND slug = ? AND org_id = ? AND deleted_at IS NULL"),
-                arguments: [tenant.environmentID, slug, tenant.organizationID]
-            ).map(Self.topic)
+        try await database.read { db in
+            try db.cachedStatement("SELECT * FROM topics WHERE env_id = ? AND slug = ? AND org_id = ? AND deleted_at IS NULL")
+                .fetchOne([tenant.environmentID, slug, tenant.organizationID]).map(Self.topic)
         }
     }
 
     public func topics(tenant: Tenant, beforeID: String?, limit: Int) async throws -> Page<StoredTopic> {
-        try await pool.read { db in
+        try await database.read { db in
             var sql = Self.topicSelect + " WHERE topics.org_id = ? AND topics.env_id = ? AND topics.deleted_at IS NULL"
-            var arguments: StatementArguments = [tenant.organizationID, tenant.environmentID]
+            var arguments: SQLArguments = [tenant.organizationID, tenant.environmentID]
             if let beforeID {
                 sql += " AND topics.id < ?"
                 arguments += [beforeID]
             }
             sql += " ORDER BY topics.id DESC LIMIT ?"
             arguments += [limit + 1]
-            return Self.page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.storedTopic), limit: limit, id: \.topic.id)
+            return Self.page(try db.fetchAll(sql, arguments, Self.storedTopic), limit: limit, id: \.topic.id)
         }
     }
 
     public func updateTopic(_ t: Topic) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE topics SET name = ?, description = ?, updated_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [t.name, t.description, t.updatedAt, t.id, t.tenant.organizationID, t.tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let changed = try db.execute(
+                "UPDATE topics SET name = ?, description = ?, updated_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [t.name, t.description, t.updatedAt, t.id, t.tenant.organizationID, t.tenant.environmentID])
+            if changed == 0 { throw StoreError.notFound }
         }
     }
 
     public func deleteTopic(id: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE topics SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let changed = try db.execute(
+                "UPDATE topics SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if changed == 0 { throw StoreError.notFound }
             // Soft-deleted, like connections: queued deliveries still find their transform.
-            try db.execute(sql: "UPDATE topic_subscriptions SET deleted_at = ? WHERE topic_id = ? AND deleted_at IS NULL", arguments: [at, id])
+            try db.execute(
+                "UPDATE topic_subscriptions SET deleted_at = ? WHERE topic_id = ? AND deleted_at IS NULL", [at, id])
         }
     }
 
     public func createSubscription(_ s: TopicSubscription) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: """
+                """
                     INSERT INTO topic_subscriptions (id, org_id, env_id, topic_id, destination_id, filter_rules, transform_expression, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                [
                     s.id, s.tenant.organizationID, s.tenant.environmentID, s.topicID, s.destinationID, s.filterRules.json.serialized(),
                     s.transformExpression, s.createdAt, s.updatedAt,
                 ])
@@ -93,71 +90,69 @@ extension SQLiteStore {
     }
 
     public func subscription(id: String, topicID: String, tenant: Tenant) async throws -> StoredSubscription? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: Self.subscriptionSelect
+        try await database.read { db in
+            try db.fetchOne(
+                Self.subscriptionSelect
                     + " WHERE topic_subscriptions.id = ? AND topic_subscriptions.topic_id = ? AND topic_subscriptions.org_id = ? AND topic_subscriptions.env_id = ? AND topic_subscriptions.deleted_at IS NULL",
-                arguments: [id, topicID, tenant.organizationID, tenant.environmentID]
+                [id, topicID, tenant.organizationID, tenant.environmentID]
             ).map(Self.storedSubscription)
         }
     }
 
     public func subscriptions(topicID: String, tenant: Tenant) async throws -> [StoredSubscription] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: Self.subscriptionSelect
+        try await database.read { db in
+            try db.fetchAll(
+                Self.subscriptionSelect
                     + " WHERE topic_subscriptions.topic_id = ? AND topic_subscriptions.org_id = ? AND topic_subscriptions.env_id = ? AND topic_subscriptions.deleted_at IS NULL ORDER BY topic_subscriptions.id",
-                arguments: [topicID, tenant.organizationID, tenant.environmentID]
-            ).map(Self.storedSubscription)
+                [topicID, tenant.organizationID, tenant.environmentID], Self.storedSubscription)
         }
     }
 
     public func updateSubscription(_ s: TopicSubscription) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
+        try await database.write { db in
+            let changed = try db.execute(
+                """
                     UPDATE topic_subscriptions SET filter_rules = ?, transform_expression = ?, updated_at = ?
                     WHERE id = ? AND topic_id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                     """,
-                arguments: [
+                [
                     s.filterRules.json.serialized(), s.transformExpression, s.updatedAt, s.id, s.topicID, s.tenant.organizationID,
                     s.tenant.environmentID,
                 ])
-            if db.changesCount == 0 { throw StoreError.notFound }
+            if changed == 0 { throw StoreError.notFound }
         }
     }
 
     public func deleteSubscription(id: String, topicID: String, tenant: Tenant, at: Int64) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE topic_subscriptions SET deleted_at = ? WHERE id = ? AND topic_id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, topicID, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+        try await database.write { db in
+            let changed = try db.execute(
+                "UPDATE topic_subscriptions SET deleted_at = ? WHERE id = ? AND topic_id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, topicID, tenant.organizationID, tenant.environmentID])
+            if changed == 0 { throw StoreError.notFound }
         }
     }
 
     public func activeSubscriptions(topicID: String) async throws -> [TopicSubscription] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: Self.subscriptionSelect + " WHERE topic_subscriptions.topic_id = ? AND topic_subscriptions.deleted_at IS NULL ORDER BY topic_subscriptions.id"),
-                arguments: [topicID]
-            ).map { Self.storedSubscription($0).subscription }
+        try await database.read { db in
+            var active: [TopicSubscription] = []
+            try db.cachedStatement(
+                Self.subscriptionSelect + " WHERE topic_subscriptions.topic_id = ? AND topic_subscriptions.deleted_at IS NULL ORDER BY topic_subscriptions.id"
+            ).forEach([topicID]) { active.append(Self.storedSubscription($0).subscription) }
+            return active
         }
     }
 
-    static func topic(_ row: Row) -> Topic {
+    static func topic(_ row: SQLRow) -> Topic {
         Topic(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"], slug: row["slug"],
             description: row["description"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
-    static func storedTopic(_ row: Row) -> StoredTopic {
+    static func storedTopic(_ row: SQLRow) -> StoredTopic {
         StoredTopic(topic: topic(row), subscriptionCount: row["subscription_count"])
     }
 
-    static func storedSubscription(_ row: Row) -> StoredSubscription {
+    static func storedSubscription(_ row: SQLRow) -> StoredSubscription {
         let rules = (row["filter_rules"] as String?).flatMap { try? JSON(parsing: $0) }.flatMap { try? FilterRuleSet(json: $0) } ?? .matchAll
         let subscription = TopicSubscription(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), topicID: row["topic_id"],
