@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 
 extension SQLiteStore {
@@ -8,26 +7,26 @@ extension SQLiteStore {
         // Counted on a reader, not in the write transaction: a month of events is a long index
         // range, and the writer is ingest's. Events are only ever added after `through`, so the
         // count stays right for the range it describes.
-        let (through, total) = try await pool.read { db in
-            let through = try String.fetchOne(db, sql: "SELECT MAX(id) FROM events WHERE source_id = ?", arguments: [collection.sourceID])
-            let total = try through.map {
-                try Int64.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM events WHERE source_id = ? AND id <= ? AND dedup_status != 'duplicate'",
-                    arguments: [collection.sourceID, $0]) ?? 0
+        let (through, total) = try await database.read { db in
+            let through: String? = try db.fetchValue("SELECT MAX(id) FROM events WHERE source_id = ?", [collection.sourceID])
+            let total: Int64 = try through.map {
+                try db.fetchValue(
+                    "SELECT COUNT(*) FROM events WHERE source_id = ? AND id <= ? AND dedup_status != 'duplicate'",
+                    [collection.sourceID, $0]) ?? 0
             } ?? 0
             return (through, total)
         }
         let backfill = CollectionBackfill(
             id: ResourceID.make(.backfill), collectionID: collectionID, tenant: tenant, total: total, throughEventID: through, startedAt: at)
         do {
-            try await pool.write { db in
+            try await database.write { db in
                 guard try Self.liveCollection(db, backfill) != nil else { throw StoreError.notFound }
                 try db.execute(
-                    sql: """
+                    """
                         INSERT INTO collection_backfills (id, collection_id, org_id, env_id, status, progress, total, cursor, through_event_id, started_at)
                         VALUES (?, ?, ?, ?, ?, 0, ?, NULL, ?, ?)
                         """,
-                    arguments: [backfill.id, collectionID, tenant.organizationID, tenant.environmentID, backfill.status.rawValue, total, through, at])
+                    [backfill.id, collectionID, tenant.organizationID, tenant.environmentID, backfill.status.rawValue, total, through, at])
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError.conflict("A backfill is already running for this collection")
@@ -36,36 +35,34 @@ extension SQLiteStore {
     }
 
     public func latestCollectionBackfill(collectionID: String, tenant: Tenant) async throws -> CollectionBackfill? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
+        try await database.read { db in
+            try db.fetchOne(
+                """
                     SELECT b.* FROM collection_backfills b JOIN collections c ON c.id = b.collection_id
                     WHERE b.collection_id = ? AND c.org_id = ? AND c.env_id = ? AND c.deleted_at IS NULL ORDER BY b.id DESC LIMIT 1
                     """,
-                arguments: [collectionID, tenant.organizationID, tenant.environmentID]
+                [collectionID, tenant.organizationID, tenant.environmentID]
             ).map(Self.backfill)
         }
     }
 
     public func runningCollectionBackfills() async throws -> [CollectionBackfill] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM collection_backfills WHERE status = 'running' ORDER BY id").map(Self.backfill)
+        try await database.read { db in
+            try db.fetchAll("SELECT * FROM collection_backfills WHERE status = 'running' ORDER BY id", [], Self.backfill)
         }
     }
 
     public func collectionBackfillEvents(_ backfill: CollectionBackfill, limit: Int) async throws -> [BackfillEvent] {
         guard let through = backfill.throughEventID else { return [] }
-        return try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+        return try await database.read { db in
+            try db.fetchAll(
+                """
                     SELECT id, received_at, body, body_blob FROM events
                     WHERE source_id = (SELECT source_id FROM collections WHERE id = ?) AND id > ? AND id <= ? AND dedup_status != 'duplicate'
                     ORDER BY id LIMIT ?
                     """,
-                arguments: [backfill.collectionID, backfill.cursor ?? "", through, limit]
-            ).map { row in
+                [backfill.collectionID, backfill.cursor ?? "", through, limit]
+            ) { row in
                 let blob: String? = row["body_blob"]
                 let inline: Data? = row["body"]
                 return BackfillEvent(id: row["id"], receivedAt: row["received_at"], body: blob.map { .blob(key: $0) } ?? .inline(Array(inline ?? Data())))
@@ -74,8 +71,8 @@ extension SQLiteStore {
     }
 
     public func applyCollectionBackfill(_ backfill: CollectionBackfill, events: [BackfillEvent], at: Int64) async throws -> CollectionBackfill {
-        try await pool.write { db in
-            guard let stored = try Row.fetchOne(db, sql: "SELECT * FROM collection_backfills WHERE id = ?", arguments: [backfill.id]).map(Self.backfill)
+        try await database.write { db in
+            guard let stored = try db.fetchOne("SELECT * FROM collection_backfills WHERE id = ?", [backfill.id]).map(Self.backfill)
             else { throw StoreError.notFound }
             // Someone else advanced it (or it ended): applying this batch again would log its
             // skipped events twice.
@@ -87,9 +84,9 @@ extension SQLiteStore {
             }
             var batch = CollectionSyncBatch(target, sourceID: collection.sourceID)
             for event in events {
-                try batch.apply(SQLConnection(db), eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
+                try batch.apply(db, eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
             }
-            try batch.finish(SQLConnection(db))
+            try batch.finish(db)
             let next = stored.advanced(applied: events.count, lastEventID: events.last?.id, at: at)
             try Self.save(db, next)
             return next
@@ -97,27 +94,27 @@ extension SQLiteStore {
     }
 
     public func failCollectionBackfill(_ backfill: CollectionBackfill, reason: String, at: Int64) async throws {
-        try await pool.write { db in
-            guard let stored = try Row.fetchOne(db, sql: "SELECT * FROM collection_backfills WHERE id = ?", arguments: [backfill.id]).map(Self.backfill)
+        try await database.write { db in
+            guard let stored = try db.fetchOne("SELECT * FROM collection_backfills WHERE id = ?", [backfill.id]).map(Self.backfill)
             else { return }
             try Self.save(db, stored.failed(reason, at: at))
         }
     }
 
-    private static func liveCollection(_ db: Database, _ backfill: CollectionBackfill) throws -> RecordCollection? {
-        try Row.fetchOne(
-            db, sql: "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-            arguments: [backfill.collectionID, backfill.tenant.organizationID, backfill.tenant.environmentID]
+    private static func liveCollection(_ db: SQLConnection, _ backfill: CollectionBackfill) throws -> RecordCollection? {
+        try db.fetchOne(
+            "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+            [backfill.collectionID, backfill.tenant.organizationID, backfill.tenant.environmentID]
         ).map(Self.collection)
     }
 
-    private static func save(_ db: Database, _ b: CollectionBackfill) throws {
+    private static func save(_ db: SQLConnection, _ b: CollectionBackfill) throws {
         try db.execute(
-            sql: "UPDATE collection_backfills SET status = ?, progress = ?, cursor = ?, error = ?, completed_at = ? WHERE id = ?",
-            arguments: [b.status.rawValue, b.progress, b.cursor, b.error, b.completedAt, b.id])
+            "UPDATE collection_backfills SET status = ?, progress = ?, cursor = ?, error = ?, completed_at = ? WHERE id = ?",
+            [b.status.rawValue, b.progress, b.cursor, b.error, b.completedAt, b.id])
     }
 
-    static func backfill(_ row: Row) -> CollectionBackfill {
+    static func backfill(_ row: SQLRow) -> CollectionBackfill {
         CollectionBackfill(
             id: row["id"], collectionID: row["collection_id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]),
             status: CollectionBackfill.Status(rawValue: row["status"]) ?? .failed, progress: row["progress"], total: row["total"],

@@ -25,10 +25,9 @@ struct SQLiteCollectionExportReader: CollectionExportReader {
 
     func records(afterID: String?, limit: Int) async throws -> [CollectionRecord] {
         try await snapshot.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM collection_records WHERE collection_id = ? AND id > ? ORDER BY id LIMIT ?",
-                arguments: [collectionID, afterID ?? "", limit]
-            ).map(SQLiteStore.record)
+            try SQLConnection(db).fetchAll(
+                "SELECT * FROM collection_records WHERE collection_id = ? AND id > ? ORDER BY id LIMIT ?", [collectionID, afterID ?? "", limit],
+                SQLiteStore.record)
         }
     }
 }

@@ -1,17 +1,16 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 
 extension SQLiteStore {
     public func createCollection(_ c: RecordCollection) async throws {
         try await writeChangingCollections(slug: c.slug) { db in
             try db.execute(
-                sql: """
+                """
                     INSERT INTO collections (id, org_id, env_id, name, slug, description, source_id, primary_key_path, timestamp_path,
                         created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [
+                [
                     c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.slug, c.description, c.sourceID, c.primaryKeyPath,
                     c.timestampPath, c.createdAt, c.updatedAt,
                 ])
@@ -21,40 +20,40 @@ extension SQLiteStore {
     }
 
     public func collection(id: String, tenant: Tenant) async throws -> RecordCollection? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [id, tenant.organizationID, tenant.environmentID]
+        try await database.read { db in
+            try db.fetchOne(
+                "SELECT * FROM collections WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [id, tenant.organizationID, tenant.environmentID]
             ).map(Self.collection)
         }
     }
 
     public func collections(tenant: Tenant, sourceID: String?, beforeID: String?, limit: Int) async throws -> Page<RecordCollection> {
-        try await pool.read { db in
+        try await database.read { db in
             try Self.livePage(
-                SQLConnection(db), table: "collections", tenant: tenant, equal: [("source_id", sourceID)], beforeID: beforeID, limit: limit,
-                row: { Self.collection($0.grdb) })
+                db, table: "collections", tenant: tenant, equal: [("source_id", sourceID)], beforeID: beforeID, limit: limit,
+                row: Self.collection)
         }
     }
 
     public func updateCollection(_ c: RecordCollection) async throws {
         try await writeChangingCollections(slug: c.slug) { db in
-            try db.execute(
-                sql: """
+            let changed = try db.execute(
+                """
                     UPDATE collections SET name = ?, slug = ?, description = ?, updated_at = ?
                     WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                     """,
-                arguments: [c.name, c.slug, c.description, c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+                [c.name, c.slug, c.description, c.updatedAt, c.id, c.tenant.organizationID, c.tenant.environmentID])
+            if changed == 0 { throw StoreError.notFound }
         }
     }
 
     public func deleteCollection(id: String, tenant: Tenant, at: Int64) async throws {
         try await writeChangingCollections(slug: nil) { db in
-            try db.execute(
-                sql: "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                arguments: [at, id, tenant.organizationID, tenant.environmentID])
-            if db.changesCount == 0 { throw StoreError.notFound }
+            let changed = try db.execute(
+                "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
+                [at, id, tenant.organizationID, tenant.environmentID])
+            if changed == 0 { throw StoreError.notFound }
             // Every read joins the live collection, so its rows are gone from the API now;
             // `purgeDeletedCollections` removes them in batches.
             self.collectionIndex.remove(collectionID: id)
@@ -62,16 +61,15 @@ extension SQLiteStore {
     }
 
     public func purgeDeletedCollections(limit: Int) async throws -> Int {
-        try await pool.write { db in
+        try await database.write { db in
             var removed = 0
             for table in ["collection_records", "collection_changelog"] where removed < limit {
-                try db.execute(
-                    sql: """
+                removed += try db.execute(
+                    """
                         DELETE FROM \(table) WHERE id IN (
                             SELECT r.id FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE c.deleted_at IS NOT NULL LIMIT ?)
                         """,
-                    arguments: [limit - removed])
-                removed += db.changesCount
+                    [limit - removed])
             }
             return removed
         }
@@ -84,7 +82,7 @@ extension SQLiteStore {
             // is still pending, in batches so ingest keeps its turns at the writer.
             while try await indexPendingRecordSearch(limit: 1000) == 1000 {}
         }
-        return try await pool.read { db in
+        return try await database.read { db in
             try Self.collectionPage(
                 db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, match: match, beforeID: beforeID, limit: limit,
                 row: Self.record)
@@ -92,20 +90,20 @@ extension SQLiteStore {
     }
 
     public func indexPendingRecordSearch(limit: Int) async throws -> Int {
-        try await pool.write { db in try SQLiteRecordSearch.indexPending(db, limit: limit) }
+        try await database.write { db in try SQLiteRecordSearch.indexPending(db.grdb, limit: limit) }
     }
 
     public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT r.* FROM collection_records r JOIN collections c ON c.id = r.collection_id WHERE " + Self.ownedCollection + " AND r.record_key = ?",
-                arguments: [collectionID, tenant.organizationID, tenant.environmentID, key]
+        try await database.read { db in
+            try db.fetchOne(
+                "SELECT r.* FROM collection_records r JOIN collections c ON c.id = r.collection_id WHERE " + Self.ownedCollection + " AND r.record_key = ?",
+                [collectionID, tenant.organizationID, tenant.environmentID, key]
             ).map(Self.record)
         }
     }
 
     public func collectionChangelog(collectionID: String, tenant: Tenant, key: String, beforeID: String?, limit: Int) async throws -> Page<ChangelogEntry> {
-        try await pool.read { db in
+        try await database.read { db in
             try Self.collectionPage(
                 db, table: "collection_changelog", collectionID: collectionID, tenant: tenant, key: key, match: nil, beforeID: beforeID, limit: limit,
                 row: Self.changelogEntry)
@@ -116,11 +114,11 @@ extension SQLiteStore {
     /// empty unless the collection is live in `tenant`; only full-text matches of `match`
     /// (records only) when given.
     private static func collectionPage<T>(
-        _ db: Database, table: String, collectionID: String, tenant: Tenant, key: String?, match: String?, beforeID: String?, limit: Int,
-        row: (Row) -> T
+        _ db: SQLConnection, table: String, collectionID: String, tenant: Tenant, key: String?, match: String?, beforeID: String?, limit: Int,
+        row: (SQLRow) -> T
     ) throws -> Page<T> where T: Identified {
         var sql = "SELECT r.* FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE " + ownedCollection
-        var arguments: StatementArguments = [collectionID, tenant.organizationID, tenant.environmentID]
+        var arguments: SQLArguments = [collectionID, tenant.organizationID, tenant.environmentID]
         for (condition, value) in [("r.record_key = ?", key), (SQLiteRecordSearch.condition, match), ("r.id < ?", beforeID)] {
             if let value {
                 sql += " AND " + condition
@@ -129,7 +127,7 @@ extension SQLiteStore {
         }
         sql += " ORDER BY r.id DESC LIMIT ?"
         arguments += [limit + 1]
-        return page(try Row.fetchAll(db, sql: sql, arguments: arguments).map(row), limit: limit, id: \.id)
+        return page(try db.fetchAll(sql, arguments, row), limit: limit, id: \.id)
     }
 
     /// Rows `r` of the live collection `c` with the given ID in the given tenant.
@@ -138,22 +136,22 @@ extension SQLiteStore {
     /// A write that may change which collections exist: when it fails (even at commit, after
     /// its closure changed the index) the index is reloaded from what the database holds.
     /// - Parameter slug: the slug written, named in the conflict a unique violation becomes.
-    private func writeChangingCollections(slug: String?, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    private func writeChangingCollections(slug: String?, _ body: @escaping @Sendable (SQLConnection) throws -> Void) async throws {
         do {
-            try await pool.write(body)
+            try await database.write(body)
         } catch {
-            try? await pool.read { db in try Self.loadCollectionIndex(db, into: self.collectionIndex) }
+            try? await database.read { db in try Self.loadCollectionIndex(db, into: self.collectionIndex) }
             if let slug, Self.isUniqueViolation(error) { throw StoreError.conflict("A collection with the slug '\(slug)' already exists") }
             throw error
         }
     }
 
-    static func loadCollectionIndex(_ db: Database, into index: CollectionIndex) throws {
-        let live = try Row.fetchAll(db, sql: "SELECT * FROM collections WHERE deleted_at IS NULL ORDER BY id").map(Self.collection)
+    static func loadCollectionIndex(_ db: SQLConnection, into index: CollectionIndex) throws {
+        let live = try db.fetchAll("SELECT * FROM collections WHERE deleted_at IS NULL ORDER BY id", [], Self.collection)
         index.replaceAll(with: live.compactMap { c in CollectionIndex.Target(c).map { (c.sourceID, $0) } })
     }
 
-    static func collection(_ row: Row) -> RecordCollection {
+    static func collection(_ row: SQLRow) -> RecordCollection {
         RecordCollection(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"], slug: row["slug"],
             description: row["description"], sourceID: row["source_id"], primaryKeyPath: row["primary_key_path"],
@@ -164,13 +162,13 @@ extension SQLiteStore {
             createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
-    static func record(_ row: Row) -> CollectionRecord {
+    static func record(_ row: SQLRow) -> CollectionRecord {
         CollectionRecord(
             id: row["id"], collectionID: row["collection_id"], key: row["record_key"], data: row["data"], eventID: row["event_id"],
             sourceEventAt: row["source_event_at"], syncedAt: row["synced_at"], createdAt: row["created_at"])
     }
 
-    static func changelogEntry(_ row: Row) -> ChangelogEntry {
+    static func changelogEntry(_ row: SQLRow) -> ChangelogEntry {
         ChangelogEntry(
             id: row["id"], collectionID: row["collection_id"], key: row["record_key"], eventID: row["event_id"],
             action: ChangelogEntry.Action(rawValue: row["action"]) ?? .updated, sourceEventAt: row["source_event_at"],

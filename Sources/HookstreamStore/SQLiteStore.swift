@@ -27,7 +27,7 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: configuration)
         database = SQLDatabase(backing: .grdb(pool))
         try migrate()
-        try pool.read { db in try Self.loadCollectionIndex(db, into: collectionIndex) }
+        try pool.read { db in try Self.loadCollectionIndex(SQLConnection(db), into: collectionIndex) }
     }
 
     private func migrate() throws {
