@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import HookstreamCore
 @testable import HookstreamDelivery
+import HookstreamTesting
+import NIOCore
+import Synchronization
 import Testing
 
 /// The policy applied to requests before any connection: names resolved through a fixed
@@ -72,5 +75,44 @@ import Testing
         #expect(await refusal(all, "http://metadata.test/", .anonymous) != nil)
         #expect(await refusal(off, "http://public.test/", .anonymous)?.contains("--public-outbound off") == true)
         #expect(await refusal(off, "http://public.test/", .organization) == nil)
+    }
+
+    /// A name that answers loopback once, then the metadata address: what an attacker's DNS
+    /// does between a check and a connect.
+    final class RebindingResolver: HostResolver {
+        let lookups = Mutex(0)
+        func addresses(of host: String) async throws -> [IPAddress] {
+            let n = lookups.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            return [IPAddress(n == 1 ? "127.0.0.1" : "169.254.169.254")!]
+        }
+    }
+
+    @Test func aRebindingNameReachesOnlyTheAddressThatWasChecked() async throws {
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let port = try #require(receiver.url.split(separator: ":").last)
+        let resolver = RebindingResolver()
+        let c = OutboundHTTPClient(policy: OutboundPolicy(), resolver: resolver)
+        defer { Task { await c.shutdown() } }
+        var request = HTTPClientRequest(url: "http://rebind.test:\(port)/hook")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: "{}"))
+
+        // One lookup, and the request went to its answer: the client never resolved
+        // rebind.test itself (the system resolver knows no such name), so nothing could
+        // re-resolve it to the second answer between the check and the connect.
+        let response = try await c.execute(request, timeout: .seconds(20), audience: .organization)
+        #expect(response.status.code == 200)
+        #expect(resolver.lookups.withLock { $0 } == 1)
+        let received = try await receiver.waitFor(count: 1)
+        #expect(received[0].headers["host"] == "rebind.test:\(port)")
+
+        // The next send looks the name up again and is refused on the new answer.
+        await #expect(throws: OutboundRefusal.self) { try await c.execute(request, timeout: .seconds(20), audience: .organization) }
+        #expect(resolver.lookups.withLock { $0 } == 2)
+        #expect(receiver.requests.count == 1)
     }
 }
