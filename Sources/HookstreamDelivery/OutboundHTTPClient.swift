@@ -17,7 +17,9 @@ import NIOPosix
 /// because a metadata service or an internal host holds no certificate for the attacker's
 /// name.
 ///
-/// Redirects are never followed: the place a 3xx points to was never checked.
+/// The client itself never follows a redirect: the place a 3xx points to was never checked.
+/// Callers that may follow one (an `http` destination that opted in) use
+/// `executeFollowingRedirects`, which admits every hop.
 public final class OutboundHTTPClient: Sendable {
     public let policy: OutboundPolicy
     private let resolver: any HostResolver

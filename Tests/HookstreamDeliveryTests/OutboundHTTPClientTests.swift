@@ -3,6 +3,7 @@ import HookstreamCore
 @testable import HookstreamDelivery
 import HookstreamTesting
 import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -114,5 +115,43 @@ import Testing
         await #expect(throws: OutboundRefusal.self) { try await c.execute(request, timeout: .seconds(20), audience: .organization) }
         #expect(resolver.lookups.withLock { $0 } == 2)
         #expect(receiver.requests.count == 1)
+    }
+
+    func redirected(_ url: String = "https://a.test/hook", method: HTTPMethod = .POST, status: Int, to location: String?) -> HTTPClientRequest? {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer receiver-token")
+        request.headers.add(name: "X-Hookstream-Signature", value: "v1=abc")
+        request.body = .bytes(ByteBuffer(string: "{}"))
+        return OutboundRedirect.next(from: request, status: status, location: location)
+    }
+
+    @Test func redirectsKeepTheWebhookExceptA303() throws {
+        for status in [301, 302, 307, 308] {
+            let next = try #require(redirected(status: status, to: "/moved?x=1"))
+            #expect(next.url == "https://a.test/moved?x=1")
+            #expect(next.method == .POST)
+            #expect(next.body != nil)
+            #expect(next.headers["Content-Type"] == ["application/json"])
+            #expect(next.headers["Authorization"] == ["Bearer receiver-token"])
+        }
+        // 303: the request was handled; its answer is fetched with a GET.
+        let seeOther = try #require(redirected(status: 303, to: "https://a.test/status/1"))
+        #expect(seeOther.method == .GET)
+        #expect(seeOther.body == nil)
+        #expect(seeOther.headers["Content-Type"].isEmpty)
+        #expect(redirected(method: .HEAD, status: 303, to: "/s")?.method == .HEAD)
+        // Another origin gets the signature (its receiver verifies it), not the credentials.
+        let elsewhere = try #require(redirected(status: 308, to: "https://b.test/hook"))
+        #expect(elsewhere.headers["Authorization"].isEmpty)
+        #expect(elsewhere.headers["X-Hookstream-Signature"] == ["v1=abc"])
+        #expect(redirected(status: 308, to: "http://a.test/hook")?.headers["Authorization"].isEmpty == true)
+        #expect(redirected(status: 308, to: "https://a.test:443/other")?.headers["Authorization"] == ["Bearer receiver-token"])
+        // Not a redirect to follow: the answer stands.
+        #expect(redirected(status: 300, to: "/choices") == nil)
+        #expect(redirected(status: 304, to: "/cached") == nil)
+        #expect(redirected(status: 302, to: nil) == nil)
+        #expect(redirected(status: 302, to: "ftp://files.test/x") == nil)
     }
 }
