@@ -198,6 +198,8 @@ let package = Package(
             name: "HookstreamDeliveryTests",
             dependencies: [
                 "HookstreamDelivery", "HookstreamCore", "HookstreamStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The loopback receiver the outbound client's rebinding test sends to.
+                "HookstreamTesting",
                 // The service account JWT test's throwaway RSA key.
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),

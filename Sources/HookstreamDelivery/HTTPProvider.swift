@@ -9,8 +9,10 @@ import NIOPosix
 /// The `http` destination type: one request per attempt with the destination's method, URL,
 /// headers and timeout, the hookstream delivery headers, and the outbound signature.
 ///
-/// Redirects are not followed: a signed webhook re-sent to wherever a 3xx points could leak
-/// to an unintended host, so a redirect is a failed attempt the user sees. The response body
+/// Redirects are not followed unless the destination opts in (`follow_redirects`): a signed
+/// webhook re-sent to wherever a 3xx points could leak to an unintended host, so by default a
+/// redirect is a failed attempt the user sees. Opted in, each hop passes the outbound policy
+/// and the last answer is the attempt's (`OutboundHTTPClient.executeFollowingRedirects`). The response body
 /// is read up to `responseBodyCap` bytes and the connection dropped after that, so a receiver
 /// answering with 50 MB costs 64 KB of memory.
 public final class HTTPProvider: DeliveryProvider {
@@ -39,8 +41,13 @@ public final class HTTPProvider: DeliveryProvider {
         }
         let timeout = max(0.001, destination.timeoutSeconds)
         do {
+            let follow = destination.followRedirects
             let (status, responseHeaders, body) = try await Self.withTimeout(seconds: timeout) { [client, request] in
-                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
+                let perRequest = TimeAmount.milliseconds(Int64(timeout * 1000))
+                let response =
+                    follow
+                    ? try await client.executeFollowingRedirects(request, timeout: perRequest, audience: .organization)
+                    : try await client.execute(request, timeout: perRequest, audience: .organization)
                 var collected: [UInt8] = []
                 // Stop reading at the cap; dropping the rest closes the connection.
                 for try await chunk in response.body {

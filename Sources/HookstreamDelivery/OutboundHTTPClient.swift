@@ -10,18 +10,20 @@ import NIOPosix
 ///
 /// The host is resolved first and every address it resolves to is checked; one refused address
 /// refuses the request (a name that also points at the metadata service is not one to trust).
-/// Plain `http` is then sent to the checked address itself — the URL's host is replaced with
-/// it and the name kept in `Host` — so a name re-pointed between the check and the connect
-/// (DNS rebinding) cannot reach anything the policy refused. `https` keeps the name, which
-/// TLS needs for SNI and the certificate check; a re-pointed name then fails the handshake,
-/// because a metadata service or an internal host holds no certificate for the attacker's
-/// name.
+/// The connection then goes to the checked address itself, so a name re-pointed between the
+/// check and the connect (DNS rebinding) cannot reach anything the policy refused: plain
+/// `http` has the URL's host replaced with it (the name kept in `Host`); `https` keeps the
+/// name in the URL, which TLS needs for SNI and the certificate check, and is sent by a client
+/// whose `dnsOverride` maps that name to the checked address (`PinnedClients`).
 ///
-/// Redirects are never followed: the place a 3xx points to was never checked.
+/// The client itself never follows a redirect: the place a 3xx points to was never checked.
+/// Callers that may follow one (an `http` destination that opted in) use
+/// `executeFollowingRedirects`, which admits every hop.
 public final class OutboundHTTPClient: Sendable {
     public let policy: OutboundPolicy
     private let resolver: any HostResolver
     private let client: HTTPClient
+    private let pinned: PinnedClients
 
     /// - Parameter connectionsPerHost: enough for the delivery engine's concurrency, so
     ///   deliveries to one receiver are not queued inside the client.
@@ -36,29 +38,42 @@ public final class OutboundHTTPClient: Sendable {
         // until the timeout: the caller's retry policy decides when to try again.
         configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        pinned = PinnedClients { [configuration] pin in
+            var pinnedConfiguration = configuration
+            pinnedConfiguration.dnsOverride = [pin.host: pin.address.description]
+            return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: pinnedConfiguration)
+        }
     }
 
     public func shutdown() async {
         try? await client.shutdown()
+        await pinned.shutdown()
     }
 
     /// Sends `request` if the policy lets `audience` reach its host.
     /// - Throws: `OutboundRefusal` before any connection is made, or the client's errors.
     public func execute(_ request: HTTPClientRequest, timeout: TimeAmount, audience: OutboundPolicy.Audience) async throws -> HTTPClientResponse {
-        let checked = try await admit(request, audience: audience)
-        return try await client.execute(checked, timeout: timeout)
+        let (checked, pin) = try await route(request, audience: audience)
+        return try await (pin.map { pinned.client(for: $0) } ?? client).execute(checked, timeout: timeout)
     }
 
     /// The request as it will be sent (for `http`, addressed to the checked IP), or a refusal.
     func admit(_ request: HTTPClientRequest, audience: OutboundPolicy.Audience) async throws -> HTTPClientRequest {
+        try await route(request, audience: audience).request
+    }
+
+    /// The request as it will be sent and, for `https` to a name, the checked address its
+    /// connection must go to; or a refusal.
+    func route(_ request: HTTPClientRequest, audience: OutboundPolicy.Audience) async throws -> (request: HTTPClientRequest, pin: PinnedClients.Pin?) {
         if let refusal = policy.refusal(for: audience) { throw OutboundRefusal(reason: refusal) }
         guard let target = OutboundURL(request.url) else { throw OutboundRefusal(reason: "'\(request.url)' is not an http or https URL") }
-        let pinned = try await checkedAddress(host: target.host, audience: audience)
-        guard target.scheme == "http", target.literalAddress == nil else { return request }
+        let checked = try await checkedAddress(host: target.host, audience: audience)
+        guard target.literalAddress == nil else { return (request, nil) }
+        guard target.scheme == "http" else { return (request, PinnedClients.Pin(host: target.host, address: checked)) }
         var sent = request
         if !sent.headers.contains(name: "host") { sent.headers.add(name: "Host", value: target.hostHeader) }
-        sent.url = target.replacingHost(with: pinned)
-        return sent
+        sent.url = target.replacingHost(with: checked)
+        return (sent, nil)
     }
 }
 

@@ -9,8 +9,8 @@ extension SQLiteStore {
                 try db.execute(
                     """
                         INSERT INTO destinations (id, org_id, env_id, name, slug, type, url, method, headers, timeout_seconds,
-                            signing_config, provider_config, retry_policy, status, max_concurrency, circuit, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            signing_config, provider_config, retry_policy, status, max_concurrency, follow_redirects, circuit, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     [d.id, d.tenant.organizationID, d.tenant.environmentID] + (try Self.columns(d))
                         + [Self.encode(d.circuit), d.createdAt, d.updatedAt])
@@ -43,7 +43,8 @@ extension SQLiteStore {
                 let updated = try db.execute(
                     """
                         UPDATE destinations SET name = ?, slug = ?, type = ?, url = ?, method = ?, headers = ?, timeout_seconds = ?,
-                            signing_config = ?, provider_config = ?, retry_policy = ?, status = ?, max_concurrency = ?, updated_at = ?
+                            signing_config = ?, provider_config = ?, retry_policy = ?, status = ?, max_concurrency = ?,
+                            follow_redirects = ?, updated_at = ?
                         WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL
                         """,
                     try Self.columns(d) + [d.updatedAt, d.id, d.tenant.organizationID, d.tenant.environmentID])
@@ -69,6 +70,7 @@ extension SQLiteStore {
         [
             d.name, d.slug, d.type, d.url, d.method, d.sealedHeaders, d.timeoutSeconds, d.sealedSigningConfig,
             d.providerConfig.map { $0.serialized() }, try encode(d.retry), d.status.rawValue, d.maxConcurrency,
+            d.followRedirects,
         ]
     }
 
@@ -84,7 +86,7 @@ extension SQLiteStore {
         Destination(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]), name: row["name"],
             slug: row["slug"], type: row["type"], url: row["url"], method: row["method"], sealedHeaders: row["headers"],
-            timeoutSeconds: row["timeout_seconds"], sealedSigningConfig: row["signing_config"],
+            timeoutSeconds: row["timeout_seconds"], followRedirects: row["follow_redirects"], sealedSigningConfig: row["signing_config"],
             providerConfig: (row["provider_config"] as String?).flatMap { try? JSON(parsing: $0) },
             retry: decode(RetryPolicy.self, row["retry_policy"]) ?? .default, status: Destination.Status(rawValue: row["status"]) ?? .active,
             maxConcurrency: row["max_concurrency"], circuit: decode(CircuitBreaker.self, row["circuit"]) ?? CircuitBreaker(),

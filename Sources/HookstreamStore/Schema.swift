@@ -35,6 +35,7 @@ enum Schema {
         ("023_capture_snapshots", captureSnapshots),
         ("024_capture_outcome_counts", captureOutcomeCounts),
         ("025_delivery_order_keys", deliveryOrderKeys),
+        ("026_destination_follow_redirects", destinationFollowRedirects),
     ]
 
     static let v1 = """
@@ -600,6 +601,12 @@ enum Schema {
         ALTER TABLE delivery_attempts ADD COLUMN order_key TEXT;
         CREATE INDEX delivery_attempts_ordered ON delivery_attempts(destination_id, order_key, event_id)
             WHERE status = 'pending' AND order_key IS NOT NULL;
+        """
+
+    /// An `http` destination's opt-in to following redirects; existing destinations keep
+    /// not following them.
+    static let destinationFollowRedirects = """
+        ALTER TABLE destinations ADD COLUMN follow_redirects INTEGER NOT NULL DEFAULT 0;
         """
 
     static let databaseSources = """

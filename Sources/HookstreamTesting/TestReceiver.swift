@@ -30,7 +30,8 @@ public final class TestReceiver: Sendable {
         case stall(seconds: Double)
         /// A 200 whose body is this many bytes.
         case huge(bytes: Int)
-        case redirect(to: String)
+        /// A 3xx (307 unless told) pointing at `to`.
+        case redirect(to: String, status: Int = 307)
         /// The reply `answer` computes from the request: a fake of a service's protocol
         /// (checking auth, path and body the way the service would).
         case computed(_ answer: @Sendable (Received) -> Reply)
@@ -133,8 +134,8 @@ public final class TestReceiver: Sendable {
                     }
                     try await writer.finish(nil)
                 })
-        case .redirect(let location):
-            return Response(status: .temporaryRedirect, headers: [.location: location])
+        case .redirect(let location, let status):
+            return Response(status: .init(code: status), headers: [.location: location])
         case .computed(let answer):
             return try await respond(answer(received), to: received)
         }

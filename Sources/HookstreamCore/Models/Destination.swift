@@ -22,6 +22,9 @@ public struct Destination: Sendable {
     public var method: String
     public var sealedHeaders: String?
     public var timeoutSeconds: Double
+    /// An `http` destination's opt-in to following 3xx answers (each hop checked by the
+    /// outbound policy); off, a 3xx is the attempt's answer.
+    public var followRedirects: Bool
     public var sealedSigningConfig: String?
     public var providerConfig: JSON?
     public var retry: RetryPolicy
@@ -35,7 +38,7 @@ public struct Destination: Sendable {
 
     public init(
         id: String, tenant: Tenant, name: String, slug: String, type: String = "http", url: String? = nil,
-        method: String = "POST", sealedHeaders: String? = nil, timeoutSeconds: Double = 30, sealedSigningConfig: String? = nil,
+        method: String = "POST", sealedHeaders: String? = nil, timeoutSeconds: Double = 30, followRedirects: Bool = false, sealedSigningConfig: String? = nil,
         providerConfig: JSON? = nil, retry: RetryPolicy = .default, status: Status = .active, maxConcurrency: Int? = nil,
         circuit: CircuitBreaker = CircuitBreaker(), deliveryCount: Int64 = 0, createdAt: Int64, updatedAt: Int64
     ) {
@@ -48,6 +51,7 @@ public struct Destination: Sendable {
         self.method = method
         self.sealedHeaders = sealedHeaders
         self.timeoutSeconds = timeoutSeconds
+        self.followRedirects = followRedirects
         self.sealedSigningConfig = sealedSigningConfig
         self.providerConfig = providerConfig
         self.retry = retry

@@ -1,3 +1,4 @@
+import Foundation
 public import HookstreamCore
 public import JSONValue
 
@@ -39,12 +40,43 @@ public struct ProviderConfigSchema: Sendable {
     /// Checks that need more than one field or more than a field kind (run after the field
     /// checks, on the values with defaults applied). Throw ``ProviderConfigError``.
     public let check: @Sendable (ProviderConfig) throws -> Void
+    /// Hosts the type's requests go to that no `.url` field names (a host derived from
+    /// another setting, a URL inside a credential), with the setting naming each.
+    public let otherHosts: @Sendable (ProviderConfig) -> [NamedHost]
 
-    public init(type: String, fields: [Field], check: @escaping @Sendable (ProviderConfig) throws -> Void = { _ in }) {
+    public init(
+        type: String, fields: [Field], check: @escaping @Sendable (ProviderConfig) throws -> Void = { _ in },
+        otherHosts: @escaping @Sendable (ProviderConfig) -> [NamedHost] = { _ in [] }
+    ) {
         self.type = type
         self.fields = fields
         self.check = check
+        self.otherHosts = otherHosts
     }
+
+    /// A host requests are sent to, and the setting it comes from (`service_account_json.token_uri`
+    /// for one inside a credential).
+    public struct NamedHost: Sendable, Equatable {
+        public var field: String
+        public var host: String
+
+        public init(field: String, host: String) {
+            self.field = field
+            self.host = host
+        }
+    }
+
+    /// Every host a destination with `config` sends requests to: the `.url` fields' and the
+    /// others. The API judges them when the settings are saved, so a literal address the
+    /// outbound policy refuses is a 400 naming the setting, wherever it is written.
+    public func namedHosts(_ config: ProviderConfig) -> [NamedHost] {
+        let urls = fields.filter { $0.kind == .url }.compactMap { field in
+            config.string(field.name).flatMap(Self.host(ofURL:)).map { NamedHost(field: field.name, host: $0) }
+        }
+        return urls + otherHosts(config)
+    }
+
+    public static func host(ofURL text: String) -> String? { URLComponents(string: text)?.host }
 
     /// One setting.
     public struct Field: Sendable {

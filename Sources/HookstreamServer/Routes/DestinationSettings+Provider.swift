@@ -75,10 +75,9 @@ extension DestinationSettings {
         }
         // Literal addresses are judged now, as for an HTTP destination's URL; names when
         // each request is sent.
-        for field in schema.fields where field.kind == .url {
-            guard let url = validated.string(field.name), let host = URLComponents(string: url)?.host else { continue }
-            if let refusal = deps.configuration.outboundPolicy.refusal(host: host, for: .organization) {
-                throw APIError.badRequest("'config.\(field.name)' is refused by the outbound policy: \(refusal)")
+        for named in schema.namedHosts(validated) {
+            if let refusal = deps.configuration.outboundPolicy.refusal(host: named.host, for: .organization) {
+                throw APIError.badRequest("'config.\(named.field)' is refused by the outbound policy: \(refusal)")
             }
         }
         d.providerConfig = try schema.sealed(validated, secrets: deps.secrets)

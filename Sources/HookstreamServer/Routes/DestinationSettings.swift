@@ -4,8 +4,8 @@ import HookstreamDelivery
 import JSONValue
 
 /// Reads a destination's delivery settings from a create or update body. Settings may stand
-/// at the top level (`url`, `method`, `headers`, `timeout`, `signing_config`,
-/// `provider_config`) or inside `config: {…}`; both are accepted and one form is stored.
+/// at the top level (`url`, `method`, `headers`, `timeout`, `follow_redirects`,
+/// `signing_config`, `provider_config`) or inside `config: {…}`; both are accepted and one form is stored.
 /// Everything is validated before the destination is touched.
 struct DestinationSettings {
     let deps: ServerDependencies
@@ -18,7 +18,8 @@ struct DestinationSettings {
     /// The delivery settings, accepted at the top level and inside `config` alike (a spec
     /// decision). `headers` and `provider_config` hold the user's own names, not checked.
     static let settingsFields: BodyFields = [
-        "url", "method", "headers", "timeout", .nested("signing_config", signingFields), "provider_config", "channel_name",
+        "url", "method", "headers", "timeout", "follow_redirects", .nested("signing_config", signingFields), "provider_config",
+        "channel_name",
     ]
     /// What a create or update body may hold (`name` and `slug` are read by the routes).
     /// `config` also holds the type's provider fields, so it is checked once the type is known.
@@ -56,7 +57,7 @@ struct DestinationSettings {
         func has(_ key: String) -> Bool { setting(key) != nil }
         if let schema {
             try applyProviderConfig(split.provider, schema: schema, typeChanged: updated.type != d.type || creating, to: &updated)
-            for key in ["url", "method", "headers", "signing_config"] where has(key) {
+            for key in ["url", "method", "headers", "signing_config", "follow_redirects"] where has(key) {
                 throw APIError.badRequest("'\(key)' does not apply to \(DestinationTypes.destinationPhrase(updated.type)): its settings go in 'config'")
             }
         } else if updated.type != d.type, self.schema(for: d.type) != nil {
@@ -86,6 +87,13 @@ struct DestinationSettings {
             }
             updated.timeoutSeconds = seconds
         }
+        if has("follow_redirects") {
+            guard case .bool(let follow)? = setting("follow_redirects") else { throw APIError.badRequest("'follow_redirects' must be true or false") }
+            if follow, updated.type != "http" { throw APIError.badRequest("'follow_redirects' applies to http destinations only") }
+            updated.followRedirects = follow
+        }
+        // Only an http destination sends requests a receiver could redirect.
+        if updated.type != "http" { updated.followRedirects = false }
         if has("signing_config") { updated.sealedSigningConfig = try sealedSigning(setting("signing_config")) }
         if schema == nil, has("provider_config") {
             switch setting("provider_config") {

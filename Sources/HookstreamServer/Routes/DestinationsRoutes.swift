@@ -110,7 +110,8 @@ struct DestinationsRoutes {
         }
         var config: JSONObject = [
             "url": d.url.map(JSON.string) ?? .null, "method": .string(d.method), "headers": .object(headers),
-            "timeout": .number(d.timeoutSeconds), "signing_config": signing, "provider_config": d.providerConfig ?? .null,
+            "timeout": .number(d.timeoutSeconds), "follow_redirects": .bool(d.followRedirects), "signing_config": signing,
+            "provider_config": d.providerConfig ?? .null,
         ]
         if d.type == WebSocketProvider.type { config["channel_name"] = d.providerConfig?["channel_name"] ?? .null }
         // A provider type's settings stand flat in `config`, as its spec page writes them, and

@@ -113,17 +113,37 @@ import Testing
         #expect(try await moto.getObject(bucket, jsonKey).json == ["n": 1])
     }
 
-    @Test func s3MissingBucketIsAFailedAttemptWithS3sError() async throws {
+    /// Refused until the service has what the destination names: the first attempt fails with
+    /// the service's error, `create` makes the missing thing while the destination is paused
+    /// (so the retries left cannot run out while it is made, however loaded the machine),
+    /// and the retry after the resume delivers.
+    static func retryAfterRefusal(_ server: TestServer, destination: String, event: String, create: () async throws -> Void) async throws -> JSON {
+        let first = try await ProviderPipe.firstFailedAttempt(server.client, event: event)
+        #expect(try await server.client.patch("/v1/destinations/\(destination)", ["status": "paused"]).status == 200)
+        try await create()
+        #expect(try await server.client.patch("/v1/destinations/\(destination)", ["status": "active"]).status == 200)
+        try await server.client.eventually("/v1/events/\(event)") { $0["status"] == "delivered" }
+        return first
+    }
+
+    static let quickRetries: JSONObject = ["retry_intervals": [1], "retry_backoff_type": "fixed", "retry_max_attempts": 10]
+
+    @Test func s3MissingBucketIsAFailedAttemptWithS3sErrorAndTheRetryStoresTheObject() async throws {
         let moto = try MotoClient.fromEnvironment()
         let server = try await TestServer.start()
         defer { server.stop() }
-        let (source, _) = try await Self.pipe(
-            server, type: "s3", config: moto.settings(["bucket": .string(MotoClient.unique("missing")), "prefix": ""]), extra: ["retry_max_attempts": 1])
+        let bucket = MotoClient.unique("missing")
+        let (source, destination) = try await Self.pipe(
+            server, type: "s3", config: moto.settings(["bucket": .string(bucket), "prefix": "late/"]), extra: Self.quickRetries)
         let event = try #require(try await server.anonymous.post("/v1/ingest/\(source)", ["n": 1]).json["event_id"]?.stringValue)
-        let failed = try await server.client.eventually("/v1/events/\(event)") { $0["status"] == "failed" }
-        let attempt = try await server.client.get("/v1/delivery-attempts/\(try #require(failed["delivery_attempts"]?[0]?["id"]?.stringValue))").json
-        #expect(attempt["status_code"] == 404)
-        #expect(attempt["error"]?.stringValue?.contains("NoSuchBucket") == true, "\(attempt)")
+        let first = try await Self.retryAfterRefusal(server, destination: try #require(destination["id"]?.stringValue), event: event) {
+            try await moto.createBucket(bucket)
+        }
+        #expect(first["status_code"] == 404)
+        #expect(first["error"]?.stringValue?.contains("NoSuchBucket") == true, "\(first)")
+        let keys = try await moto.keys(bucket, prefix: "late/")
+        #expect(keys.count == 1 && keys[0].hasSuffix("/\(event).json"), "\(keys)")
+        #expect(try await moto.getObject(bucket, try #require(keys.first)).json["body"] == ["n": 1])
     }
 
     @Test func eventBridgeEventsReachTheBusAndItsRules() async throws {
@@ -149,14 +169,23 @@ import Testing
         #expect(envelope["detail"] == body)
         try await Self.expectMasked(server, destination: try #require(destination["id"]?.stringValue), event: event)
 
-        // A bus that does not exist: EventBridge's error on the attempt.
-        let (other, _) = try await Self.pipe(
+        // A bus that does not exist yet: EventBridge's error on the attempt, then the retry
+        // reaches the bus once it is made.
+        let lateBus = MotoClient.unique("late-bus")
+        let lateQueueName = MotoClient.unique("late-target")
+        let (other, otherDestination) = try await Self.pipe(
             server, type: "aws_eventbridge",
-            config: moto.settings(["event_bus_arn": .string(MotoClient.unique("nobus")), "source": "hookstream", "detail_type": "WebhookEvent"]),
-            extra: ["retry_max_attempts": 1])
-        let lost = try #require(try await server.anonymous.post("/v1/ingest/\(other)", ["n": 1]).json["event_id"]?.stringValue)
-        let failed = try await server.client.eventually("/v1/events/\(lost)") { $0["status"] == "failed" }
-        let attempt = try await server.client.get("/v1/delivery-attempts/\(try #require(failed["delivery_attempts"]?[0]?["id"]?.stringValue))").json
-        #expect(attempt["error"]?.stringValue?.contains("ResourceNotFoundException") == true, "\(attempt)")
+            config: moto.settings(["event_bus_arn": .string(lateBus), "source": .string(sourceName), "detail_type": "WebhookEvent"]),
+            extra: Self.quickRetries)
+        let late = try #require(try await server.anonymous.post("/v1/ingest/\(other)", ["n": 1]).json["event_id"]?.stringValue)
+        var lateQueue = ""
+        let first = try await Self.retryAfterRefusal(server, destination: try #require(otherDestination["id"]?.stringValue), event: late) {
+            _ = try await moto.createEventBus(lateBus)
+            lateQueue = try await moto.createQueue(lateQueueName)
+            try await moto.route(bus: lateBus, source: sourceName, toQueue: lateQueueName)
+        }
+        #expect(first["error"]?.stringValue?.contains("ResourceNotFoundException") == true, "\(first)")
+        let arrived = try #require(try await moto.receive(lateQueue).first)
+        #expect(try JSON(parsing: Array((arrived["Body"]?.stringValue ?? "").utf8))["detail"] == ["n": 1])
     }
 }

@@ -106,6 +106,13 @@ import Testing
             (settings.merging(["cluster_id": "lkc/1"]) { $1 }, "'config.cluster_id' must be a cluster ID"),
             (settings.merging(["rest_endpoint": "kafka://127.0.0.1"]) { $1 }, "'config.rest_endpoint' must be an absolute http(s) URL"),
             (settings.merging(["partition": 1]) { $1 }, "Unknown field 'config.partition'"),
+            // A literal address the outbound policy refuses, where requests would go: the REST
+            // endpoint, or without one the first bootstrap server.
+            (settings.merging(["rest_endpoint": "http://169.254.169.254:8082"]) { $1 }, "'config.rest_endpoint' is refused by the outbound policy"),
+            (
+                settings.filter { $0.key != "rest_endpoint" }.merging(["bootstrap_servers": "169.254.169.254:9092,broker.test:9092"]) { $1 },
+                "'config.bootstrap_servers' is refused by the outbound policy: 169.254.169.254 is a link-local address"
+            ),
         ]
         try await ProviderPipe.expectRefused(api, type: "kafka", cases)
 

@@ -147,6 +147,12 @@ import Testing
             (settings.merging(["project_id": "My Project"]) { $1 }, "'config.project_id' must be a GCP project ID"),
             (settings.merging(["endpoint_url": "grpc://127.0.0.1:8085"]) { $1 }, "'config.endpoint_url' must be an absolute http(s) URL"),
             (settings.merging(["topic": "x"]) { $1 }, "Unknown field 'config.topic'"),
+            // A literal address the outbound policy refuses, for the API or the token exchange.
+            (settings.merging(["endpoint_url": "http://169.254.169.254"]) { $1 }, "'config.endpoint_url' is refused by the outbound policy"),
+            (
+                settings.merging(["service_account_json": keyWith { $0["token_uri"] = "http://169.254.169.254/token" }]) { $1 },
+                "'config.service_account_json.token_uri' is refused by the outbound policy: 169.254.169.254 is a link-local address"
+            ),
         ]
         try await ProviderPipe.expectRefused(api, type: "gcp_pubsub", cases, unquoted: account.privateKeyLine)
 

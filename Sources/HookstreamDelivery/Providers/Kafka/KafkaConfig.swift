@@ -30,5 +30,10 @@ extension ProviderConfigSchema {
                 throw ProviderConfigError(field: "cluster_id", "'config.cluster_id' must be a cluster ID such as lkc-abc123 (letters, digits, '.', '_' or '-')")
             }
             try checkBaseURL(config, "rest_endpoint", of: "the Kafka REST endpoint")
+        },
+        otherHosts: { config in
+            // Without `rest_endpoint`, requests go to the first bootstrap server's host.
+            guard config.string("rest_endpoint") == nil, let host = config.string("bootstrap_servers").flatMap(KafkaProduce.bootstrapHost) else { return [] }
+            return [NamedHost(field: "bootstrap_servers", host: host)]
         })
 }

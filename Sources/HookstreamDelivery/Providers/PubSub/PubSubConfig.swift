@@ -1,4 +1,5 @@
 import HookstreamCore
+import JSONValue
 
 extension ProviderConfigSchema {
     /// `gcp_pubsub` (providers/gcp-pubsub): `project_id`, `topic_id`, the service account key
@@ -28,5 +29,12 @@ extension ProviderConfigSchema {
             }
             _ = try GoogleServiceAccount(json: try config.required("service_account_json"))
             try checkBaseURL(config, "endpoint_url", of: "the Pub/Sub API")
+        },
+        otherHosts: { config in
+            // The token exchange goes to the key's own `token_uri`.
+            guard let key = config.string("service_account_json").flatMap({ try? JSON(parsing: Array($0.utf8)) }),
+                let host = key["token_uri"]?.stringValue.flatMap(host(ofURL:))
+            else { return [] }
+            return [NamedHost(field: "service_account_json.token_uri", host: host)]
         })
 }
