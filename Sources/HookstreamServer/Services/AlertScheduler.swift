@@ -60,8 +60,9 @@ struct AlertScheduler: Service {
 
     /// Runs `evaluate` for every rule concurrently and returns when all are done. A rule whose
     /// evaluation throws (a storage fault while reading its window or writing its state) is
-    /// logged and tried again next tick; it never stops the tick's other rules — in a throwing
-    /// task group the first error would cancel them, and their triggers would go unnotified.
+    /// logged with its ID and tried again next tick; the tick goes on to purge old minute
+    /// rollups. (In a throwing task group the tick threw once every rule had finished, naming
+    /// no rule, and skipped the purge: a rule failing every tick let minute rollups grow.)
     static func evaluateEach(_ rules: [AlertRule], logger: Logger, _ evaluate: @escaping @Sendable (AlertRule) async throws -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             for rule in rules {
