@@ -97,7 +97,8 @@ import Testing
     /// before it; time lost (a clock that jumps a second) is not made up with a burst.
     @Test func pacingOnTheInjectedClockIsRateTimesElapsedPlusOne() async throws {
         // Half a millisecond past a whole one: the runner's slots are whole milliseconds, and
-        // an instant exactly on one could read back as the millisecond before (Double rounding).
+        // every instant the test moves to then reads as the intended millisecond, never on the
+        // edge between two, however a Double rounds it.
         let clock = ManualClock(start: Timestamp.date(millis: Timestamp.millis(Date())).addingTimeInterval(0.0005))
         let server = try await TestServer.start { $0.clock = clock }
         defer { server.stop() }
