@@ -48,6 +48,7 @@ import Testing
         let other = try #require(try await server.client.post("/v1/sources", ["name": "Other"]).json["id"]?.stringValue)
         for n in 100..<103 { _ = try await server.anonymous.post("/v1/ingest/\(other)", ["n": .number(Double(n))]) }
 
+        let before = Date()
         let created = try await server.client.post(
             "/v1/replay", Self.window(Date(), ["destination_id": .string(s.destination), "source_id": .string(s.source), "rate_limit": 20]))
         #expect(created.status == 201, "\(created.text)")
@@ -63,13 +64,17 @@ import Testing
         #expect(done["job"]?["completed_at"]?.stringValue != nil)
         let received = receiver.requests
         #expect(Self.numbers(received) == Array(0..<30), "chronological order, each once")
-        // 29 gaps at 20/s: about 1.45 s. Never faster than the limit (the property that
-        // protects a receiver); slower only by load — the whole suite in parallel on 2 cores
-        // measured 13/s, builds beside it less — so the lower bound only rules out a pacing that
-        // is plainly wrong (one a second, say).
-        let elapsed = received.last!.at.timeIntervalSince(received.first!.at)
-        let rate = 29 / elapsed
-        #expect(rate <= 21 && rate >= 2, "measured \(rate) events/s for a limit of 20")
+        // A sanity check in real time; the exact pacing is checked on the injected clock
+        // (pacingOnTheInjectedClockIsRateTimesElapsedPlusOne). Never faster than the limit,
+        // whatever the load: the 30th event waits for the 29th 50 ms slot after the job began,
+        // so it arrives at least 1.45 s after the request that created the job (less a
+        // millisecond: slots are whole milliseconds). Slower only by load — the whole suite in
+        // parallel on 2 cores measured 13/s, builds beside it less — so the lower bound only
+        // rules out a pacing that is plainly wrong (one a second, say).
+        let sinceCreate = received.last!.at.timeIntervalSince(before)
+        #expect(sinceCreate >= 1.449, "30 events at 20/s arrived within \(sinceCreate) s of the job's creation")
+        let rate = 29 / received.last!.at.timeIntervalSince(received.first!.at)
+        #expect(rate >= 2, "measured \(rate) events/s for a limit of 20")
 
         // max_events caps the job: the oldest five.
         let capped = try await server.client.post(
@@ -83,6 +88,79 @@ import Testing
 
         let listed = try await server.client.get("/v1/replay").json
         #expect(listed["jobs"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [cappedID, id])
+    }
+
+    /// The pacing, exact whatever the load: the runner paces on the injected clock, so this test
+    /// moves time itself and counts what was sent each time the job has gone back to sleep. At
+    /// 20/s a slot is 50 ms: after `k` slots exactly `k + 1` events have gone (the first at
+    /// once) — rate × elapsed + a burst of one — and the job sleeps until the next slot, not
+    /// before it; time lost (a clock that jumps a second) is not made up with a burst.
+    @Test func pacingOnTheInjectedClockIsRateTimesElapsedPlusOne() async throws {
+        // Half a millisecond past a whole one: the runner's slots are whole milliseconds, and
+        // every instant the test moves to then reads as the intended millisecond, never on the
+        // edge between two, however a Double rounds it.
+        let clock = ManualClock(start: Timestamp.date(millis: Timestamp.millis(Date())).addingTimeInterval(0.0005))
+        let server = try await TestServer.start { $0.clock = clock }
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let s = try await Self.setup(server, count: 12, url: receiver.url + "/paced")
+        let start = clock.nowMillis
+        let created = try await server.client.post("/v1/replay", Self.window(clock.now, ["destination_id": .string(s.destination), "rate_limit": 20]))
+        let id = try #require(created.json["job"]?["id"]?.stringValue, "\(created.text)")
+        func at(_ millis: Int64) -> Date { Timestamp.date(millis: start + millis).addingTimeInterval(0.0005) }
+
+        /// Waits until the job sleeps until `start + wake` ms, then checks what it sent by then.
+        func expectAsleep(until wake: Int64, sent: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !clock.hasSleeper(until: Timestamp.date(millis: start + wake)), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(clock.hasSleeper(until: Timestamp.date(millis: start + wake)), "the job never slept until +\(wake) ms")
+            #expect(try await server.client.get("/v1/replay/\(id)").json["job"]?["processed"] == .number(Double(sent)), "asleep until +\(wake) ms")
+            #expect(receiver.requests.count == sent, "asleep until +\(wake) ms")
+        }
+
+        try await expectAsleep(until: 50, sent: 1)
+        for k in 1...7 {
+            let slot = Int64(k) * 50
+            // A millisecond before the slot the job still sleeps: nothing more went.
+            clock.advance(to: at(slot - 1))
+            #expect(clock.hasSleeper(until: Timestamp.date(millis: start + slot)))
+            #expect(receiver.requests.count == k)
+            clock.advance(to: at(slot))
+            try await expectAsleep(until: slot + 50, sent: k + 1)
+        }
+        // A second passes at once: one event goes, and the next slot counts from now.
+        clock.advance(to: at(1400))
+        try await expectAsleep(until: 1450, sent: 9)
+        // Advancing lets the rest through, one a slot.
+        clock.advance(to: at(1450))
+        try await expectAsleep(until: 1500, sent: 10)
+        clock.advance(to: at(1500))
+        try await expectAsleep(until: 1550, sent: 11)
+        clock.advance(to: at(1550))
+        let done = try await server.client.eventually("/v1/replay/\(id)") { $0["job"]?["status"] == "completed" }
+        #expect(done["job"]?["processed"] == 12)
+        #expect(Set(Self.numbers(receiver.requests)) == Set(0..<12), "each event once")
+        #expect(receiver.requests.count == 12)
+    }
+
+    /// A job that names neither limit gets the documented defaults.
+    @Test func omittedLimitsDefaultToTenPerSecondAndAThousandEvents() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let s = try await Self.setup(server, count: 1, url: receiver.url + "/defaults")
+        let created = try await server.client.post("/v1/replay", Self.window(Date(), ["destination_id": .string(s.destination)]))
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.json["job"]?["rate_limit"] == 10)
+        #expect(created.json["job"]?["max_events"] == 1000)
+        let id = try #require(created.json["job"]?["id"]?.stringValue)
+        let stored = try await server.client.eventually("/v1/replay/\(id)") { $0["job"]?["status"] == "completed" }
+        #expect(stored["job"]?["rate_limit"] == 10)
+        #expect(stored["job"]?["max_events"] == 1000)
     }
 
     @Test func failuresAreRecordedAndCountedButNeverRetried() async throws {

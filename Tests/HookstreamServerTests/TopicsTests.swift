@@ -182,4 +182,47 @@ import Testing
         #expect(try await api.post("/v1/topics/\(topic)/publish", ["type": "by-id"]).status == 200)
         #expect(try await server.anonymous.post("/v1/topics/orders/publish", ["type": "x"]).status == 401)
     }
+
+    /// A subscription's deliveries are a connection's in every respect: retried by the
+    /// destination's policy, dead-lettered at the end, and an issue opens that names the
+    /// subscription among the affected connections. A published event is found by search like
+    /// any other.
+    @Test func aFailingSubscriptionRetriesDeadLettersAndOpensAnIssue() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let api = server.client
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.setDefault(.status(500))
+        let topic = try #require(try await api.post("/v1/topics", ["name": "Payments", "slug": "payments"]).json["id"]?.stringValue)
+        let created = try await api.post(
+            "/v1/destinations",
+            ["name": "Ledger", "url": .string(receiver.url + "/ledger"), "retry_max_attempts": 3, "retry_backoff_type": "fixed", "retry_intervals": [0.2]])
+        let destination = try #require(created.json["id"]?.stringValue, "\(created.text)")
+        let subscribed = try await api.post("/v1/topics/\(topic)/subscriptions", ["destination_id": .string(destination)])
+        let subscription = try #require(subscribed.json["subscription"]?["id"]?.stringValue, "\(subscribed.text)")
+
+        let published = try await api.post("/v1/topics/payments/publish", ["type": "payment.failed", "data": ["reference": "inv-7731"]])
+        let event = try #require(published.json["event_id"]?.stringValue, "\(published.text)")
+        _ = try await receiver.waitFor(count: 3)
+        let failed = try await api.eventually("/v1/events/\(event)") { $0["status"] == "failed" }
+        let attempts = failed["delivery_attempts"]?.arrayValue ?? []
+        #expect(attempts.map { $0["attempt_number"] } == [1, 2, 3])
+        #expect(attempts.map { $0["is_dlq"] } == [0, 0, 1])
+        #expect(attempts.allSatisfy { $0["connection_id"] == .string(subscription) }, "\(attempts)")
+        #expect(try await api.get("/v1/delivery-attempts?is_dlq=1").json["pagination"]?["total"] == 1)
+        #expect(receiver.requests.count == 3)
+
+        let issues = try await api.eventually("/v1/issues?destination_id=\(destination)") { ($0["issues"]?.arrayValue?.count ?? 0) > 0 }
+        let issueID = try #require(issues["issues"]?[0]?["id"]?.stringValue)
+        #expect(issues["issues"]?[0]?["error_type"] == "http_5xx")
+        let detail = try await api.get("/v1/issues/\(issueID)").json
+        #expect(detail["affected"] == ["destination_ids": [.string(destination)], "source_ids": [], "connection_ids": [.string(subscription)]], "\(detail)")
+
+        // Search: by a string of the body, or a prefix of the ID; another string finds nothing.
+        let found = try await api.get("/v1/events?search=inv-7731").json
+        #expect(found["events"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [event], "\(found)")
+        #expect(try await api.get("/v1/events?search=\(event.prefix(20))").json["events"]?.arrayValue?.count == 1)
+        #expect(try await api.get("/v1/events?search=inv-9999").json["events"] == [])
+    }
 }

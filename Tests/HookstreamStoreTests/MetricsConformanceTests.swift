@@ -99,6 +99,74 @@ import Testing
         #expect(try await store.volumeSeries(tenant: f.tenant, range: Self.day0..<(Self.day0 + 20 * Self.hour), granularity: .hour, sourceID: nil).isEmpty)
     }
 
+    /// Two nodes on one database write the same hour's rollups at once — each has its own
+    /// group commit and result writer, so neither can sum in memory for the other: the rollups
+    /// must add up to the raw rows of both, read from either node.
+    @Test(arguments: StoreBackend.all)
+    func twoNodesWritingTheSameHourAddUp(_ backend: StoreBackend) async throws {
+        let nodes = try await backend.makeNodes(2)
+        let f = try await StoreFixture.make(nodes[0])
+        let hourStart = Self.day0 + 5 * Self.hour
+        let hour = hourStart..<(hourStart + Self.hour)
+        let times: [[Int64]] = [70, 55].enumerated().map { node, count in
+            (0..<count).map { hourStart + Int64(($0 * 2 + node) * 20_011 % 3_600_000) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (node, store) in nodes.enumerated() {
+                group.addTask {
+                    for chunk in stride(from: 0, to: times[node].count, by: 6) {
+                        let batch = times[node][chunk..<min(chunk + 6, times[node].count)]
+                        _ = try await store.insertEvents(batch.map { IncomingEvent(event: f.event(at: $0), routes: [f.route]) })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for store in nodes {
+            let volume = try await store.volumeSeries(tenant: f.tenant, range: hour, granularity: .hour, sourceID: nil)
+            #expect(volume.map(\.eventCount) == [125])
+        }
+
+        // Each node records the attempts it sent (every other one), both at once.
+        let claimed = try await nodes[0].claimDue(destinationID: f.destination.id, now: hour.upperBound, limit: 1000, excluding: [])
+        #expect(claimed.attempts.count == 125)
+        let finished: [DeliveryAttempt] = claimed.attempts.enumerated().map { i, c in
+            var a = c.attempt
+            a.status = i % 4 == 0 ? .failed : .success
+            a.isDLQ = i % 20 == 0
+            a.attemptedAt = hourStart + 1000 + Int64(i) * 1000
+            a.latencyMs = 10 + i * 37 % 900
+            return a
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (node, store) in nodes.enumerated() {
+                let mine = finished.enumerated().filter { $0.offset % 2 == node }.map(\.element)
+                group.addTask {
+                    for chunk in stride(from: 0, to: mine.count, by: 5) {
+                        try await store.recordDelivery(mine[chunk..<min(chunk + 5, mine.count)].map { .attempt(AttemptResult(attempt: $0)) })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let latencies = finished.map { Int64($0.latencyMs!) }
+        for store in nodes {
+            let points = try await store.deliverySeries(tenant: f.tenant, range: hour, granularity: .hour, destinationID: f.destination.id)
+            let point = try #require(points.first)
+            #expect(points.count == 1)
+            #expect(point.deliveryCount == 125)
+            #expect(point.successCount == Int64(finished.filter { $0.status == .success }.count))
+            #expect(point.failedCount == Int64(finished.filter { $0.status == .failed }.count))
+            #expect(point.dlqCount == Int64(finished.filter(\.isDLQ).count))
+            #expect(point.latencySum == latencies.reduce(0, +))
+            for p in [50.0, 95, 99] {
+                let exact = try #require(LatencyHistogram.exactPercentile(p, of: latencies))
+                let estimate = try #require(point.latency.percentile(p))
+                #expect(abs(Double(estimate - exact)) <= Double(exact) * 0.01, "p\(p): \(estimate) vs \(exact)")
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.all)
     func duplicatesAndHeldEventsCountAsReceivedAndPendingAttemptsDoNot(_ backend: StoreBackend) async throws {
         let store = try await backend.make()

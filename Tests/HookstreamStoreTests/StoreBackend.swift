@@ -7,14 +7,19 @@ import Testing
 /// that creates a fresh schema); every conformance test then runs on it too.
 struct StoreBackend: Sendable, CustomTestStringConvertible {
     var name: String
-    var make: @Sendable () async throws -> any Store
+    /// `count` stores opened on one fresh, empty database, as that many server nodes sharing it
+    /// would open it.
+    var makeNodes: @Sendable (_ count: Int) async throws -> [any Store]
 
     var testDescription: String { name }
 
-    static let sqlite = StoreBackend(name: "SQLite") {
+    /// A fresh, empty store.
+    func make() async throws -> any Store { try await makeNodes(1)[0] }
+
+    static let sqlite = StoreBackend(name: "SQLite") { count in
         let directory = NSTemporaryDirectory() + "hookstream-store-\(UUID().uuidString.prefix(12))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteStore(path: directory + "/store.sqlite")
+        return try (0..<count).map { _ in try SQLiteStore(path: directory + "/store.sqlite") }
     }
 
     static let all: [StoreBackend] = [.sqlite]

@@ -79,6 +79,10 @@ public final class ManualClock: GatewayClock {
     /// before it moves time.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// Whether a task sleeps until exactly `deadline`; lets a test wait until a paced job has
+    /// gone back to sleep, and see which instant it chose to wake at.
+    public func hasSleeper(until deadline: Date) -> Bool { state.withLock { $0.sleepers.contains { $0.deadline == deadline } } }
+
     public func sleep(until deadline: Date) async throws {
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1

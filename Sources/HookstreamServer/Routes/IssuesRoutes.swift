@@ -99,7 +99,10 @@ struct IssuesRoutes {
         if let detail = stored.detail {
             body["affected"] = [
                 "destination_ids": i.destinationID.isEmpty ? [] : [.string(i.destinationID)],
-                "source_ids": .array((i.sourceID.map { [$0] } ?? detail.sourceIDs).map(JSON.string)),
+                // A published event keeps its topic's ID where a source's would be; the API
+                // never shows a topic as a source (an event says `source_id: null` too), and
+                // its subscription is among `connection_ids`.
+                "source_ids": .array((i.sourceID.map { [$0] } ?? detail.sourceIDs.filter { !ResourceID.isWellFormed($0, .topic) }).map(JSON.string)),
                 "connection_ids": .array(detail.connectionIDs.map(JSON.string)),
             ]
             body["timeline"] = .array(

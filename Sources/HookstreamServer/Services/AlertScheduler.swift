@@ -53,13 +53,30 @@ struct AlertScheduler: Service {
     func tick(now: Int64) async throws {
         let leaseLength = Int64(max(interval * 3, 30) * 1000)
         guard try await store.acquireJobLease(name: "alerts", holder: node, now: now, until: now + leaseLength) else { return }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for rule in try await store.enabledAlertRules() {
-                group.addTask { try await evaluate(rule, now: now) }
-            }
-            try await group.waitForAll()
-        }
+        let rules = try await store.enabledAlertRules()
+        await Self.evaluateEach(rules, logger: logger) { rule in try await evaluate(rule, now: now) }
         try await store.purgeMinuteRollups(before: now - Self.minuteRollupRetention)
+    }
+
+    /// Runs `evaluate` for every rule concurrently and returns when all are done. A rule whose
+    /// evaluation throws (a storage fault while reading its window or writing its state) is
+    /// logged with its ID and tried again next tick; the tick goes on to purge old minute
+    /// rollups. (In a throwing task group the tick threw once every rule had finished, naming
+    /// no rule, and skipped the purge: a rule failing every tick let minute rollups grow.)
+    static func evaluateEach(_ rules: [AlertRule], logger: Logger, _ evaluate: @escaping @Sendable (AlertRule) async throws -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            for rule in rules {
+                group.addTask {
+                    do {
+                        try await evaluate(rule)
+                    } catch is CancellationError {
+                        // Shutdown: the next start evaluates again.
+                    } catch {
+                        logger.warning("alert rule evaluation failed", metadata: ["rule_id": "\(rule.id)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
     }
 
     private func evaluate(_ rule: AlertRule, now: Int64) async throws {

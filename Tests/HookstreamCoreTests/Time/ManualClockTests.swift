@@ -17,6 +17,19 @@ import Testing
         #expect(clock.sleeperCount == 0)
     }
 
+    @Test func aSleeperIsFoundByItsDeadlineUntilItWakes() async throws {
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_000))
+        let deadline = Date(timeIntervalSince1970: 1_002)
+        let sleeper = Task { try await clock.sleep(until: deadline) }
+        while !clock.hasSleeper(until: deadline) { await Task.yield() }
+        #expect(!clock.hasSleeper(until: Date(timeIntervalSince1970: 1_001)))
+        clock.advance(by: .seconds(1))
+        #expect(clock.hasSleeper(until: deadline))
+        clock.advance(by: .seconds(1))
+        #expect(!clock.hasSleeper(until: deadline))
+        try await sleeper.value
+    }
+
     @Test func aPastDeadlineReturnsAtOnce() async throws {
         let clock = ManualClock(start: Date(timeIntervalSince1970: 50))
         try await clock.sleep(until: Date(timeIntervalSince1970: 49))
