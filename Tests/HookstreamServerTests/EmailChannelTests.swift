@@ -74,6 +74,13 @@ import Testing
         }
     }
 
+    /// `POST …/test` sends at once, trying up to three times: a TLS conversation with the
+    /// Python SMTP server can take seconds on a machine running the whole suite, so the answer
+    /// is awaited longer than the client's usual 30 s.
+    func sendTest(_ server: TestServer, _ channelID: String) async throws -> TestResponse {
+        try await server.client.request("POST", "/v1/notification-channels/\(channelID)/test", json: [:], timeout: .seconds(120))
+    }
+
     func channel(_ server: TestServer, to recipients: [String]) async throws -> String {
         let created = try await server.client.post(
             "/v1/notification-channels", ["name": "On call", "channel_type": "email", "config": ["to": .array(recipients.map(JSON.string))]])
@@ -96,7 +103,7 @@ import Testing
         let to = [Self.recipient(), Self.recipient("team")]
         let id = try await channel(server, to: to)
 
-        let sent = try await server.client.post("/v1/notification-channels/\(id)/test", [:])
+        let sent = try await sendTest(server, id)
         #expect(sent.json["success"] == true && sent.json["status_code"] == 250 && sent.json["attempts"] == 1, "\(sent.text)")
         let mail = try #require(smtp.messages(to: to).first)
         #expect(mail["server"] == "starttls" && mail["tls"] == true)
@@ -153,7 +160,7 @@ import Testing
         let server = try await Self.server("smtps://\(smtp.credentials())localhost:\(smtp.smtpsPort)", caFile: smtp.caFile)
         defer { server.stop() }
         let to = [Self.recipient()]
-        let sent = try await server.client.post("/v1/notification-channels/\(try await channel(server, to: to))/test", [:])
+        let sent = try await sendTest(server, try await channel(server, to: to))
         #expect(sent.json["success"] == true, "\(sent.text)")
         let mail = try #require(smtp.messages(to: to).first)
         #expect(mail["server"] == "smtps" && mail["login"] != .null)
@@ -165,7 +172,7 @@ import Testing
         let server = try await Self.server("smtp://127.0.0.1:\(smtp.plainPort)", caFile: nil)
         defer { server.stop() }
         let to = [Self.recipient()]
-        let sent = try await server.client.post("/v1/notification-channels/\(try await channel(server, to: to))/test", [:])
+        let sent = try await sendTest(server, try await channel(server, to: to))
         #expect(sent.json["success"] == true, "\(sent.text)")
         let mail = try #require(smtp.messages(to: to).first)
         #expect(mail["server"] == "plain" && mail["tls"] == false && mail["login"] == .null)
@@ -177,7 +184,7 @@ import Testing
         let server = try await Self.server("smtp://\(smtp.credentials())127.0.0.1:\(smtp.plainPort)", caFile: nil)
         defer { server.stop() }
         let to = [Self.recipient()]
-        let sent = try await server.client.post("/v1/notification-channels/\(try await channel(server, to: to))/test", [:])
+        let sent = try await sendTest(server, try await channel(server, to: to))
         #expect(sent.json["success"] == false && sent.json["attempts"] == 1, "\(sent.text)")
         #expect(sent.json["error"]?.stringValue?.contains("does not offer STARTTLS") == true, "\(sent.text)")
         #expect(smtp.messages(to: to).isEmpty)
@@ -189,7 +196,7 @@ import Testing
         defer { server.stop() }
         let to = [Self.recipient()]
         let id = try await channel(server, to: to)
-        let sent = try await server.client.post("/v1/notification-channels/\(id)/test", [:])
+        let sent = try await sendTest(server, id)
         #expect(sent.json["success"] == false && sent.json["attempts"] == 1 && sent.json["status_code"] == 535, "\(sent.text)")
         #expect(smtp.messages(to: to).isEmpty)
         let recent = try await server.client.get("/v1/notification-channels/\(id)").json["recent_notifications"]?[0]
@@ -203,7 +210,7 @@ import Testing
         defer { server.stop() }
         let to = [Self.recipient("busy")]
         let id = try await channel(server, to: to)
-        let sent = try await server.client.post("/v1/notification-channels/\(id)/test", [:])
+        let sent = try await sendTest(server, id)
         #expect(sent.json["success"] == false && sent.json["attempts"] == 3 && sent.json["status_code"] == 451, "\(sent.text)")
         let recent = try await server.client.get("/v1/notification-channels/\(id)").json["recent_notifications"]?[0]
         #expect(recent?["status"] == "failed" && recent?["attempts"] == 3, "\(String(describing: recent))")
@@ -218,7 +225,7 @@ import Testing
         let server = try await Self.server("smtp://127.0.0.1:\(closed)", caFile: smtp.caFile)
         defer { server.stop() }
         let id = try await channel(server, to: [Self.recipient()])
-        let sent = try await server.client.post("/v1/notification-channels/\(id)/test", [:])
+        let sent = try await sendTest(server, id)
         #expect(sent.json["success"] == false && sent.json["attempts"] == 3, "\(sent.text)")
         #expect(sent.json["error"]?.stringValue?.contains("SMTP connection to 127.0.0.1:\(closed) failed") == true, "\(sent.text)")
         let recent = try await server.client.get("/v1/notification-channels/\(id)").json["recent_notifications"]?[0]
@@ -236,7 +243,7 @@ import Testing
         }
         defer { server.stop() }
         let id = try await channel(server, to: [Self.recipient()])
-        let sent = try await server.client.post("/v1/notification-channels/\(id)/test", [:])
+        let sent = try await sendTest(server, id)
         #expect(sent.json["success"] == false && sent.json["attempts"] == 1, "\(sent.text)")
         #expect(sent.json["error"]?.stringValue?.contains("refused by the outbound policy: mail.test resolves to 169.254.169.254") == true, "\(sent.text)")
     }
