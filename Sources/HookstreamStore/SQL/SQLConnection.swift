@@ -66,6 +66,14 @@ struct SQLConnection {
         try fetchOne(sql, arguments).flatMap { T(sqlValue: $0.value(at: 0)) }
     }
 
+    /// The names of a table's columns as the schema has them now (an archive written before a
+    /// migration is restored into the columns that still exist).
+    func columnNames(in table: String) throws -> Set<String> {
+        switch backing {
+        case .grdb(let db): Set(try db.columns(in: table).map(\.name))
+        }
+    }
+
     /// The first column of every row.
     func fetchValues<T: SQLValueConvertible>(_ sql: String, _ arguments: SQLArguments = []) throws -> [T] {
         try fetchAll(sql, arguments) { row in

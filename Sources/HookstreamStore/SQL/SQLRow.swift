@@ -37,6 +37,13 @@ struct SQLRow {
         }
     }
 
+    /// Every column of the row, in the query's order, with its name.
+    var columns: [(name: String, value: SQLValue)] {
+        switch backing {
+        case .grdb(let row): zip(row.columnNames, row.databaseValues).map { ($0, SQLValue($1)) }
+        }
+    }
+
     /// The value of the column at `index`, counted from 0.
     func value(at index: Int) -> SQLValue {
         switch backing {

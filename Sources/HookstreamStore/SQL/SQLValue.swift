@@ -87,3 +87,10 @@ extension Data: SQLValueConvertible {
         }
     }
 }
+
+/// A value already in the SQL layer's terms binds as itself (rows rebuilt column by column,
+/// as a restored archive's are).
+extension SQLValue: SQLValueConvertible {
+    var sqlValue: SQLValue { self }
+    init?(sqlValue: SQLValue) { self = sqlValue }
+}
