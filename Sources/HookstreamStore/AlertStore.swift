@@ -15,6 +15,10 @@ public protocol AlertStore: Sendable {
     func deleteAlertRule(id: String, tenant: Tenant, at: Int64) async throws
     /// The rule's triggers, newest first.
     func alertHistory(ruleID: String, tenant: Tenant, limit: Int) async throws -> [AlertHistoryEntry]
+    /// A live rule with its newest `historyLimit` triggers, read from one snapshot: an
+    /// evaluation changes the rule's state and its history together, and two separate reads
+    /// could show one without the other.
+    func alertRuleWithHistory(id: String, tenant: Tenant, historyLimit: Int) async throws -> (rule: AlertRule, history: [AlertHistoryEntry])?
     /// Live rules of the tenant that send to `channelID`.
     func alertRuleIDs(usingChannel channelID: String, tenant: Tenant) async throws -> [String]
 

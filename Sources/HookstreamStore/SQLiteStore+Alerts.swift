@@ -18,12 +18,7 @@ extension SQLiteStore {
     }
 
     public func alertRule(id: String, tenant: Tenant) async throws -> AlertRule? {
-        try await database.read { db in
-            try db.fetchOne(
-                "SELECT * FROM alert_rules WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                [id, tenant.organizationID, tenant.environmentID]
-            ).map(Self.alertRule)
-        }
+        try await database.read { db in try Self.liveAlertRule(db, id: id, tenant: tenant) }
     }
 
     public func alertRules(tenant: Tenant) async throws -> [AlertRule] {
@@ -60,16 +55,31 @@ extension SQLiteStore {
     }
 
     public func alertHistory(ruleID: String, tenant: Tenant, limit: Int) async throws -> [AlertHistoryEntry] {
+        try await database.read { db in try Self.alertHistory(db, ruleID: ruleID, tenant: tenant, limit: limit) }
+    }
+
+    public func alertRuleWithHistory(id: String, tenant: Tenant, historyLimit: Int) async throws -> (rule: AlertRule, history: [AlertHistoryEntry])? {
         try await database.read { db in
-            try db.fetchAll(
-                "SELECT * FROM alert_history WHERE alert_rule_id = ? AND org_id = ? AND env_id = ? ORDER BY id DESC LIMIT ?",
-                [ruleID, tenant.organizationID, tenant.environmentID, limit]
-            ) {
-                AlertHistoryEntry(
-                    id: $0["id"], tenant: Tenant(organizationID: $0["org_id"], environmentID: $0["env_id"]), ruleID: $0["alert_rule_id"],
-                    triggeredAt: $0["triggered_at"], resolvedAt: $0["resolved_at"], message: $0["message"])
-            }
+            guard let rule = try Self.liveAlertRule(db, id: id, tenant: tenant) else { return nil }
+            return (rule, try Self.alertHistory(db, ruleID: id, tenant: tenant, limit: historyLimit))
         }
+    }
+
+    private static func alertHistory(_ db: SQLConnection, ruleID: String, tenant: Tenant, limit: Int) throws -> [AlertHistoryEntry] {
+        try db.fetchAll(
+            "SELECT * FROM alert_history WHERE alert_rule_id = ? AND org_id = ? AND env_id = ? ORDER BY id DESC LIMIT ?",
+            [ruleID, tenant.organizationID, tenant.environmentID, limit]
+        ) {
+            AlertHistoryEntry(
+                id: $0["id"], tenant: Tenant(organizationID: $0["org_id"], environmentID: $0["env_id"]), ruleID: $0["alert_rule_id"],
+                triggeredAt: $0["triggered_at"], resolvedAt: $0["resolved_at"], message: $0["message"])
+        }
+    }
+
+    private static func liveAlertRule(_ db: SQLConnection, id: String, tenant: Tenant) throws -> AlertRule? {
+        try db.fetchOne(
+            "SELECT * FROM alert_rules WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL", [id, tenant.organizationID, tenant.environmentID]
+        ).map(Self.alertRule)
     }
 
     public func alertRuleIDs(usingChannel channelID: String, tenant: Tenant) async throws -> [String] {

@@ -37,5 +37,15 @@ import Testing
         #expect(stored.state.lastTriggeredAt == Self.t0 + 1000)
         #expect(stored.lastEvaluatedAt == Self.t0 + 1000)
         #expect(try await store.alertHistory(ruleID: rule.id, tenant: f.tenant, limit: 10).map(\.triggeredAt) == [Self.t0 + 1000])
+
+        // A resolve is the rule's state and the history row's resolve time together, and the
+        // detail read shows both (or neither); an unknown or foreign rule is nil.
+        try await store.recordAlertEvaluation(
+            ruleID: rule.id, state: AlertState(triggered: false, lastTriggeredAt: Self.t0 + 1000, lastConditionAt: Self.t0 + 1000),
+            evaluatedAt: Self.t0 + 5000, trigger: nil, resolvedAt: Self.t0 + 5000)
+        let detail = try #require(try await store.alertRuleWithHistory(id: rule.id, tenant: f.tenant, historyLimit: 10))
+        #expect(detail.rule.state.triggered == false && detail.rule.lastEvaluatedAt == Self.t0 + 5000)
+        #expect(detail.history.map(\.id) == [first.id] && detail.history.first?.resolvedAt == Self.t0 + 5000)
+        #expect(try await store.alertRuleWithHistory(id: "ar_unknown", tenant: f.tenant, historyLimit: 10) == nil)
     }
 }

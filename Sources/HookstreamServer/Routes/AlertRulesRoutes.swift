@@ -44,13 +44,12 @@ struct AlertRulesRoutes {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        // History first: a trigger writes its history row and the rule's state in one
-        // transaction, so a rule read afterwards is never older than the history shown with it
-        // (read the other way round, a trigger landing between the reads showed its history
-        // row beside a rule still "ok" and never triggered).
-        let history = try await deps.store.alertHistory(
-            ruleID: try context.parameters.require("id"), tenant: try context.caller.tenant, limit: Self.historyLimit)
-        let rule = try await load(context)
+        // One snapshot: an evaluation writes the rule's state and its history row (or the
+        // resolve time) in one transaction, and two reads could show either without the other.
+        guard
+            let (rule, history) = try await deps.store.alertRuleWithHistory(
+                id: try context.parameters.require("id"), tenant: try context.caller.tenant, historyLimit: Self.historyLimit)
+        else { throw APIError.notFound("Alert rule") }
         return .json(["alert_rule": Self.render(rule), "history": .array(history.map(Self.render))])
     }
 
