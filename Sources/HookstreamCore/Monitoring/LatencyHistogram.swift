@@ -52,14 +52,29 @@ public struct LatencyHistogram: Sendable, Equatable {
     /// The nearest-rank percentile (`p` in 0...100): the value at rank `ceil(p/100 * total)`;
     /// `nil` when empty.
     public func percentile(_ p: Double) -> Int64? {
-        guard total > 0 else { return nil }
-        let rank = max(1, Int64((p * Double(total) / 100).rounded(.up)))
+        percentiles([p])[0]
+    }
+
+    /// Several percentiles from one ordered walk of the bins: a busy hour fills hundreds of
+    /// them, and the metrics API asks for three at a time.
+    public func percentiles(_ ps: [Double]) -> [Int64?] {
+        guard total > 0 else { return ps.map { _ in nil } }
+        let ranks = ps.map { max(1, Int64(($0 * Double(total) / 100).rounded(.up))) }
+        let order = ranks.indices.sorted { ranks[$0] < ranks[$1] }
+        var answers = [Int64?](repeating: nil, count: ps.count)
+        var next = 0
         var seen: Int64 = 0
-        for bin in counts.keys.sorted() {
-            seen += counts[bin]!
-            if seen >= rank { return Self.representative(ofBin: bin) }
+        for (bin, n) in counts.sorted(by: { $0.key < $1.key }) {
+            seen += n
+            while next < order.count, seen >= ranks[order[next]] {
+                answers[order[next]] = Self.representative(ofBin: bin)
+                next += 1
+            }
+            if next == order.count { break }
         }
-        return counts.keys.max().map(Self.representative(ofBin:))
+        let last = counts.keys.max().map(Self.representative(ofBin:))
+        for i in order[next...] { answers[i] = last }
+        return answers
     }
 
     /// The exact nearest-rank percentile of raw values, as ``percentile(_:)`` approximates it.

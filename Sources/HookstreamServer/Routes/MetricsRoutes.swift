@@ -73,12 +73,12 @@ struct MetricsRoutes {
     @Sendable func latency(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (query, points) = try await deliveryPoints(request, context)
         let series: [JSON] = points.filter { $0.latencyCount > 0 }.map {
-            [
+            let p = $0.latency.percentiles([50, 95, 99]).map { $0.map(Double.init) }
+            return [
                 "bucket": JSON.timestamp($0.bucket), "destination_id": .string($0.destinationID),
                 "destination_name": $0.destinationName.map(JSON.string) ?? .null,
-                "p50_latency_ms": Self.milliseconds($0.latency.percentile(50).map(Double.init)),
-                "p95_latency_ms": Self.milliseconds($0.latency.percentile(95).map(Double.init)),
-                "p99_latency_ms": Self.milliseconds($0.latency.percentile(99).map(Double.init)),
+                "p50_latency_ms": Self.milliseconds(p[0]), "p95_latency_ms": Self.milliseconds(p[1]),
+                "p99_latency_ms": Self.milliseconds(p[2]),
                 "avg_latency_ms": Self.milliseconds($0.averageLatency), "sample_count": .number(Double($0.latencyCount)),
             ]
         }

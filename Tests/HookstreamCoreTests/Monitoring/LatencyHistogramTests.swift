@@ -31,6 +31,16 @@ import Testing
         }
     }
 
+    /// Several percentiles read in one walk, asked in any order, are the ones asked alone.
+    @Test func percentilesReadTogetherEqualEachReadAlone() {
+        var h = LatencyHistogram()
+        for v in Self.sample(5_000, seed: 7) { h.record(millis: v) }
+        let asked: [Double] = [99, 1, 50, 100, 95, 50, 0]
+        #expect(h.percentiles(asked) == asked.map { h.percentile($0) })
+        #expect(h.percentiles(asked).allSatisfy { $0 != nil })
+        #expect(LatencyHistogram().percentiles([50, 99]) == [nil, nil])
+    }
+
     @Test func percentilesAreWithinOnePercentOfExact() throws {
         let values = Self.sample(20_000, seed: 42)
         var h = LatencyHistogram()
