@@ -126,7 +126,11 @@ import Testing
         return first
     }
 
-    static let quickRetries: JSONObject = ["retry_intervals": [1], "retry_backoff_type": "fixed", "retry_max_attempts": 10]
+    /// Retries 5 s apart: the pause in `retryAfterRefusal` must land before the next retry is
+    /// claimed. Pausing does not stop an attempt already sent, and one sent while `create` runs
+    /// can succeed half-way (a bus that exists before its rule routes anywhere takes the event
+    /// and drops it); with 1 s a loaded CI run lost the event exactly so.
+    static let spacedRetries: JSONObject = ["retry_intervals": [5], "retry_backoff_type": "fixed", "retry_max_attempts": 10]
 
     @Test func s3MissingBucketIsAFailedAttemptWithS3sErrorAndTheRetryStoresTheObject() async throws {
         let moto = try MotoClient.fromEnvironment()
@@ -134,7 +138,7 @@ import Testing
         defer { server.stop() }
         let bucket = MotoClient.unique("missing")
         let (source, destination) = try await Self.pipe(
-            server, type: "s3", config: moto.settings(["bucket": .string(bucket), "prefix": "late/"]), extra: Self.quickRetries)
+            server, type: "s3", config: moto.settings(["bucket": .string(bucket), "prefix": "late/"]), extra: Self.spacedRetries)
         let event = try #require(try await server.anonymous.post("/v1/ingest/\(source)", ["n": 1]).json["event_id"]?.stringValue)
         let first = try await Self.retryAfterRefusal(server, destination: try #require(destination["id"]?.stringValue), event: event) {
             try await moto.createBucket(bucket)
@@ -176,7 +180,7 @@ import Testing
         let (other, otherDestination) = try await Self.pipe(
             server, type: "aws_eventbridge",
             config: moto.settings(["event_bus_arn": .string(lateBus), "source": .string(sourceName), "detail_type": "WebhookEvent"]),
-            extra: Self.quickRetries)
+            extra: Self.spacedRetries)
         let late = try #require(try await server.anonymous.post("/v1/ingest/\(other)", ["n": 1]).json["event_id"]?.stringValue)
         var lateQueue = ""
         let first = try await Self.retryAfterRefusal(server, destination: try #require(otherDestination["id"]?.stringValue), event: late) {
