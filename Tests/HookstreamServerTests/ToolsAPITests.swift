@@ -205,7 +205,13 @@ import Testing
     }
 
     @Test func theToolsAPIHasItsOwnPerIPRateLimit() async throws {
-        let server = try await Self.start { $0.toolsRateLimit = 2 }
+        // The window turns on the minute of the injected clock, held one second into one: on
+        // the real clock the three requests could straddle a minute and meet a fresh budget.
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_799_999_941))
+        let server = try await Self.start {
+            $0.toolsRateLimit = 2
+            $0.clock = clock
+        }
         defer { server.stop() }
         let path = "/v1/tools/schedule/\(UUID().uuidString.lowercased())"
         #expect(try await server.anonymous.get(path).header("X-RateLimit-Limit") == "2")

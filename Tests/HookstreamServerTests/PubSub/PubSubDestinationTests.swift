@@ -26,7 +26,7 @@ import Testing
         let topic = PubSubEmulator.unique("orders")
         let (source, destination) = try await ProviderPipe.connect(
             api, type: "pubsub", config: Self.settings(topic: topic, account: account, endpoint: emulator.url),
-            extra: ["retry_intervals": [1], "retry_backoff_type": "fixed"])
+            extra: ["retry_intervals": [5], "retry_backoff_type": "fixed"])
         let id = try #require(destination["id"]?.stringValue)
         #expect(destination["type"] == "gcp_pubsub")
         let body: JSON = ["order": ["id": "o1", "amount": 4999]]
@@ -39,6 +39,8 @@ import Testing
         // destination is paused meanwhile: Pub/Sub keeps a message only for subscriptions that
         // existed when it was published, and a retry landing between the topic's creation and
         // its subscription's would be delivered and lost to the test (seen on a loaded machine).
+        // Pausing does not stop an attempt already sent, so retries are 5 s apart: the pause
+        // lands long before the next one is claimed.
         #expect(try await api.patch("/v1/destinations/\(id)", ["enabled": false]).status == 200)
         let subscription = PubSubEmulator.unique("orders-sub")
         try await emulator.createTopic(topic, subscription: subscription)
