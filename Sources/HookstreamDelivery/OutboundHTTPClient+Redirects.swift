@@ -57,24 +57,20 @@ enum OutboundRedirect {
 
     static func next(from request: HTTPClientRequest, status: Int, location: String?) -> HTTPClientRequest? {
         guard statuses.contains(status), let location, !location.isEmpty, let base = URL(string: request.url),
-            let target = URL(string: location, relativeTo: base)?.absoluteURL, OutboundURL(target.absoluteString) != nil
+            let target = URL(string: location, relativeTo: base)?.absoluteURL.absoluteString,
+            let from = OutboundURL(request.url), let to = OutboundURL(target)
         else { return nil }
         var next = request
-        next.url = target.absoluteString
+        next.url = target
         if status == 303, request.method != .HEAD {
             next.method = .GET
             next.body = nil
             next.headers.remove(name: "Content-Type")
             next.headers.remove(name: "Content-Length")
         }
-        if !sameOrigin(base, target) {
+        if from.origin != to.origin {
             for name in crossOriginDropped { next.headers.remove(name: name) }
         }
         return next
-    }
-
-    static func sameOrigin(_ a: URL, _ b: URL) -> Bool {
-        func port(_ url: URL) -> Int? { url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80) }
-        return a.scheme?.lowercased() == b.scheme?.lowercased() && a.host?.lowercased() == b.host?.lowercased() && port(a) == port(b)
     }
 }

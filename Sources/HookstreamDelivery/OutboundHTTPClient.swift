@@ -135,6 +135,10 @@ struct OutboundURL {
 
     var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
 
+    /// Scheme, host and port (the scheme's default when none is written), compared to tell
+    /// whether a redirect leaves for another origin.
+    var origin: String { "\(scheme)://\(host.lowercased()):\(port ?? (scheme == "https" ? 443 : 80))" }
+
     func replacingHost(with address: IPAddress) -> String {
         let shown = address.isIPv4 ? address.description : "[\(address)]"
         return "\(scheme)://\(shown)\(port.map { ":\($0)" } ?? "")\(rest)"

@@ -1,5 +1,4 @@
 import HookstreamCore
-import JSONValue
 
 extension ProviderConfigSchema {
     /// `gcp_pubsub` (providers/gcp-pubsub): `project_id`, `topic_id`, the service account key
@@ -32,8 +31,8 @@ extension ProviderConfigSchema {
         },
         otherHosts: { config in
             // The token exchange goes to the key's own `token_uri`.
-            guard let key = config.string("service_account_json").flatMap({ try? JSON(parsing: Array($0.utf8)) }),
-                let host = key["token_uri"]?.stringValue.flatMap(host(ofURL:))
+            guard let key = config.string("service_account_json"), let account = try? GoogleServiceAccount(json: key),
+                let host = host(ofURL: account.tokenURI)
             else { return [] }
             return [NamedHost(field: "service_account_json.token_uri", host: host)]
         })
