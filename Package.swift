@@ -58,7 +58,11 @@ let package = Package(
                 "HookstreamCore", "JSONValue",
                 // gzip for the event archive (zlib underneath).
                 .product(name: "CompressNIO", package: "compress-nio"),
+                // The embedded database, and PostgreSQL for several nodes on one database.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,7 +197,13 @@ let package = Package(
             ]
         ),
         // The store's state machines, and the store conformance suite every backend runs.
-        .testTarget(name: "HookstreamStoreTests", dependencies: ["HookstreamStore", "HookstreamCore", "JSONValue"]),
+        .testTarget(
+            name: "HookstreamStoreTests",
+            dependencies: [
+                "HookstreamStore", "HookstreamCore", "JSONValue",
+                // The PostgreSQL test server the conformance suite's second backend runs on.
+                "HookstreamTesting", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "HookstreamDeliveryTests",
             dependencies: [

@@ -43,7 +43,7 @@ public struct HookstreamServer {
     ) async throws {
         let dataDirectory = (configuration.dataDirectory as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let store = try openStore(dataDirectory: dataDirectory)
+        let store = try await openStore(dataDirectory: dataDirectory)
         let secrets = try MasterKey.load(configured: configuration.masterKey, dataDirectory: dataDirectory)
         if let key = configuration.bootstrapKey, !APIKey.isWellFormed(key) {
             throw ServerStartError("--bootstrap-key must look like hs_live_<64 hex> or hs_test_<64 hex>")
@@ -201,7 +201,7 @@ public struct HookstreamServer {
             }
             throw ServerStartError(message)
         }
-        if let sqlite = store as? SQLiteStore { try? sqlite.checkpoint() }
+        await store.close()
     }
 
     /// The SMTP client of `--smtp-url`, or `nil` without one; a bad setting stops the start.
@@ -231,16 +231,30 @@ public struct HookstreamServer {
         }
     }
 
-    private func openStore(dataDirectory: String) throws -> any Store {
-        if let url = configuration.databaseURL, !url.isEmpty {
-            guard url.hasPrefix("sqlite:") || url.hasPrefix("file:") else {
-                throw ServerStartError("--database-url: only SQLite (sqlite:<path>) is available in this build; PostgreSQL support is not built yet")
-            }
+    /// The store `--database-url` names: SQLite in the data directory by default, another
+    /// SQLite file (`sqlite:PATH`), or a PostgreSQL database several nodes share. A URL that
+    /// cannot be used stops the start with one line saying why.
+    private func openStore(dataDirectory: String) async throws -> SQLStore {
+        guard let url = configuration.databaseURL, !url.isEmpty else { return try SQLStore(path: dataDirectory + "/hookstream.sqlite") }
+        if url.hasPrefix("sqlite:") || url.hasPrefix("file:") {
             let path = url.replacingOccurrences(of: "sqlite://", with: "").replacingOccurrences(of: "sqlite:", with: "")
                 .replacingOccurrences(of: "file:", with: "")
-            return try SQLiteStore(path: path)
+            return try SQLStore(path: path)
         }
-        return try SQLiteStore(path: dataDirectory + "/hookstream.sqlite")
+        let uri: PostgresURI
+        do {
+            uri = try PostgresURI(parsing: url)
+        } catch {
+            throw ServerStartError("--database-url: " + error.description.replacingOccurrences(of: "connection_uri", with: "the URL"))
+        }
+        guard configuration.databasePoolSize >= 2 else { throw ServerStartError("--database-pool-size must be at least 2 (one writer, one reader)") }
+        do {
+            return try await SQLStore.postgres(uri, connections: configuration.databasePoolSize, logger: logger)
+        } catch let error as PostgresConnectFailure {
+            throw ServerStartError("--database-url: cannot use \(uri.host):\(uri.port)/\(uri.database): \(error)")
+        } catch let error as StoreSchemaError {
+            throw ServerStartError("--database-url: \(error)")
+        }
     }
 
     /// - Parameters:

@@ -9,8 +9,10 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "./hookstream-data"
-    /// `nil` = SQLite in the data directory.
+    /// `nil` = SQLite in the data directory; `postgres://…` shares a PostgreSQL database.
     public var databaseURL: String?
+    /// PostgreSQL connections per node, the writer's included (at least 2).
+    public var databasePoolSize = 10
     /// Used in returned URLs; `nil` = `http://<host>:<bound port>`.
     public var baseURL: String?
     /// `nil` = generated into the data directory on first start.

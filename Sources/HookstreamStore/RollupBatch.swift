@@ -7,7 +7,7 @@ import HookstreamCore
 ///
 /// The same counts also go to per-minute rollups (`minute_rollups`, `minute_latency_rollups`)
 /// that alert rules read for their minutes-long windows; those are kept for two days only
-/// (``SQLiteStore/purgeMinuteRollups(before:)``).
+/// (``SQLStore/purgeMinuteRollups(before:)``).
 struct RollupBatch {
     private struct Key: Hashable {
         var tenant: Tenant

@@ -582,7 +582,7 @@ enum Schema {
         """
 
     /// A database source's events delivered and failed, counted as event statuses change
-    /// (`SQLiteStore.countCaptureOutcome`) instead of counted over its events on every read;
+    /// (`SQLStore.countCaptureOutcome`) instead of counted over its events on every read;
     /// filled once from the events stored so far.
     static let captureOutcomeCounts = """
         ALTER TABLE database_sources ADD COLUMN events_delivered INTEGER NOT NULL DEFAULT 0;
@@ -595,7 +595,7 @@ enum Schema {
     /// Per-row delivery order for captured changes: an event's `order_key` (its table and row
     /// identity) is copied onto each of its attempts, and a pending attempt is not claimed
     /// while an earlier event's attempt with the same key and destination is pending (see
-    /// `SQLiteStore.claimDue`); the index makes that check one seek.
+    /// `SQLStore.claimDue`); the index makes that check one seek.
     static let deliveryOrderKeys = """
         ALTER TABLE events ADD COLUMN order_key TEXT;
         ALTER TABLE delivery_attempts ADD COLUMN order_key TEXT;

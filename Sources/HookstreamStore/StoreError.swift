@@ -1,4 +1,4 @@
-/// Failures the API answers specifically (4xx, or 503 for a full disk); anything else is a
+/// Failures the API answers specifically (4xx, or 503 for a full disk or an unreachable database); anything else is a
 /// server fault.
 public enum StoreError: Error, Equatable, Sendable {
     case notFound
@@ -6,4 +6,7 @@ public enum StoreError: Error, Equatable, Sendable {
     case conflict(String)
     /// The disk holding the data directory is full: nothing of the failed write was kept.
     case storageFull
+    /// The database cannot be reached (PostgreSQL down or restarting): nothing of the failed
+    /// operation was kept, and a retry later may succeed (503).
+    case unavailable
 }

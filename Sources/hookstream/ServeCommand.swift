@@ -12,7 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Listen address (HOOKSTREAM_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Listen port; 0 picks a free port (HOOKSTREAM_PORT, default 8080).") var port: Int?
     @Option(help: "Data directory (HOOKSTREAM_DATA_DIR, default ./hookstream-data).") var dataDir: String?
-    @Option(help: "Database URL; default SQLite in the data directory (HOOKSTREAM_DATABASE_URL).") var databaseURL: String?
+    @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE to share one database between nodes, or sqlite:PATH; default SQLite in the data directory (HOOKSTREAM_DATABASE_URL).")
+    var databaseURL: String?
+    @Option(help: "PostgreSQL connections this node opens, the writer included (HOOKSTREAM_DATABASE_POOL_SIZE, default 10).") var databasePoolSize: Int?
     @Option(help: "Public base URL used in returned URLs (HOOKSTREAM_BASE_URL).") var baseURL: String?
     @Option(help: "AES-GCM master key, 64 hex or base64 (HOOKSTREAM_MASTER_KEY).") var masterKey: String?
     @Option(help: "Admin API key registered for the default org on first start (HOOKSTREAM_BOOTSTRAP_KEY).") var bootstrapKey: String?
@@ -72,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.port = try pick(port, "PORT", Int.init) ?? c.port
         c.dataDirectory = try pick(dataDir, "DATA_DIR", { $0 }) ?? c.dataDirectory
         c.databaseURL = try pick(databaseURL, "DATABASE_URL", { $0 })
+        c.databasePoolSize = try pick(databasePoolSize, "DATABASE_POOL_SIZE", Int.init) ?? c.databasePoolSize
         c.baseURL = try pick(baseURL, "BASE_URL", { $0 }).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         c.masterKey = try pick(masterKey, "MASTER_KEY", { $0 })
         c.bootstrapKey = try pick(bootstrapKey, "BOOTSTRAP_KEY", { $0 })

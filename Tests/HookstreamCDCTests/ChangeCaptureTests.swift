@@ -17,12 +17,12 @@ import Testing
     /// database source for it.
     final class Fixture: Sendable {
         let uri: PostgresURI
-        let store: SQLiteStore
+        let store: SQLStore
         let source: Source
         let capture: CaptureState
         let errors = Log()
 
-        init(uri: PostgresURI, store: SQLiteStore, source: Source, capture: CaptureState) {
+        init(uri: PostgresURI, store: SQLStore, source: Source, capture: CaptureState) {
             self.uri = uri
             self.store = store
             self.source = source
@@ -33,7 +33,7 @@ import Testing
             let uri = try await TestPostgres.createDatabase(name)
             let directory = NSTemporaryDirectory() + "hookstream-cdc-\(UUID().uuidString.prefix(12))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: directory + "/store.sqlite")
+            let store = try SQLStore(path: directory + "/store.sqlite")
             let boot = try await store.bootstrap(bootstrapKey: nil)
             let tenant = Tenant(organizationID: boot.organization.id, environmentID: boot.environment.id)
             let source = Source(id: ResourceID.make(.source), tenant: tenant, name: "Shop DB", slug: "shop-db", createdAt: 0, updatedAt: 0)
@@ -67,7 +67,7 @@ import Testing
                 logger: Logger(label: "test.cdc"))
         }
 
-        static func commit(_ transactions: [CaptureBatch.Transaction], store: SQLiteStore, sourceID: String) async throws -> CaptureCommit {
+        static func commit(_ transactions: [CaptureBatch.Transaction], store: SQLStore, sourceID: String) async throws -> CaptureCommit {
             let captured = transactions.map { CapturedTransaction(endLSN: $0.endLSN, events: $0.events.map { IncomingEvent(event: $0.event) }) }
             return try await store.commitCapture(captured, sourceID: sourceID)
         }

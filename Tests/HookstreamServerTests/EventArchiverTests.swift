@@ -11,7 +11,7 @@ import Testing
 @Suite struct EventArchiverTests {
     struct Fixture {
         let directory: String
-        let store: SQLiteStore
+        let store: SQLStore
         let blobs: BlobStore
         let files: ArchiveFiles
         let archiver: EventArchiver
@@ -23,7 +23,7 @@ import Testing
 
         init(batchSize: Int = 500) throws {
             directory = TemporaryDirectory.make(prefix: "hookstream-archiver")
-            store = try SQLiteStore(path: directory + "/db.sqlite")
+            store = try SQLStore(path: directory + "/db.sqlite")
             blobs = try BlobStore(root: directory + "/blobs")
             files = try ArchiveFiles(root: directory + "/archive")
             archiver = EventArchiver(
@@ -123,7 +123,7 @@ import Testing
         #expect(records.count == 2)
         // A retry queued between the read and the delete.
         try await f.store.database.write { db in
-            try SQLiteStore.insertAttempt(
+            try SQLStore.insertAttempt(
                 db,
                 DeliveryAttempt(
                     id: ResourceID.make(.deliveryAttempt), tenant: f.tenant, eventID: ids[1], connectionID: nil,

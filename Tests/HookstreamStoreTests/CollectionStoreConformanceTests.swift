@@ -362,7 +362,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/store.sqlite"
-        var f = try await StoreFixture.make(try SQLiteStore(path: path))
+        var f = try await StoreFixture.make(try SQLStore(path: path))
         let c = RecordCollection(
             id: ResourceID.make(.collection), tenant: f.tenant, name: "Orders", slug: "orders", sourceID: f.source.id, primaryKeyPath: "id",
             timestampPath: "at", createdAt: StoreFixture.t0, updatedAt: StoreFixture.t0)
@@ -373,7 +373,7 @@ import Testing
         try await f.store.createCollection(removed)
         try await f.store.deleteCollection(id: removed.id, tenant: f.tenant, at: StoreFixture.t0)
 
-        f = StoreFixture(store: try SQLiteStore(path: path), tenant: f.tenant, source: f.source, destination: f.destination, connection: f.connection)
+        f = StoreFixture(store: try SQLStore(path: path), tenant: f.tenant, source: f.source, destination: f.destination, connection: f.connection)
         try await f.ingest(body: #"{"id": "o1", "at": 1780000000}"#)
         let record = try #require(try await f.store.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o1"))
         #expect(record.sourceEventAt == 1_780_000_000_000, "the timestamp path came back too")

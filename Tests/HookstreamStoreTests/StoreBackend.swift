@@ -1,10 +1,11 @@
 import Foundation
 import HookstreamStore
+import HookstreamTesting
+import Logging
 import Testing
 
 /// A store implementation the conformance suite runs against. Each test gets a fresh, empty
-/// store from `make`. A PostgreSQL backend joins by adding an entry to ``all`` (with a factory
-/// that creates a fresh schema); every conformance test then runs on it too.
+/// store from `make`; every conformance test runs on every entry of ``all``.
 struct StoreBackend: Sendable, CustomTestStringConvertible {
     var name: String
     /// `count` stores opened on one fresh, empty database, as that many server nodes sharing it
@@ -19,8 +20,17 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     static let sqlite = StoreBackend(name: "SQLite") { count in
         let directory = NSTemporaryDirectory() + "hookstream-store-\(UUID().uuidString.prefix(12))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try (0..<count).map { _ in try SQLiteStore(path: directory + "/store.sqlite") }
+        return try (0..<count).map { _ in try SQLStore(path: directory + "/store.sqlite") }
     }
 
-    static let all: [StoreBackend] = [.sqlite]
+    /// A new database on the PostgreSQL test server (`scripts/with-services postgres`); the
+    /// test fails, never skips, without it.
+    static let postgres = StoreBackend(name: "PostgreSQL") { count in
+        let uri = try await TestPostgres.createDatabase("store")
+        var nodes: [any Store] = []
+        for _ in 0..<count { nodes.append(try await SQLStore.postgres(uri, connections: 4, logger: TestPostgres.logger)) }
+        return nodes
+    }
+
+    static let all: [StoreBackend] = [.sqlite, .postgres]
 }

@@ -65,6 +65,12 @@ extension APIError {
             var headers = HTTPFields()
             headers[.retryAfter] = "30"
             return APIError(.serviceUnavailable, "Storage is full; nothing was stored. Retry later", headers: headers)
+        case StoreError.unavailable:
+            // The database is down or restarting; the node reconnects by itself.
+            logger.warning("the database is unavailable", metadata: ["path": "\(path)"])
+            var headers = HTTPFields()
+            headers[.retryAfter] = "5"
+            return APIError(.serviceUnavailable, "The database is unavailable. Retry later", headers: headers)
         case let e as HTTPError:
             return APIError(e.status, e.body ?? e.status.reasonPhrase)
         default:

@@ -1,4 +1,5 @@
 import GRDB
+import PostgresNIO
 
 /// The store's view of one database connection inside a read or a write transaction.
 ///
@@ -12,6 +13,7 @@ import GRDB
 struct SQLConnection {
     enum Backing {
         case grdb(Database)
+        case postgres(PostgresSession)
     }
 
     let backing: Backing
@@ -19,6 +21,7 @@ struct SQLConnection {
     var dialect: any SQLDialect {
         switch backing {
         case .grdb: SQLiteDialect()
+        case .postgres: PostgresDialect()
         }
     }
 
@@ -29,6 +32,7 @@ struct SQLConnection {
         case .grdb(let db):
             try db.execute(sql: sql, arguments: arguments.grdb)
             return db.changesCount
+        case .postgres(let session): return try session.run(sql, arguments).metadata.rows ?? 0
         }
     }
 
@@ -37,6 +41,7 @@ struct SQLConnection {
     func cachedStatement(_ sql: String) throws -> SQLStatement {
         switch backing {
         case .grdb(let db): SQLStatement(backing: .grdb(try db.cachedStatement(sql: sql), db))
+        case .postgres(let session): SQLStatement(backing: .postgres(sql, session))
         }
     }
 
@@ -44,6 +49,7 @@ struct SQLConnection {
     func fetchOne(_ sql: String, _ arguments: SQLArguments = []) throws -> SQLRow? {
         switch backing {
         case .grdb(let db): try Row.fetchOne(db, sql: sql, arguments: arguments.grdb).map { SQLRow(backing: .grdb($0)) }
+        case .postgres(let session): try session.run(sql, arguments).rows.first.map { SQLRow(backing: .postgres($0.makeRandomAccess())) }
         }
     }
 
@@ -58,6 +64,7 @@ struct SQLConnection {
     func forEach(_ sql: String, _ arguments: SQLArguments = [], _ body: (SQLRow) throws -> Void) throws {
         switch backing {
         case .grdb(let db): try SQLStatement.forEach(Row.fetchCursor(db, sql: sql, arguments: arguments.grdb), body)
+        case .postgres(let session): for row in try session.run(sql, arguments).rows { try body(SQLRow(backing: .postgres(row.makeRandomAccess()))) }
         }
     }
 
@@ -71,6 +78,11 @@ struct SQLConnection {
     func columnNames(in table: String) throws -> Set<String> {
         switch backing {
         case .grdb(let db): Set(try db.columns(in: table).map(\.name))
+        case .postgres:
+            Set(
+                try fetchValues(
+                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table]
+                ) as [String])
         }
     }
 
@@ -88,6 +100,8 @@ struct SQLConnection {
 struct SQLStatement {
     enum Backing {
         case grdb(Statement, Database)
+        /// PostgreSQL prepares each statement as it runs; the text is all there is to keep.
+        case postgres(String, PostgresSession)
     }
 
     let backing: Backing
@@ -99,12 +113,14 @@ struct SQLStatement {
         case .grdb(let statement, let db):
             try statement.execute(arguments: arguments.grdb)
             return db.changesCount
+        case .postgres(let sql, let session): return try SQLConnection(backing: .postgres(session)).execute(sql, arguments)
         }
     }
 
     func fetchOne(_ arguments: SQLArguments = []) throws -> SQLRow? {
         switch backing {
         case .grdb(let statement, _): try Row.fetchOne(statement, arguments: arguments.grdb).map { SQLRow(backing: .grdb($0)) }
+        case .postgres(let sql, let session): try SQLConnection(backing: .postgres(session)).fetchOne(sql, arguments)
         }
     }
 
@@ -116,6 +132,7 @@ struct SQLStatement {
     func forEach(_ arguments: SQLArguments = [], _ body: (SQLRow) throws -> Void) throws {
         switch backing {
         case .grdb(let statement, _): try Self.forEach(Row.fetchCursor(statement, arguments: arguments.grdb), body)
+        case .postgres(let sql, let session): try SQLConnection(backing: .postgres(session)).forEach(sql, arguments, body)
         }
     }
 

@@ -9,6 +9,15 @@ protocol SQLDialect: Sendable {
 
     /// A BLOB column as text for a `LIKE` match; bytes that are not UTF-8 must not fail the query.
     func text(ofBlob column: String) -> String
+
+    /// The condition restricting `r` (a `collection_records` alias) to the records matching
+    /// what a user typed in a search box, and its one argument; nil when the input holds no
+    /// word to search for.
+    func recordMatch(_ search: String) -> (condition: String, argument: String)?
+
+    /// Brings the record search index up to date by at most `limit` records; returns how many
+    /// it indexed (fewer than `limit`: the index is current).
+    func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int
 }
 
 /// The failures the store turns into its own errors, whichever backend raised them.
@@ -19,7 +28,7 @@ enum SQLFailure: Equatable {
     case storageFull
 
     init?(_ error: any Error) {
-        guard let failure = SQLiteDialect.failure(error) else { return nil }
+        guard let failure = SQLiteDialect.failure(error) ?? PostgresDialect.failure(error) else { return nil }
         self = failure
     }
 }

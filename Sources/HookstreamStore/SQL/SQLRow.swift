@@ -1,4 +1,5 @@
 import GRDB
+import PostgresNIO
 
 /// One result row, read by column name.
 ///
@@ -7,6 +8,7 @@ import GRDB
 struct SQLRow {
     enum Backing {
         case grdb(Row)
+        case postgres(PostgresRandomAccessRow)
     }
 
     let backing: Backing
@@ -34,6 +36,7 @@ struct SQLRow {
     func value(_ column: String) -> SQLValue {
         switch backing {
         case .grdb(let row): (row[column] as DatabaseValue?).map(SQLValue.init) ?? .null
+        case .postgres(let row): row.contains(column) ? SQLValue(row[column]) : .null
         }
     }
 
@@ -41,6 +44,7 @@ struct SQLRow {
     var columns: [(name: String, value: SQLValue)] {
         switch backing {
         case .grdb(let row): zip(row.columnNames, row.databaseValues).map { ($0, SQLValue($1)) }
+        case .postgres(let row): row.map { ($0.columnName, SQLValue($0)) }
         }
     }
 
@@ -48,6 +52,7 @@ struct SQLRow {
     func value(at index: Int) -> SQLValue {
         switch backing {
         case .grdb(let row): SQLValue(row[index] as DatabaseValue)
+        case .postgres(let row): SQLValue(row[index])
         }
     }
 }

@@ -9,6 +9,14 @@ struct SQLiteDialect: SQLDialect {
 
     func text(ofBlob column: String) -> String { "CAST(\(column) AS TEXT)" }
 
+    func recordMatch(_ search: String) -> (condition: String, argument: String)? {
+        SQLiteRecordSearch.matchExpression(search).map { (SQLiteRecordSearch.condition, $0) }
+    }
+
+    func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int {
+        try SQLiteRecordSearch.indexPending(db.grdb, limit: limit)
+    }
+
     static func failure(_ error: any Error) -> SQLFailure? {
         guard let error = error as? DatabaseError else { return nil }
         if error.resultCode == .SQLITE_FULL { return .storageFull }
@@ -47,15 +55,13 @@ extension SQLArguments {
     var grdb: StatementArguments { StatementArguments(values.lazy.map(\.databaseValue)) }
 }
 
-// Bridges for the store files that still call GRDB directly; they go once every file reads
-// and writes through the SQL layer.
+// Bridges for the SQLite-only code (the FTS5 index, migrations) that calls GRDB directly.
 extension SQLConnection {
     init(_ db: Database) { self.init(backing: .grdb(db)) }
 
     var grdb: Database {
-        switch backing {
-        case .grdb(let db): db
-        }
+        guard case .grdb(let db) = backing else { preconditionFailure("a GRDB database on another backend") }
+        return db
     }
 }
 
@@ -63,8 +69,7 @@ extension SQLRow {
     init(_ row: Row) { self.init(backing: .grdb(row)) }
 
     var grdb: Row {
-        switch backing {
-        case .grdb(let row): row
-        }
+        guard case .grdb(let row) = backing else { preconditionFailure("a GRDB row on another backend") }
+        return row
     }
 }

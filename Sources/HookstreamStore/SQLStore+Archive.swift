@@ -38,7 +38,7 @@ extension Schema {
         """
 }
 
-extension SQLiteStore {
+extension SQLStore {
     /// The archivable condition on `events AS e` (see ``EventArchiveStore``); its one argument
     /// is `restoredBefore`.
     private static let archivable = """
@@ -123,7 +123,7 @@ extension SQLiteStore {
                             INSERT INTO event_archive_days (org_id, env_id, day, event_count, first_archived_at, last_archived_at)
                             VALUES (?, ?, ?, ?, ?, ?)
                             ON CONFLICT (org_id, env_id, day) DO UPDATE SET
-                                event_count = event_count + excluded.event_count, last_archived_at = excluded.last_archived_at
+                                event_count = event_archive_days.event_count + excluded.event_count, last_archived_at = excluded.last_archived_at
                             """,
                         [organizationID, environmentID, day, count, now, now])
                 }

@@ -3,7 +3,7 @@ public import HookstreamCore
 import JSONValue
 
 /// The worker side of delivery: claiming due attempts and recording what happened.
-extension SQLiteStore {
+extension SQLStore {
     public func pendingDestinations() async throws -> [String: Int64] {
         try await database.read { db in
             var heads: [String: Int64] = [:]

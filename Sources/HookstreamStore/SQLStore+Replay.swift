@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     /// The events a job covers, as SQL conditions on `events` and their arguments. Duplicates
     /// are left out: they were never routed the first time either.
     private static func replayFilter(_ job: ReplayJob) -> (sql: String, arguments: SQLArguments) {

@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func createTestSession(_ session: TestSession, source: Source, creatorIP: String, hourAgo: Int64, perHourLimit: Int) async throws -> Bool {
         try await database.write { db in
             // Counted and inserted in one transaction: parallel creations from one IP cannot
@@ -144,9 +143,9 @@ extension SQLiteStore {
     }
 
     public func openTestSessionExport(sessionID: String) async throws -> (any TestSessionExportReader)? {
-        let snapshot = try pool.makeSnapshot()
-        let live = try await snapshot.read { db in try Self.liveSession(SQLConnection(db), id: sessionID) != nil }
-        return live ? SQLiteTestSessionExportReader(snapshot: snapshot, sessionID: sessionID) : nil
+        let snapshot = try await database.snapshot()
+        let live = try await snapshot.read { db in try Self.liveSession(db, id: sessionID) != nil }
+        return live ? SQLTestSessionExportReader(snapshot: snapshot, sessionID: sessionID) : nil
     }
 
     public func claimTestSession(id: String, tenant: Tenant, now: Int64) async throws -> Source? {
@@ -234,15 +233,15 @@ extension SQLiteStore {
 }
 
 /// A session's events from a snapshot, oldest first.
-struct SQLiteTestSessionExportReader: TestSessionExportReader {
-    let snapshot: DatabaseSnapshot
+struct SQLTestSessionExportReader: TestSessionExportReader {
+    let snapshot: SQLSnapshot
     let sessionID: String
 
     func events(afterID: String?, limit: Int) async throws -> [TestSessionEvent] {
         try await snapshot.read { db in
-            try SQLConnection(db).fetchAll(
-                SQLiteStore.sessionEventsSelect + " WHERE events.source_id = ? AND events.id > ? ORDER BY events.id LIMIT ?",
-                [sessionID, afterID ?? "", limit], SQLiteStore.sessionEvent)
+            try db.fetchAll(
+                SQLStore.sessionEventsSelect + " WHERE events.source_id = ? AND events.id > ? ORDER BY events.id LIMIT ?",
+                [sessionID, afterID ?? "", limit], SQLStore.sessionEvent)
         }
     }
 }

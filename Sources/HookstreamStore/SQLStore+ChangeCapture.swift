@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func createDatabaseSource(_ source: Source, capture: CaptureState) async throws {
         var source = source
         source.kind = .postgresql

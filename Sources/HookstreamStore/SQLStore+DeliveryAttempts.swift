@@ -3,7 +3,7 @@ public import HookstreamCore
 import JSONValue
 
 /// The attempt log as the API reads it, and manual retries.
-extension SQLiteStore {
+extension SQLStore {
     static let attemptSelect = """
         SELECT delivery_attempts.*, destinations.name AS destination_name FROM delivery_attempts
         LEFT JOIN destinations ON destinations.id = delivery_attempts.destination_id

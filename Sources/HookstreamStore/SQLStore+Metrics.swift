@@ -1,6 +1,6 @@
 public import HookstreamCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func volumeSeries(tenant: Tenant, range: Range<Int64>, granularity: MetricsGranularity, sourceID: String?) async throws -> [VolumePoint] {
         try await database.read { db in
             let (filter, arguments) = Self.rollupFilter(tenant, range, kind: "source", resourceID: sourceID)

@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     static let connectionSelect = """
         SELECT connections.*, sources.name AS source_name, destinations.name AS destination_name FROM connections
         LEFT JOIN sources ON sources.id = connections.source_id AND sources.deleted_at IS NULL

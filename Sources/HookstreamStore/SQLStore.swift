@@ -1,46 +1,85 @@
 import Foundation
 import GRDB
 public import HookstreamCore
+public import Logging
+import PostgresNIO
 import JSONValue
 
-/// The embedded store: one SQLite database in WAL mode under the data directory.
+/// The store over the SQL layer: the embedded SQLite database under the data directory, or a
+/// PostgreSQL database that several nodes share (`SQLDatabase` tells them apart; the store's
+/// SQL is written once).
 ///
-/// Concurrency model (GRDB's `DatabasePool`): one serialized writer and a pool of concurrent
-/// readers that never block it. Ingest does not write row by row: `IngestWriter` gathers the
-/// events of concurrent requests and hands them to `insertEvents` as one transaction, so one
-/// fsync covers many acknowledgements. `synchronous = FULL` makes every commit durable before
-/// `write` returns, which is what lets a 2xx promise that the event survives a crash.
-public final class SQLiteStore: Store {
-    let pool: DatabasePool
-    /// The same pool behind the SQL layer, through which the store's queries run.
+/// Concurrency model (GRDB's `DatabasePool`, reproduced on PostgreSQL by `PostgresBackend`):
+/// one serialized writer and a pool of concurrent readers that never block it. Ingest does not
+/// write row by row: `IngestWriter` gathers the events of concurrent requests and hands them to
+/// `insertEvents` as one transaction, so one fsync covers many acknowledgements. Every commit
+/// is durable before `write` returns (`synchronous = FULL` on SQLite, `synchronous_commit` on
+/// PostgreSQL), which is what lets a 2xx promise that the event survives a crash.
+public final class SQLStore: Store {
     let database: SQLDatabase
     /// Which sources feed collections (see `CollectionIndex`).
     let collectionIndex = CollectionIndex()
+    /// The migrations this open applied (empty when the schema was current).
+    public let migrationsApplied: [String]
 
-    public init(path: String) throws {
+    /// Opens (creating it if needed) and migrates the SQLite database at `path`.
+    public convenience init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        database = SQLDatabase(backing: .grdb(pool))
-        try migrate()
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let applied = try Self.migrate(pool)
+        self.init(database: SQLDatabase(backing: .grdb(pool)), migrationsApplied: applied)
         try pool.read { db in try Self.loadCollectionIndex(SQLConnection(db), into: collectionIndex) }
     }
 
-    private func migrate() throws {
+    /// Connects to and migrates the PostgreSQL database of `uri`, with at most `connections`
+    /// connections (one of them the writer).
+    ///
+    /// - Throws: `StoreError.unavailable` with the reason logged when the server cannot be
+    ///   reached, `StoreSchemaError` for a schema from a newer build.
+    public static func postgres(_ uri: PostgresURI, connections: Int, logger: Logger) async throws -> SQLStore {
+        let backend = PostgresBackend(configuration: try PostgresConnection.Configuration(uri), connections: max(2, connections), logger: logger)
+        do {
+            let applied = try await backend.withSession { try PostgresSchema.migrate($0) }
+            let store = SQLStore(database: SQLDatabase(backing: .postgres(backend)), migrationsApplied: applied)
+            let index = store.collectionIndex
+            try await store.database.read { db in try Self.loadCollectionIndex(db, into: index) }
+            return store
+        } catch {
+            await backend.shutdown()
+            throw error
+        }
+    }
+
+    private init(database: SQLDatabase, migrationsApplied: [String]) {
+        self.database = database
+        self.migrationsApplied = migrationsApplied
+    }
+
+    /// Applies SQLite's pending migrations; refuses a database a newer build has migrated.
+    private static func migrate(_ pool: DatabasePool) throws -> [String] {
         var migrator = DatabaseMigrator()
         for migration in Schema.migrations {
             migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
         }
+        let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        let unknown = applied.subtracting(Schema.migrations.map(\.name))
+        guard unknown.isEmpty else { throw StoreSchemaError.newer(unknown.sorted()) }
         try migrator.migrate(pool)
+        return Schema.migrations.map(\.name).filter { !applied.contains($0) }
     }
 
-    /// Writes the WAL back into the main database file; called at shutdown.
-    public func checkpoint() throws {
-        _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    /// Writes SQLite's WAL back into the main database file and lets PostgreSQL's connections
+    /// go; called at shutdown.
+    public func close() async {
+        switch database.backing {
+        case .grdb(let pool): _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        case .postgres(let backend): await backend.shutdown()
+        }
     }
 
     /// Runs a write, turning "database or disk is full" into ``StoreError/storageFull`` (the
@@ -60,7 +99,7 @@ public final class SQLiteStore: Store {
 
 // MARK: - Accounts
 
-extension SQLiteStore {
+extension SQLStore {
     public func bootstrap(bootstrapKey: String?) async throws -> BootstrapResult {
         try await database.write { db in
             let now = Timestamp.millis(Date())

@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func createSource(_ source: Source) async throws {
         try await createSource(source) { _ in }
     }

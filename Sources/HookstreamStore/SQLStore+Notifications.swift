@@ -1,6 +1,6 @@
 public import HookstreamCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func createChannel(_ c: NotificationChannel) async throws {
         try await database.write { db in
             try db.execute(

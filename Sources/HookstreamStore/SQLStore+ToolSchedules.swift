@@ -1,6 +1,6 @@
 public import HookstreamCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func createToolSchedule(_ schedule: ToolSchedule, maxPending: Int) async throws -> Bool {
         try await database.write { db in
             // Counted and inserted in one transaction, so concurrent requests cannot pass the cap.

@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func insertEvents(_ incoming: [IncomingEvent]) async throws -> [IngestOutcome] {
         guard !incoming.isEmpty else { return [] }
         return try await Self.reportingFullDisk { try await insert(incoming) }

@@ -1,7 +1,7 @@
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     static let topicSelect = """
         SELECT topics.*, (SELECT COUNT(*) FROM topic_subscriptions s WHERE s.topic_id = topics.id AND s.deleted_at IS NULL) AS subscription_count
         FROM topics

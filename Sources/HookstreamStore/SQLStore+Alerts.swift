@@ -1,7 +1,7 @@
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func createAlertRule(_ r: AlertRule) async throws {
         try await database.write { db in
             try db.execute(

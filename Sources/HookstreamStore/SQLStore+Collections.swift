@@ -1,7 +1,7 @@
 import Foundation
 public import HookstreamCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func createCollection(_ c: RecordCollection) async throws {
         try await writeChangingCollections(slug: c.slug) { db in
             try db.execute(
@@ -76,21 +76,21 @@ extension SQLiteStore {
     }
 
     public func collectionRecords(collectionID: String, tenant: Tenant, search: String?, beforeID: String?, limit: Int) async throws -> Page<CollectionRecord> {
-        let match = search.flatMap(SQLiteRecordSearch.matchExpression)
-        if match != nil {
-            // The index follows the records in the background; a search first indexes what
-            // is still pending, in batches so ingest keeps its turns at the writer.
+        if search != nil {
+            // The index may follow the records in the background (SQLite's does); a search
+            // first indexes what is still pending, in batches so ingest keeps its turns at
+            // the writer.
             while try await indexPendingRecordSearch(limit: 1000) == 1000 {}
         }
         return try await database.read { db in
             try Self.collectionPage(
-                db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, match: match, beforeID: beforeID, limit: limit,
-                row: Self.record)
+                db, table: "collection_records", collectionID: collectionID, tenant: tenant, key: nil, match: search.flatMap(db.dialect.recordMatch),
+                beforeID: beforeID, limit: limit, row: Self.record)
         }
     }
 
     public func indexPendingRecordSearch(limit: Int) async throws -> Int {
-        try await database.write { db in try SQLiteRecordSearch.indexPending(db.grdb, limit: limit) }
+        try await database.write { db in try db.dialect.indexPendingRecordSearch(db, limit: limit) }
     }
 
     public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {
@@ -111,15 +111,16 @@ extension SQLiteStore {
     }
 
     /// A newest-first page of a collection's rows in `table` (of one record key when given),
-    /// empty unless the collection is live in `tenant`; only full-text matches of `match`
+    /// empty unless the collection is live in `tenant`; only full-text matches when `match`
     /// (records only) when given.
     private static func collectionPage<T>(
-        _ db: SQLConnection, table: String, collectionID: String, tenant: Tenant, key: String?, match: String?, beforeID: String?, limit: Int,
+        _ db: SQLConnection, table: String, collectionID: String, tenant: Tenant, key: String?, match: (condition: String, argument: String)?,
+        beforeID: String?, limit: Int,
         row: (SQLRow) -> T
     ) throws -> Page<T> where T: Identified {
         var sql = "SELECT r.* FROM \(table) r JOIN collections c ON c.id = r.collection_id WHERE " + ownedCollection
         var arguments: SQLArguments = [collectionID, tenant.organizationID, tenant.environmentID]
-        for (condition, value) in [("r.record_key = ?", key), (SQLiteRecordSearch.condition, match), ("r.id < ?", beforeID)] {
+        for (condition, value) in [("r.record_key = ?", key), (match?.condition ?? "", match?.argument), ("r.id < ?", beforeID)] {
             if let value {
                 sql += " AND " + condition
                 arguments += [value]

@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     public func createDestination(_ d: Destination) async throws {
         do {
             try await database.write { db in

@@ -2,7 +2,7 @@ import Foundation
 public import HookstreamCore
 import JSONValue
 
-extension SQLiteStore {
+extension SQLStore {
     static let issueSelect = """
         SELECT issues.*, destinations.name AS destination_name FROM issues
         LEFT JOIN destinations ON destinations.id = issues.destination_id

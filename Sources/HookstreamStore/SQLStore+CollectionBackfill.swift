@@ -1,7 +1,7 @@
 import Foundation
 public import HookstreamCore
 
-extension SQLiteStore {
+extension SQLStore {
     public func startCollectionBackfill(collectionID: String, tenant: Tenant, at: Int64) async throws -> CollectionBackfill {
         guard let collection = try await collection(id: collectionID, tenant: tenant) else { throw StoreError.notFound }
         // Counted on a reader, not in the write transaction: a month of events is a long index
