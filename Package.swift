@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "HookstreamTesting",
             dependencies: [
-                "HookstreamServer", "HookstreamCore", "JSONValue",
+                "HookstreamServer", "HookstreamStore", "HookstreamCore", "JSONValue",
                 // Its guarded queries, for test writers that outlive a database restart.
                 "HookstreamCDC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -90,7 +90,10 @@ extension SQLStore {
     }
 
     public func indexPendingRecordSearch(limit: Int) async throws -> Int {
-        try await database.write { db in try db.dialect.indexPendingRecordSearch(db, limit: limit) }
+        // PostgreSQL's index follows every write: no transaction needed to learn there is
+        // nothing to do.
+        if case .postgres = database.backing { return 0 }
+        return try await database.write { db in try db.dialect.indexPendingRecordSearch(db, limit: limit) }
     }
 
     public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {

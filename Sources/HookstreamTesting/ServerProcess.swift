@@ -29,8 +29,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `hookstream serve --port <port>` on `dataDirectory` and waits until it listens.
+    /// On PostgreSQL test runs (`TestStore`), the server uses the data directory's database.
     public static func start(dataDirectory: String, port: Int = 0, arguments: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
-        try await offload { try startBlocking(dataDirectory: dataDirectory, port: port, arguments: arguments, environment: environment) }
+        var arguments = arguments
+        if !arguments.contains("--database-url"), let url = try await TestStore.databaseURL(for: dataDirectory) {
+            arguments += ["--database-url", url, "--database-pool-size", String(TestStore.poolSize)]
+        }
+        return try await offload { [arguments] in try startBlocking(dataDirectory: dataDirectory, port: port, arguments: arguments, environment: environment) }
     }
 
     static func startBlocking(dataDirectory: String, port: Int, arguments: [String], environment: [String: String]) throws -> ServerProcess {

@@ -1,5 +1,6 @@
 import Foundation
 import HookstreamCDC
+public import HookstreamStore
 public import HookstreamCore
 import Logging
 public import PostgresNIO
@@ -32,12 +33,16 @@ public enum TestPostgres {
     /// A new, empty database named after `prefix` (letters, digits and `_` kept) plus a random
     /// suffix, on the test server or on `server` (a ``PrivatePostgres``'s); returns its URI
     /// (same superuser).
-    public static func createDatabase(_ prefix: String, on server: PostgresURI? = nil) async throws -> PostgresURI {
+    public static func createDatabase(_ prefix: String, on server: PostgresURI? = nil, template: String? = nil) async throws -> PostgresURI {
         var uri = try server ?? serverURI()
         let clean = String(prefix.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) || $0 == "_" }.prefix(30))
         let name = "t_\(clean)_\(UInt32.random(in: 0...UInt32.max).hex)"
         try await withConnection(uri) { db in
-            try await db.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            do {
+                try await db.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? "")), logger: logger)
+            } catch {
+                throw TestServerError("CREATE DATABASE \(name): \(String(reflecting: error))")
+            }
         }
         uri.database = name
         return uri
@@ -77,5 +82,47 @@ extension UInt32 {
     fileprivate var hex: String {
         let s = String(self, radix: 16)
         return String(repeating: "0", count: 8 - s.count) + s
+    }
+}
+
+/// Which store the test servers run on: SQLite in their data directory (the default), or,
+/// with `HOOKSTREAM_TEST_STORE=postgres`, a PostgreSQL database of their own on the test server
+/// (`scripts/test` runs the server suites once on each). The database belongs to the data
+/// directory: a test that restarts a server on the same directory meets the same data.
+public enum TestStore {
+    public static let variable = "HOOKSTREAM_TEST_STORE"
+
+    public static var isPostgres: Bool { ProcessInfo.processInfo.environment[variable] == "postgres" }
+
+    /// The `--database-url` for a server on `dataDirectory`: nil on SQLite; on PostgreSQL the
+    /// one recorded in the directory, or a new database recorded there.
+    public static func databaseURL(for dataDirectory: String) async throws -> String? {
+        guard isPostgres else { return nil }
+        let record = dataDirectory + "/test-database-url"
+        if let known = try? String(contentsOfFile: record, encoding: .utf8) { return known }
+        let url = try await TestPostgres.createDatabase("server", template: try await migratedTemplate.value).text
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try url.write(toFile: record, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// The store of a server's data directory, opened beside it (as another node would be),
+    /// for tests that look at what the server wrote.
+    public static func open(dataDirectory: String) async throws -> SQLStore {
+        guard let url = try await databaseURL(for: dataDirectory) else { return try SQLStore(path: dataDirectory + "/hookstream.sqlite") }
+        return try await SQLStore.postgres(PostgresURI(parsing: url), connections: 2, logger: TestPostgres.logger)
+    }
+
+    /// The connections each test server opens (`--database-pool-size`): few, since a run has
+    /// dozens of servers up at once.
+    public static let poolSize = 3
+
+    /// A database migrated once per test process, copied for each server: a copy is faster
+    /// than applying every migration again.
+    private static let migratedTemplate = Task<String, any Error> {
+        let uri = try await TestPostgres.createDatabase("template")
+        let store = try await SQLStore.postgres(uri, connections: 2, logger: TestPostgres.logger)
+        await store.close()
+        return uri.database
     }
 }

@@ -45,6 +45,10 @@ public final class TestServer: Sendable {
         configuration.publicRateLimit = 0
         configuration.logLevel = "warning"
         configure(&configuration)
+        if configuration.databaseURL == nil {
+            configuration.databaseURL = try await TestStore.databaseURL(for: configuration.dataDirectory)
+            configuration.databasePoolSize = TestStore.poolSize
+        }
         let listening = AsyncStream<HookstreamServer.Listening>.makeStream()
         let server = HookstreamServer(configuration: configuration)
         let task = Task {

@@ -153,7 +153,7 @@ import Testing
         await first.waitForExit()
         // What the kill left in the database: a running backfill part-way through, so the
         // second process has something to resume (read while no server has the file open).
-        let atKill = try #require(try await SQLStore(path: dataDirectory + "/hookstream.sqlite").runningCollectionBackfills().first { $0.collectionID == late })
+        let atKill = try #require(try await TestStore.open(dataDirectory: dataDirectory).runningCollectionBackfills().first { $0.collectionID == late })
         #expect(atKill.status == .running && atKill.progress >= 20 && atKill.progress < Int64(count), "killed mid-way: \(atKill)")
 
         let second = try await ServerProcess.start(dataDirectory: dataDirectory, port: first.port, arguments: arguments)

@@ -16,7 +16,8 @@ struct PostgresDialect: SQLDialect {
         PostgresRecordSearch.query(search).map { (PostgresRecordSearch.condition, $0) }
     }
 
-    /// The expression index follows every write of a record, so nothing is ever pending.
+    /// The expression index follows every write of a record, so nothing is ever pending (the
+    /// store does not even ask).
     func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int { 0 }
 
     static func failure(_ error: any Error) -> SQLFailure? {
