@@ -43,8 +43,9 @@ public struct HookstreamServer {
     ) async throws {
         let dataDirectory = (configuration.dataDirectory as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let store = try await openStore(dataDirectory: dataDirectory)
+        let store = try await Self.openStore(configuration, dataDirectory: dataDirectory, logger: logger)
         let secrets = try MasterKey.load(configured: configuration.masterKey, dataDirectory: dataDirectory)
+        try await MasterKey.check(secrets, against: store)
         if let key = configuration.bootstrapKey, !APIKey.isWellFormed(key) {
             throw ServerStartError("--bootstrap-key must look like hs_live_<64 hex> or hs_test_<64 hex>")
         }
@@ -82,7 +83,7 @@ public struct HookstreamServer {
             if !syncs.isEmpty { collectionSync.broadcast(syncs) }
         }
         let usage = APIKeyUsageRecorder(store: store, logger: logger)
-        let blobs = try BlobStore(root: dataDirectory + "/blobs")
+        let blobs = try BlobStore(root: dataDirectory + "/blobs", inlineEveryBody: store.isShared)
         let outbound = OutboundHTTPClient(
             policy: configuration.outboundPolicy, resolver: configuration.hostResolver, connectionsPerHost: configuration.deliveryConcurrency)
         let delivery = DeliveryEngine(
@@ -234,7 +235,8 @@ public struct HookstreamServer {
     /// The store `--database-url` names: SQLite in the data directory by default, another
     /// SQLite file (`sqlite:PATH`), or a PostgreSQL database several nodes share. A URL that
     /// cannot be used stops the start with one line saying why.
-    private func openStore(dataDirectory: String) async throws -> SQLStore {
+    /// (`serve` on start, and `hookstream migrate`; opening applies pending migrations.)
+    public static func openStore(_ configuration: ServerConfiguration, dataDirectory: String, logger: Logger) async throws -> SQLStore {
         guard let url = configuration.databaseURL, !url.isEmpty else { return try SQLStore(path: dataDirectory + "/hookstream.sqlite") }
         if url.hasPrefix("sqlite:") || url.hasPrefix("file:") {
             let path = url.replacingOccurrences(of: "sqlite://", with: "").replacingOccurrences(of: "sqlite:", with: "")
@@ -336,5 +338,19 @@ enum MasterKey {
             throw ServerStartError("could not write \(path)")
         }
         return SecretBox(encodedKey: key)!
+    }
+
+    private static let checkText = "hookstream master key check"
+
+    /// Refuses a key other than the one the database's secrets are sealed with, at start rather
+    /// than on every secret: a value sealed by the first node to start is kept in the database,
+    /// and every later start must be able to open it. Nodes sharing a PostgreSQL database
+    /// therefore need the same `--master-key`.
+    static func check(_ secrets: SecretBox, against store: any Store) async throws {
+        let kept = try await store.firstSetting(name: "master_key_check", proposed: try secrets.seal(checkText))
+        guard (try? secrets.open(kept)) == checkText else {
+            throw ServerStartError(
+                "the master key is not the one this database's secrets were sealed with: every node sharing a database needs the same --master-key")
+        }
     }
 }

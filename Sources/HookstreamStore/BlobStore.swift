@@ -6,11 +6,21 @@ import HookstreamCore
 /// A blob is written and fsynced (file and directory) before the event row that refers to it
 /// is committed, so a committed row never points at a missing file. A crash between the two
 /// leaves an unreferenced file, which is harmless.
+///
+/// Nodes sharing a PostgreSQL database must all read every body, and one node's data directory
+/// is not shared: there every body stays in its event row (`inlinesEveryBody`), where
+/// PostgreSQL keeps large values out of line by itself. Files already named by events (an
+/// import, an archive) are still read from here.
 public struct BlobStore: Sendable {
     public let root: String
+    /// Bodies up to this size stay in the event row; larger ones become files here.
+    public let inlineLimit: Int
 
-    public init(root: String) throws {
+    public var inlinesEveryBody: Bool { inlineLimit == .max }
+
+    public init(root: String, inlineEveryBody: Bool = false) throws {
         self.root = root
+        self.inlineLimit = inlineEveryBody ? .max : Event.inlineBodyLimit
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
 

@@ -21,6 +21,8 @@ public final class SQLStore: Store {
     let collectionIndex = CollectionIndex()
     /// The migrations this open applied (empty when the schema was current).
     public let migrationsApplied: [String]
+    /// The last migration this build knows, which the schema is at once opened.
+    public var schemaVersion: String { Schema.migrations.last!.name }
 
     /// Opens (creating it if needed) and migrates the SQLite database at `path`.
     public convenience init(path: String) throws {
@@ -71,6 +73,13 @@ public final class SQLStore: Store {
         guard unknown.isEmpty else { throw StoreSchemaError.newer(unknown.sorted()) }
         try migrator.migrate(pool)
         return Schema.migrations.map(\.name).filter { !applied.contains($0) }
+    }
+
+    /// Whether other nodes may share the database (PostgreSQL): what one node keeps must then
+    /// be in the database, not in its data directory.
+    public var isShared: Bool {
+        if case .postgres = database.backing { return true }
+        return false
     }
 
     /// Writes SQLite's WAL back into the main database file and lets PostgreSQL's connections
@@ -138,6 +147,13 @@ extension SQLStore {
                 }
             }
             return BootstrapResult(organization: org, environment: env, generatedKey: generated)
+        }
+    }
+
+    public func firstSetting(name: String, proposed: String) async throws -> String {
+        try await database.write { db in
+            try db.execute("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, proposed])
+            return try db.fetchValue("SELECT value FROM settings WHERE name = ?", [name]) ?? proposed
         }
     }
 

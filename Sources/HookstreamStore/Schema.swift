@@ -36,7 +36,17 @@ enum Schema {
         ("024_capture_outcome_counts", captureOutcomeCounts),
         ("025_delivery_order_keys", deliveryOrderKeys),
         ("026_destination_follow_redirects", destinationFollowRedirects),
+        ("027_settings", settings),
     ]
+
+    /// Values the whole installation shares, set once by the first node that needs them (the
+    /// master key's check value: every node sharing the database must seal with the same key).
+    static let settings = """
+        CREATE TABLE settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
 
     static let v1 = """
         CREATE TABLE organizations (

@@ -10,6 +10,10 @@ public protocol CoreStore: Sendable {
     /// Creates the default organization and environment on an empty database, and registers
     /// `bootstrapKey` (or a freshly generated key, returned once) for it.
     func bootstrap(bootstrapKey: String?) async throws -> BootstrapResult
+    /// Records `proposed` under `name` unless the database holds a value for it already, and
+    /// returns the value it holds: the first node to start decides, every later one reads that
+    /// (the master key's check value).
+    func firstSetting(name: String, proposed: String) async throws -> String
     func createAccount(email: String, passwordHash: String, name: String?) async throws -> (User, Organization, Environment)
     func credentials(email: String) async throws -> (user: User, passwordHash: String)?
     func organization(id: String) async throws -> Organization?

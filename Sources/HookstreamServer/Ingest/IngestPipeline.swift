@@ -154,10 +154,10 @@ struct IngestPipeline: Sendable {
         }
     }
 
-    /// A body above the inline limit is written to the blob store (and fsynced) before the row
+    /// A body above the blob store's inline limit is written to it (and fsynced) before the row
     /// that refers to it is committed, so a committed row never points at a missing file.
     private func keep(_ bytes: [UInt8], eventID: String, organizationID: String, receivedAt: Int64) async throws -> EventBody {
-        guard bytes.count > Event.inlineBodyLimit else { return .inline(bytes) }
+        guard bytes.count > deps.blobs.inlineLimit else { return .inline(bytes) }
         let key = deps.blobs.key(for: eventID, organizationID: organizationID, receivedAt: receivedAt)
         // File writes and fsync block; keep them off the event loops.
         let blobs = deps.blobs

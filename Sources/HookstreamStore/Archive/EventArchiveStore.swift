@@ -129,3 +129,14 @@ public struct ArchivedDaySummary: Sendable, Equatable {
 public struct ArchiveConflict: Error, Sendable {
     public init() {}
 }
+
+extension ArchiveRecord {
+    /// The record restored with its body in the event row rather than in a blob file.
+    var inlined: ArchiveRecord {
+        guard blobKey != nil, body != nil else { return self }
+        var record = self
+        record.blobKey = nil
+        record.columns["body_blob"] = nil
+        return record
+    }
+}

@@ -202,8 +202,9 @@ public final class EventArchiver: Sendable {
 
     private func restoreBatch(_ records: [ArchiveRecord], day: ArchiveDay, now: Int64) async throws -> Int {
         let present = try await store.existingEventIDs(records.map(\.eventID))
-        let missing = records.filter { !present.contains($0.eventID) }
         let blobs = blobs
+        // Nodes sharing a database keep every body in its row (`BlobStore.inlinesEveryBody`).
+        let missing = records.filter { !present.contains($0.eventID) }.map { blobs.inlinesEveryBody ? $0.inlined : $0 }
         // Blob files first: a committed row must never point at a missing file.
         try await NIOThreadPool.singleton.runIfActive {
             for record in missing {
