@@ -11,8 +11,16 @@ public protocol DeliveryStore: Sendable {
     func pendingDestinations() async throws -> [String: Int64]
     /// Up to `limit` pending attempts of one destination due at `now`, oldest schedule first,
     /// skipping the IDs already in flight, with their events and transforms; and when the
-    /// destination's next attempt is due. One read, so a claim costs one round trip.
-    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch
+    /// destination's next attempt is due.
+    ///
+    /// Without a `lease` it is one read: the caller is the only process delivering from this
+    /// database (SQLite's single node), so skipping its own in-flight IDs is the whole claim.
+    /// With one, nodes sharing the database claim for real: attempts another node holds an
+    /// unexpired lease on are skipped (and rows another claim has locked, on PostgreSQL), and
+    /// those taken are marked with the lease in the same transaction.
+    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, lease: DeliveryLease?) async throws -> ClaimBatch
+    /// Extends this node's leases on attempts still in flight (its own claims only).
+    func renewDeliveryLeases(attemptIDs: [String], lease: DeliveryLease) async throws
     /// A live destination by ID whatever its tenant, with its circuit version.
     func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)?
     /// Writes what the engine decided, in order, in one transaction (the engine's group
@@ -48,6 +56,25 @@ public protocol DeliveryStore: Sendable {
     /// Resolves open and acknowledged issues last seen before `quietSince`; returns them as
     /// resolved, with their detail.
     func resolveQuietIssues(quietSince: Int64, now: Int64) async throws -> [StoredIssue]
+}
+
+extension DeliveryStore {
+    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch {
+        try await claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: nil)
+    }
+}
+
+/// A node's hold on the attempts it claims: nobody else claims them until `until` (Unix ms),
+/// which the node pushes forward while they run. A node that dies stops renewing, and its
+/// attempts become claimable by the others when the lease runs out.
+public struct DeliveryLease: Sendable, Equatable {
+    public var node: String
+    public var until: Int64
+
+    public init(node: String, until: Int64) {
+        self.node = node
+        self.until = until
+    }
 }
 
 /// What one claim found.

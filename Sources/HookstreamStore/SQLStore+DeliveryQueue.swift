@@ -14,79 +14,107 @@ extension SQLStore {
         }
     }
 
-    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch {
-        try await database.read { db in
-            // In flight means claimed by this process and not yet recorded; on SQLite there is
-            // exactly one process, so excluding those IDs is the whole claim (no lease write).
-            // Cursors, not fetchAll: a copied row looks each column name up by lowercasing it,
-            // which was a visible share of delivery's CPU time; a cursor's rows use the
-            // statement's column index.
-            // An attempt with an order key waits while an earlier event's attempt with the same
-            // key is pending here (in flight, or waiting for its retry): a captured row's later
-            // change never overtakes an earlier one (Schema.deliveryOrderKeys).
-            var sql = """
-                SELECT * FROM delivery_attempts a WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?
-                  AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery_attempts b WHERE b.destination_id = a.destination_id
-                    AND b.order_key = a.order_key AND b.status = 'pending' AND b.event_id < a.event_id))
-                """
-            var arguments: SQLArguments = [destinationID, now]
-            if !excluding.isEmpty {
-                sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
-                arguments += SQLArguments(Array(excluding))
-            }
-            let attempts = try db.fetchAll(sql + " ORDER BY scheduled_at, id LIMIT ?", arguments + [limit], Self.attempt)
-            // Where the lane's queue continues, in this same read. A full batch may have left
-            // more due now. Otherwise every due attempt is in flight or claimed here (an
-            // in-flight one was due when it was claimed), so the next is the earliest one
-            // scheduled after `now`: one seek in the pending index, no ID list.
-            var nextDue: Int64? = now
-            var waitsOnOrder = false
-            if attempts.count < limit {
-                // Every due attempt not in flight and not taken now waits behind an earlier
-                // one of its key: the lane looks again when one of its attempts finishes.
-                let taken = excluding.union(attempts.map(\.id))
-                let waiting: Bool? = try db.fetchValue(
-                    "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
-                        + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
-                    [destinationID, now] + SQLArguments(taken))
-                waitsOnOrder = waiting == true
-                nextDue = try db.cachedStatement(
-                    "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"
-                ).fetchValue([destinationID, now])
-            }
-            guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue, waitsOnOrder: waitsOnOrder) }
-            // The batch's events and transforms in one query each, not one per attempt.
-            let eventIDs = Array(Set(attempts.map(\.eventID)))
-            var events: [String: Event] = [:]
-            try db.forEach("SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))", SQLArguments(eventIDs)) {
-                let event = Self.storedEvent($0).event
-                events[event.id] = event
-            }
-            // A deleted connection's transform still applies to deliveries it routed.
-            let connectionIDs = Array(Set(attempts.compactMap(\.connectionID)))
-            var transforms: [String: String] = [:]
-            if !connectionIDs.isEmpty {
-                try db.forEach(
-                    "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
-                    SQLArguments(connectionIDs)
-                ) { transforms[$0["id"]] = $0["transform_expression"] }
-                // A topic subscription routes like a connection; its transform applies
-                // whenever it has one. Only asked for when the batch holds such deliveries.
-                let subscriptionIDs = connectionIDs.filter { $0.hasPrefix(IDPrefix.subscription.rawValue + "_") }
-                if !subscriptionIDs.isEmpty {
-                    try db.forEach(
-                        "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
-                        SQLArguments(subscriptionIDs)
-                    ) { transforms[$0["id"]] = $0["transform_expression"] }
-                }
-            }
-            let claimed = attempts.compactMap { attempt in
-                events[attempt.eventID].map {
-                    ClaimedAttempt(attempt: attempt, event: $0, transformExpression: attempt.connectionID.flatMap { transforms[$0] })
-                }
-            }
-            return ClaimBatch(attempts: claimed, nextDue: nextDue, waitsOnOrder: waitsOnOrder)
+    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, lease: DeliveryLease?) async throws -> ClaimBatch {
+        guard let lease else {
+            return try await database.read { db in try Self.claim(db, destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: nil) }
         }
+        return try await database.write { db in try Self.claim(db, destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: lease) }
+    }
+
+    public func renewDeliveryLeases(attemptIDs: [String], lease: DeliveryLease) async throws {
+        guard !attemptIDs.isEmpty else { return }
+        try await database.write { db in
+            for chunk in stride(from: 0, to: attemptIDs.count, by: 500).map({ attemptIDs[$0..<min($0 + 500, attemptIDs.count)] }) {
+                try db.execute(
+                    "UPDATE delivery_attempts SET lease_until = ? WHERE claimed_by = ? AND status = 'pending' AND id IN (\(Self.placeholders(chunk.count)))",
+                    [lease.until, lease.node] + SQLArguments(Array(chunk)))
+            }
+        }
+    }
+
+    private static func claim(
+        _ db: SQLConnection, destinationID: String, now: Int64, limit: Int, excluding: Set<String>, lease: DeliveryLease?
+    ) throws -> ClaimBatch {
+        // In flight means claimed by this node and not yet recorded. On SQLite there is
+        // exactly one process, so excluding those IDs is the whole claim (no lease write);
+        // nodes sharing a database also skip attempts under another node's live lease, and
+        // mark what they take.
+        // An attempt with an order key waits while an earlier event's attempt with the same
+        // key is pending here (in flight, or waiting for its retry): a captured row's later
+        // change never overtakes an earlier one (Schema.deliveryOrderKeys).
+        var sql = """
+            SELECT * FROM delivery_attempts a WHERE destination_id = ? AND status = 'pending' AND scheduled_at <= ?
+              AND (order_key IS NULL OR NOT EXISTS (SELECT 1 FROM delivery_attempts b WHERE b.destination_id = a.destination_id
+                AND b.order_key = a.order_key AND b.status = 'pending' AND b.event_id < a.event_id))
+            """
+        var arguments: SQLArguments = [destinationID, now]
+        if lease != nil {
+            sql += " AND (lease_until IS NULL OR lease_until <= ?)"
+            arguments += [now]
+        }
+        if !excluding.isEmpty {
+            sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
+            arguments += SQLArguments(Array(excluding))
+        }
+        sql += " ORDER BY scheduled_at, id LIMIT ?"
+        if lease != nil { sql += db.dialect.lockingRows(skipLocked: true) }
+        let attempts = try db.fetchAll(sql, arguments + [limit], Self.attempt)
+        if let lease, !attempts.isEmpty {
+            try db.execute(
+                "UPDATE delivery_attempts SET claimed_by = ?, lease_until = ? WHERE id IN (\(Self.placeholders(attempts.count)))",
+                [lease.node, lease.until] + SQLArguments(attempts.map(\.id)))
+        }
+        // Where the lane's queue continues, in this same read. A full batch may have left
+        // more due now. Otherwise every due attempt is in flight or claimed here (an
+        // in-flight one was due when it was claimed), so the next is the earliest one
+        // scheduled after `now`: one seek in the pending index, no ID list.
+        var nextDue: Int64? = now
+        var waitsOnOrder = false
+        if attempts.count < limit {
+            // Every due attempt not in flight and not taken now waits behind an earlier
+            // one of its key: the lane looks again when one of its attempts finishes.
+            let taken = excluding.union(attempts.map(\.id))
+            let waiting: Bool? = try db.fetchValue(
+                "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
+                    + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
+                [destinationID, now] + SQLArguments(taken))
+            waitsOnOrder = waiting == true
+            nextDue = try db.cachedStatement(
+                "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"
+            ).fetchValue([destinationID, now])
+        }
+        guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue, waitsOnOrder: waitsOnOrder) }
+        // The batch's events and transforms in one query each, not one per attempt.
+        let eventIDs = Array(Set(attempts.map(\.eventID)))
+        var events: [String: Event] = [:]
+        try db.forEach("SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))", SQLArguments(eventIDs)) {
+            let event = Self.storedEvent($0).event
+            events[event.id] = event
+        }
+        // A deleted connection's transform still applies to deliveries it routed.
+        let connectionIDs = Array(Set(attempts.compactMap(\.connectionID)))
+        var transforms: [String: String] = [:]
+        if !connectionIDs.isEmpty {
+            try db.forEach(
+                "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
+                SQLArguments(connectionIDs)
+            ) { transforms[$0["id"]] = $0["transform_expression"] }
+            // A topic subscription routes like a connection; its transform applies
+            // whenever it has one. Only asked for when the batch holds such deliveries.
+            let subscriptionIDs = connectionIDs.filter { $0.hasPrefix(IDPrefix.subscription.rawValue + "_") }
+            if !subscriptionIDs.isEmpty {
+                try db.forEach(
+                    "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
+                    SQLArguments(subscriptionIDs)
+                ) { transforms[$0["id"]] = $0["transform_expression"] }
+            }
+        }
+        let claimed = attempts.compactMap { attempt in
+            events[attempt.eventID].map {
+                ClaimedAttempt(attempt: attempt, event: $0, transformExpression: attempt.connectionID.flatMap { transforms[$0] })
+            }
+        }
+        return ClaimBatch(attempts: claimed, nextDue: nextDue, waitsOnOrder: waitsOnOrder)
     }
 
     public func deliveryDestination(id: String) async throws -> (destination: Destination, circuitVersion: Int64)? {
@@ -143,6 +171,16 @@ extension SQLStore {
                     result = attempt
                 }
                 let a = result.attempt
+                // Nodes sharing a database: an attempt whose lease ran out (its node stalled)
+                // may have been claimed, sent and recorded by another node meanwhile. The first
+                // result recorded stands; a later one adds no retry, issue or count. (Claims
+                // without a lease, SQLite's, are this node's alone.)
+                let held = try db.cachedStatement(
+                    "SELECT status, claimed_by FROM delivery_attempts WHERE id = ?" + db.dialect.lockingRows(skipLocked: false)
+                ).fetchOne([a.id])
+                if let held, (held["claimed_by"] as String?) != nil, (held["status"] as String) != DeliveryAttempt.Status.pending.rawValue {
+                    continue
+                }
                 var issueID: String?
                 if let issue = result.issue {
                     issueID = try Self.recordOccurrence(

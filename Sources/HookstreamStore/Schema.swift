@@ -37,7 +37,16 @@ enum Schema {
         ("025_delivery_order_keys", deliveryOrderKeys),
         ("026_destination_follow_redirects", destinationFollowRedirects),
         ("027_settings", settings),
+        ("028_delivery_claims", deliveryClaims),
     ]
+
+    /// Which node holds a pending attempt, until when (`DeliveryLease`): nodes sharing a
+    /// database claim attempts in it. NULL on attempts nobody has claimed, and on SQLite,
+    /// where one process delivers.
+    static let deliveryClaims = """
+        ALTER TABLE delivery_attempts ADD COLUMN claimed_by TEXT;
+        ALTER TABLE delivery_attempts ADD COLUMN lease_until INTEGER;
+        """
 
     /// Values the whole installation shares, set once by the first node that needs them (the
     /// master key's check value: every node sharing the database must seal with the same key).

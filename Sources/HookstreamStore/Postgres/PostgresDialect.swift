@@ -12,6 +12,8 @@ struct PostgresDialect: SQLDialect {
     /// `escape` turns bytes that are not UTF-8 into `\ooo` instead of failing the query.
     func text(ofBlob column: String) -> String { "encode(\(column), 'escape')" }
 
+    func lockingRows(skipLocked: Bool) -> String { skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE" }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         PostgresRecordSearch.query(search).map { (PostgresRecordSearch.condition, $0) }
     }

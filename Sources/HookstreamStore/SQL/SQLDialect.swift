@@ -10,6 +10,11 @@ protocol SQLDialect: Sendable {
     /// A BLOB column as text for a `LIKE` match; bytes that are not UTF-8 must not fail the query.
     func text(ofBlob column: String) -> String
 
+    /// What ends a `SELECT` that takes the rows it reads for this transaction: `skipLocked`
+    /// passes over rows another transaction holds (claims), otherwise it waits for them. Empty
+    /// on SQLite, whose one writer already runs transactions one at a time.
+    func lockingRows(skipLocked: Bool) -> String
+
     /// The condition restricting `r` (a `collection_records` alias) to the records matching
     /// what a user typed in a search box, and its one argument; nil when the input holds no
     /// word to search for.

@@ -9,6 +9,8 @@ struct SQLiteDialect: SQLDialect {
 
     func text(ofBlob column: String) -> String { "CAST(\(column) AS TEXT)" }
 
+    func lockingRows(skipLocked: Bool) -> String { "" }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         SQLiteRecordSearch.matchExpression(search).map { (SQLiteRecordSearch.condition, $0) }
     }
