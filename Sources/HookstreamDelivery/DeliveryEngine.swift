@@ -40,15 +40,41 @@ public final class DeliveryEngine: Service, Sendable {
         /// How long shutdown waits for in-flight attempts before abandoning them (they stay
         /// pending and are sent again after restart).
         public var shutdownGrace: Duration
+        /// Set when other nodes deliver from the same database (see ``Sharing``).
+        public var sharing: Sharing?
 
         public init(
             concurrency: Int = 64, circuit: CircuitBreaker.Configuration = .default, refreshInterval: Duration = .seconds(5),
-            shutdownGrace: Duration = .seconds(5)
+            shutdownGrace: Duration = .seconds(5), sharing: Sharing? = nil
         ) {
             self.concurrency = max(1, concurrency)
             self.circuit = circuit
             self.refreshInterval = refreshInterval
             self.shutdownGrace = shutdownGrace
+            self.sharing = sharing
+        }
+    }
+
+    /// Delivering beside other nodes on one database: every claim takes a lease in the store
+    /// under this node's ID, renewed every third of its length while the attempt runs, so a
+    /// node that dies gives its attempts back when the lease runs out. Work other nodes
+    /// commit reaches this one through ``wake(destinationID:)`` (the database's notifications)
+    /// and, as a safety net, a look at every destination's pending work each `pollInterval`
+    /// (which is also what finds the attempts of a dead node).
+    public struct Sharing: Sendable {
+        public var node: String
+        public var lease: Duration
+        public var pollInterval: Duration
+
+        public init(node: String, lease: Duration = .seconds(30), pollInterval: Duration = .seconds(2)) {
+            self.node = node
+            self.lease = lease
+            self.pollInterval = pollInterval
+        }
+
+        func lease(from now: Int64) -> DeliveryLease {
+            let length = lease.components
+            return DeliveryLease(node: node, until: now + length.seconds * 1000 + length.attoseconds / 1_000_000_000_000_000)
         }
     }
 
@@ -160,6 +186,10 @@ public final class DeliveryEngine: Service, Sendable {
         logger.info("delivery engine started", metadata: ["destinations_with_work": "\(heads.count)"])
         signal()
         await withDiscardingTaskGroup { group in
+            if let sharing = configuration.sharing {
+                group.addTask { await self.renewLeases(sharing) }
+                group.addTask { await self.lookForWork(sharing) }
+            }
             for await _ in signals.cancelOnGracefulShutdown() {
                 await dispatch { claims, inOrder in
                     if inOrder {
@@ -174,6 +204,45 @@ public final class DeliveryEngine: Service, Sendable {
         }
         for provider in providers.values { await provider.shutdown() }
         logger.info("delivery engine stopped")
+    }
+
+    /// Keeps this node's leases ahead of its in-flight attempts until the engine stops (after
+    /// the shutdown drain, so attempts finishing then keep theirs too).
+    private func renewLeases(_ sharing: Sharing) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: sharing.lease / 3)
+            } catch {
+                return
+            }
+            let ids = state.withLock { $0.scheduler.inFlightAttemptIDs }
+            do {
+                try await store.renewDeliveryLeases(attemptIDs: ids, lease: sharing.lease(from: clock.nowMillis))
+            } catch {
+                logger.error("could not renew delivery leases", metadata: ["attempts": "\(ids.count)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The safety net beside notifications: every destination with due work is woken, which
+    /// also finds the attempts a dead node's expired leases released.
+    private func lookForWork(_ sharing: Sharing) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: sharing.pollInterval)
+            } catch {
+                return
+            }
+            do {
+                let now = clock.nowMillis
+                let due = try await store.pendingDestinations().filter { $0.value <= now }
+                guard !due.isEmpty else { continue }
+                state.withLock { s in for id in due.keys { s.scheduler.woken(destinationID: id, now: now) } }
+                signal()
+            } catch {
+                logger.warning("could not look for pending deliveries", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Stops starting attempts and lets in-flight ones finish (and be recorded) for the grace
@@ -270,8 +339,10 @@ public final class DeliveryEngine: Service, Sendable {
     private func claim(_ request: DeliveryScheduler.ClaimRequest) async -> [Claim] {
         let batch: ClaimBatch
         do {
+            let now = clock.nowMillis
             batch = try await store.claimDue(
-                destinationID: request.destinationID, now: clock.nowMillis, limit: request.limit, excluding: request.excluding)
+                destinationID: request.destinationID, now: now, limit: request.limit, excluding: request.excluding,
+                lease: configuration.sharing?.lease(from: now))
         } catch {
             logger.error("delivery claim failed", metadata: ["destination_id": "\(request.destinationID)", "error": "\(error)"])
             let now = clock.nowMillis

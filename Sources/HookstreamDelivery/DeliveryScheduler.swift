@@ -186,6 +186,9 @@ public struct DeliveryScheduler: Sendable {
         lanes[destinationID].flatMap { $0.runtime == nil ? nil : ($0.circuit, $0.circuitVersion) }
     }
 
+    /// Every attempt this node has in flight (whose leases it renews).
+    public var inFlightAttemptIDs: [String] { lanes.values.flatMap(\.inFlight) }
+
     /// The destination's settings as last loaded.
     public func runtime(of destinationID: String) -> DestinationRuntime? {
         lanes[destinationID]?.runtime

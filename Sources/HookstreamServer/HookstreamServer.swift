@@ -93,7 +93,9 @@ public struct HookstreamServer {
             schemas: Dictionary(configuration.destinationTypes.map { ($0.name, $0.schema) }, uniquingKeysWith: { $1 }),
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
-                circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds)),
+                circuit: .init(failureThreshold: configuration.circuitFailureThreshold, cooldown: configuration.circuitCooldownSeconds),
+                sharing: store.isShared
+                    ? .init(node: Self.nodeID, lease: .milliseconds(Int64(configuration.deliveryLeaseSeconds * 1000))) : nil),
             clock: configuration.clock, logger: logger,
             onRecorded: { result, destination in
                 instruments.record(result)
@@ -184,7 +186,8 @@ public struct HookstreamServer {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery), .init(service: replays),
+                    .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery),
+                    .init(service: DeliveryWakeups(store: store, delivery: delivery)), .init(service: replays),
                     .init(service: schedules), .init(service: deps.capture),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],
@@ -235,6 +238,9 @@ public struct HookstreamServer {
     /// The store `--database-url` names: SQLite in the data directory by default, another
     /// SQLite file (`sqlite:PATH`), or a PostgreSQL database several nodes share. A URL that
     /// cannot be used stops the start with one line saying why.
+    /// This process among the nodes sharing a database: what its delivery leases are held by.
+    static let nodeID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
     /// (`serve` on start, and `hookstream migrate`; opening applies pending migrations.)
     public static func openStore(_ configuration: ServerConfiguration, dataDirectory: String, logger: Logger) async throws -> SQLStore {
         guard let url = configuration.databaseURL, !url.isEmpty else { return try SQLStore(path: dataDirectory + "/hookstream.sqlite") }

@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     /// PostgreSQL connections per node, the writer's included (at least 2).
     public var databasePoolSize = 10
+    /// On a shared database: how long a node's claim on a delivery holds without being renewed,
+    /// i.e. how soon the attempts of a node that died are taken over by the others.
+    public var deliveryLeaseSeconds = 30.0
     /// Used in returned URLs; `nil` = `http://<host>:<bound port>`.
     public var baseURL: String?
     /// `nil` = generated into the data directory on first start.

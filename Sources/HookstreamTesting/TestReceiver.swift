@@ -41,6 +41,10 @@ public final class TestReceiver: Sendable {
         var queue: [Reply] = []
         var fallback: Reply = .status(200)
         var received: [Received] = []
+        /// Requests being answered now, per `X-hookstream-Event-Id`.
+        var answering: [String: Int] = [:]
+        /// Event IDs that arrived while a request for the same event was still being answered.
+        var overlapping: [String] = []
     }
 
     /// Shared by the receiver and its route handler.
@@ -66,6 +70,10 @@ public final class TestReceiver: Sendable {
 
     public var requests: [Received] { shared.state.withLock { $0.received } }
 
+    /// Event IDs (`X-hookstream-Event-Id`) of requests that arrived while another request for
+    /// the same event was still being answered: one delivery in flight twice at once.
+    public var overlapping: [String] { shared.state.withLock { $0.overlapping } }
+
     /// Waits until at least `count` requests arrived.
     public func waitFor(count: Int, timeout: Duration = .seconds(20)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
@@ -90,10 +98,16 @@ public final class TestReceiver: Sendable {
             // HTTP/1's Host header arrives as the authority pseudo-header.
             if let authority = request.head.authority { headers["host"] = authority }
             let received = Received(headers: headers, body: Array(body.readableBytesView), path: request.uri.path, at: Date())
+            let eventID = headers["x-hookstream-event-id"]
             let reply = shared.state.withLock { s -> Reply in
                 s.received.append(received)
+                if let eventID {
+                    if s.answering[eventID, default: 0] > 0 { s.overlapping.append(eventID) }
+                    s.answering[eventID, default: 0] += 1
+                }
                 return s.queue.isEmpty ? s.fallback : s.queue.removeFirst()
             }
+            defer { if let eventID { shared.state.withLock { $0.answering[eventID, default: 1] -= 1 } } }
             return try await respond(reply, to: received)
         }
         router.on("/", method: .post, use: handle)

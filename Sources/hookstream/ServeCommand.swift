@@ -15,6 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE to share one database between nodes, or sqlite:PATH; default SQLite in the data directory (HOOKSTREAM_DATABASE_URL).")
     var databaseURL: String?
     @Option(help: "PostgreSQL connections this node opens, the writer included (HOOKSTREAM_DATABASE_POOL_SIZE, default 10).") var databasePoolSize: Int?
+    @Option(help: "Seconds a node's claim on a delivery holds unrenewed on a shared database: how soon a dead node's deliveries move (HOOKSTREAM_DELIVERY_LEASE_SECONDS, default 30).")
+    var deliveryLeaseSeconds: Double?
     @Option(help: "Public base URL used in returned URLs (HOOKSTREAM_BASE_URL).") var baseURL: String?
     @Option(help: "AES-GCM master key, 64 hex or base64 (HOOKSTREAM_MASTER_KEY).") var masterKey: String?
     @Option(help: "Admin API key registered for the default org on first start (HOOKSTREAM_BOOTSTRAP_KEY).") var bootstrapKey: String?
@@ -75,6 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.dataDirectory = try pick(dataDir, "DATA_DIR", { $0 }) ?? c.dataDirectory
         c.databaseURL = try pick(databaseURL, "DATABASE_URL", { $0 })
         c.databasePoolSize = try pick(databasePoolSize, "DATABASE_POOL_SIZE", Int.init) ?? c.databasePoolSize
+        c.deliveryLeaseSeconds = try pick(deliveryLeaseSeconds, "DELIVERY_LEASE_SECONDS", Double.init) ?? c.deliveryLeaseSeconds
+        guard c.deliveryLeaseSeconds >= 1, c.deliveryLeaseSeconds.isFinite else { throw ValidationError("--delivery-lease-seconds must be at least 1") }
         c.baseURL = try pick(baseURL, "BASE_URL", { $0 }).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         c.masterKey = try pick(masterKey, "MASTER_KEY", { $0 })
         c.bootstrapKey = try pick(bootstrapKey, "BOOTSTRAP_KEY", { $0 })

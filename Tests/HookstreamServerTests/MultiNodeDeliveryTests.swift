@@ -1,0 +1,93 @@
+import Foundation
+import HookstreamCore
+import HookstreamTesting
+import JSONValue
+import Synchronization
+import Testing
+
+/// Three `serve` processes on one PostgreSQL database, ingest spread over them, a receiver that
+/// is slow and sometimes fails, and one node killed with SIGKILL mid-run and started again:
+/// every acknowledged event is delivered, no delivery is ever in flight twice at once (the
+/// receiver watches for it), and the duplicates at-least-once allows are counted.
+@Suite struct MultiNodeDeliveryTests {
+    @Test func threeNodesShareDeliveryAndAKilledNodesWorkMovesOnWithinTheLease() async throws {
+        let uri = try await TestPostgres.createDatabase("multinode")
+        let key = APIKey.generate(.live)
+        let masterKey = String(repeating: "5a", count: 32)
+        let directories = (0..<3).map { _ in TemporaryDirectory.make(prefix: "hookstream-multinode") }
+        func start(_ n: Int) async throws -> ServerProcess {
+            try await ServerProcess.start(
+                dataDirectory: directories[n],
+                arguments: [
+                    "--database-url", uri.text, "--database-pool-size", "4", "--master-key", masterKey, "--bootstrap-key", key,
+                    "--api-rate-limit", "0", "--public-rate-limit", "0", "--delivery-lease-seconds", "2",
+                ])
+        }
+        var nodes = [try await start(0), try await start(1), try await start(2)]
+        defer { for node in nodes { node.kill() } }
+
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        // Slow (40 ms) and failing one request in eight; failures are retried 200 ms later.
+        receiver.setDefault(.computed { _ in Int.random(in: 0..<8) == 0 ? .status(503) : .stall(seconds: 0.04) })
+        let admin = TestHTTPClient(baseURL: nodes[0].baseURL, apiKey: key)
+        let source = try #require(try await admin.post("/v1/sources", ["name": "Spread"]).json["id"]?.stringValue)
+        let destination = try #require(
+            try await admin.post(
+                "/v1/destinations",
+                ["name": "Slow", "url": .string(receiver.url), "retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [0.2]]
+            ).json["id"]?.stringValue)
+        #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
+
+        // 600 events, round-robin over the nodes, 8 at a time; node 1 is killed a third of the
+        // way in (what it acknowledged must still be delivered) and started again later.
+        let total = 600
+        let accepted = Mutex<[String]>([])
+        let killed = Mutex(false)
+        let urls = nodes.map(\.baseURL)
+        let victim = nodes[1]
+        _ = try await concurrently(Array(0..<total), width: 8) { n in
+            let node = n % 3
+            if node == 1 && killed.withLock({ $0 }) { return }
+            let response = try? await TestHTTPClient(baseURL: urls[node]).request(
+                "POST", "/v1/ingest/\(source)", body: Array(#"{"n":\#(n)}"#.utf8), headers: [("Content-Type", "application/json")])
+            if let response, response.status == 200, let id = response.json["event_id"]?.stringValue {
+                accepted.withLock { $0.append(id) }
+            }
+            if n == total / 3 {
+                victim.kill(signal: SIGKILL)
+                killed.withLock { $0 = true }
+            }
+        }
+        nodes[1] = try await start(1)
+
+        let acknowledged = Set(accepted.withLock { $0 })
+        #expect(acknowledged.count >= total * 2 / 3 - 10)
+        // Every acknowledged event reaches the receiver with a 2xx at least once.
+        let deadline = ContinuousClock.now + .seconds(120)
+        var delivered: Set<String> = []
+        while ContinuousClock.now < deadline {
+            delivered = Set(try await Self.deliveredEvents(admin, destination))
+            if acknowledged.isSubset(of: delivered) { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(acknowledged.subtracting(delivered).isEmpty, "\(acknowledged.subtracting(delivered).count) acknowledged events not delivered")
+        #expect(receiver.overlapping.isEmpty, "in flight twice at once: \(receiver.overlapping.prefix(5))")
+        let requests = receiver.requests.compactMap { $0.headers["x-hookstream-event-id"] }
+        let perEvent = Dictionary(grouping: requests, by: { $0 }).mapValues(\.count)
+        print("multi-node delivery: \(acknowledged.count) acknowledged, \(requests.count) requests, \(perEvent.values.filter { $0 > 1 }.count) events sent more than once (retries of 503s included)")
+    }
+
+    /// The IDs of events whose delivery to `destination` succeeded, from the attempts API.
+    static func deliveredEvents(_ api: TestHTTPClient, _ destination: String) async throws -> [String] {
+        var ids: [String] = []
+        var offset = 0
+        while true {
+            let page = try await api.get("/v1/delivery-attempts?destination_id=\(destination)&status=success&limit=100&offset=\(offset)")
+            let items = page.json["delivery_attempts"]?.arrayValue ?? []
+            ids += items.compactMap { $0["event_id"]?.stringValue }
+            guard items.count == 100 else { return ids }
+            offset += 100
+        }
+    }
+}
