@@ -53,7 +53,12 @@ public enum TestPostgres {
     public static func withConnection<T: Sendable>(
         _ uri: PostgresURI, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await connect(uri)
+        let connection: PostgresConnection
+        do {
+            connection = try await connect(uri)
+        } catch {
+            throw TestServerError("connecting to the PostgreSQL test server: \(String(reflecting: error))")
+        }
         do {
             let result = try await body(connection)
             try await connection.close()

@@ -65,6 +65,9 @@ public final class TestReceiver: Sendable {
     /// Replies used in order for the next requests; afterwards the default applies.
     public func reply(_ replies: [Reply]) { shared.state.withLock { $0.queue += replies } }
 
+    /// Drops the queued replies no request has taken yet.
+    public func clearReplies() { shared.state.withLock { $0.queue.removeAll() } }
+
     /// The reply once the queue is empty (initially `200`).
     public func setDefault(_ reply: Reply) { shared.state.withLock { $0.fallback = reply } }
 

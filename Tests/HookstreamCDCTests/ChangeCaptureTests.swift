@@ -85,8 +85,10 @@ import Testing
         }
 
         /// Waits (up to a generous deadline) until `count` events are stored.
+        /// Waits up to 90 s: the bound guards against a hang, not a speed (a loaded CI machine
+        /// once needed more than 30 s for a capture round retried after a failure).
         func waitForEvents(_ count: Int) async throws -> [JSON] {
-            let deadline = Date().addingTimeInterval(30)
+            let deadline = Date().addingTimeInterval(90)
             while Date() < deadline {
                 let events = try await events()
                 if events.count >= count { return events }

@@ -20,7 +20,7 @@ import Testing
                 dataDirectory: directories[n],
                 arguments: [
                     "--database-url", uri.text, "--database-pool-size", "4", "--master-key", masterKey, "--bootstrap-key", key,
-                    "--api-rate-limit", "0", "--public-rate-limit", "0", "--delivery-lease-seconds", "2",
+                    "--api-rate-limit", "0", "--public-rate-limit", "0", "--delivery-lease-seconds", "10",
                 ])
         }
         var nodes = [try await start(0), try await start(1), try await start(2)]

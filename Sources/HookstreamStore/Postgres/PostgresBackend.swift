@@ -89,7 +89,9 @@ final class PostgresBackend: Sendable {
                             for try await notification in notifications { continuation.yield(notification.payload) }
                         }
                     } catch where !Task.isCancelled {
-                        logger.warning("listening for database notifications failed; reconnecting", metadata: ["channel": "\(channel)", "error": "\(error)"])
+                        logger.warning(
+                            "listening for database notifications failed; reconnecting",
+                            metadata: ["channel": "\(channel)", "error": "\(PostgresConnectFailure(error))"])
                     } catch {}
                     try? await Task.sleep(for: .seconds(1))
                 }

@@ -17,6 +17,7 @@ actor PostgresSessionPool {
     /// Callers waiting for a session; resumed with one, or with nil: "a slot is free, open one".
     private var waiters = Deque<CheckedContinuation<PostgresSession?, Never>>()
     private var nextID = 0
+    private var hasConnected = false
 
     init(capacity: Int, configuration: PostgresConnection.Configuration, logger: Logger) {
         self.capacity = max(1, capacity)
@@ -71,6 +72,7 @@ actor PostgresSessionPool {
         do {
             let connection = try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: nextID, logger: logger)
+            hasConnected = true
             return PostgresSession(connection: connection, logger: logger)
         } catch {
             if let waiter = waiters.popFirst() {
@@ -78,7 +80,11 @@ actor PostgresSessionPool {
             } else {
                 open -= 1
             }
-            throw PostgresConnectFailure(error)
+            let failure = PostgresConnectFailure(error)
+            // A start that cannot connect says why once, in the start error; later a lost
+            // database is worth a line per failed reconnect (requests get 503 meanwhile).
+            if hasConnected { logger.warning("could not connect to the database", metadata: ["error": "\(failure)"]) }
+            throw failure
         }
     }
 }
