@@ -177,7 +177,7 @@ public struct HookstreamServer {
         let maintenance = Maintenance(
             store: store, issueAutoResolveSeconds: configuration.issueAutoResolveSeconds, logger: logger, clock: configuration.clock,
             archiver: configuration.retentionDays > 0 ? archiver : nil, testSessionTTLSeconds: configuration.testSessionTTLSeconds, blobs: blobs,
-            realtime: realtime)
+            realtime: realtime, node: store.isShared ? Self.nodeID : nil)
         let alerts = AlertScheduler(
             store: store, notifier: notifier, interval: configuration.alertIntervalSeconds, autoResolveSeconds: configuration.alertAutoResolveSeconds,
             clock: configuration.clock, logger: logger)

@@ -103,6 +103,14 @@ import Testing
         #expect(event.status == 200)
         #expect(event.json["body"]?["pad"]?.stringValue?.count == large.count)
         #expect(try await onB.get("/v1/sources/\(source)").json["name"] == "Shared")
+        // Maintenance runs where its lease is held: one node per job.
+        let holders = try await TestPostgres.withConnection(uri) { db in
+            var holders: [String: String] = [:]
+            let rows = try await db.query("SELECT name, holder FROM job_leases WHERE name LIKE 'maintenance: %'", logger: TestPostgres.logger)
+            for try await (name, holder) in rows.decode((String, String).self) { holders[name] = holder }
+            return holders
+        }
+        #expect(holders["maintenance: issue auto-resolve"] != nil, "\(holders)")
 
         let other = try await CLIRun.run([
             "serve", "--port", "0", "--data-dir", TemporaryDirectory.make(prefix: "hookstream-node"), "--database-url", uri.text, "--master-key",

@@ -25,13 +25,19 @@ struct Maintenance: Service {
     var blobs: BlobStore?
     /// Where auto-resolved issues are announced (the `issues` channel), after their commit.
     var realtime: RealtimeHub?
+    /// Set when other nodes share the database: this node's ID, under which it takes a job's
+    /// lease before running it, so one node runs each job (the one that keeps renewing it; if
+    /// it stops, another takes over once the lease, two intervals, has run out).
+    var node: String?
 
     func run() async throws {
         var schedule = MaintenanceSchedule(
             start: clock.now, issueAutoResolveSeconds: issueAutoResolveSeconds, retention: archiver != nil, testSessionTTLSeconds: testSessionTTLSeconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let now = clock.now
-            for job in schedule.takeDue(at: now) { await perform(job, now: now) }
+            for job in schedule.takeDue(at: now) where await isMine(job, now: now, interval: schedule.intervals[job] ?? 60) {
+                await perform(job, now: now)
+            }
             let wake = schedule.nextWake
             do {
                 try await cancelWhenGracefulShutdown { try await clock.sleep(until: wake) }
@@ -44,6 +50,17 @@ struct Maintenance: Service {
     /// How long an expired test session stays (answering 410, readable and exportable) before
     /// the sweep deletes it: its TTL, at most an hour.
     static func expiredSessionGrace(ttlSeconds: Double) -> Double { min(3600, ttlSeconds) }
+
+    private func isMine(_ job: MaintenanceSchedule.Job, now: Date, interval: TimeInterval) async -> Bool {
+        guard let node else { return true }
+        let millis = Timestamp.millis(now)
+        do {
+            return try await store.acquireJobLease(name: "maintenance: \(job)", holder: node, now: millis, until: millis + Int64(interval * 2000))
+        } catch {
+            logger.warning("\(job): could not take its lease", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
 
     private func perform(_ job: MaintenanceSchedule.Job, now: Date) async {
         do {
