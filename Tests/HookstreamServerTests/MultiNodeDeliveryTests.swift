@@ -39,9 +39,9 @@ import Testing
             ).json["id"]?.stringValue)
         #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
 
-        // 600 events, round-robin over the nodes, 8 at a time; node 1 is killed a third of the
+        // 450 events, round-robin over the nodes, 8 at a time; node 1 is killed a third of the
         // way in (what it acknowledged must still be delivered) and started again later.
-        let total = 600
+        let total = 450
         let accepted = Mutex<[String]>([])
         let killed = Mutex(false)
         let urls = nodes.map(\.baseURL)
