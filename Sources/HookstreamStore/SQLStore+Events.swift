@@ -33,15 +33,12 @@ extension SQLStore {
         for item in incoming {
             var event = item.event
             var outcome = IngestOutcome(eventID: event.id, duplicate: false)
-            if let keyHash = item.dedupKeyHash {
-                // The writer is the only one deciding, one transaction at a time, so two
-                // identical requests can never both be taken as the first.
-                if let original = try Self.openDedupWindow(db, source: event.sourceID, keyHash: keyHash, now: event.receivedAt) {
-                    event.dedupStatus = .duplicate
-                    outcome = IngestOutcome(eventID: original, duplicate: true)
-                } else {
-                    try Self.recordDedupKey(db, source: event.sourceID, keyHash: keyHash, eventID: event.id, expiresAt: item.dedupExpiresAt)
-                }
+            if let keyHash = item.dedupKeyHash,
+                let original = try Self.claimDedupKey(
+                    db, source: event.sourceID, keyHash: keyHash, eventID: event.id, now: event.receivedAt, expiresAt: item.dedupExpiresAt)
+            {
+                event.dedupStatus = .duplicate
+                outcome = IngestOutcome(eventID: original, duplicate: true)
             }
             // Routing: one pending attempt per connection the event passed, committed with
             // the event itself. Duplicates are not routed; a destination deleted since the
@@ -175,19 +172,27 @@ extension SQLStore {
         }
     }
 
-    /// The event that opened a still-open dedup window for this key, if any.
-    private static func openDedupWindow(_ db: SQLConnection, source: String, keyHash: String, now: Int64) throws -> String? {
-        try db.cachedStatement("SELECT event_id FROM dedup_keys WHERE source_id = ? AND key_hash = ? AND expires_at > ?")
-            .fetchValue([source, keyHash, now])
-    }
-
-    private static func recordDedupKey(_ db: SQLConnection, source: String, keyHash: String, eventID: String, expiresAt: Int64) throws {
-        try db.cachedStatement(
+    /// Opens the key's dedup window for `eventID` unless one is open already; returns the event
+    /// that opened that one (`eventID` is then a duplicate), or nil when `eventID` is first.
+    ///
+    /// One statement decides, through the key's unique index: the row is inserted, or taken
+    /// over when its window has closed, or left alone. Nodes sharing a database each commit
+    /// their own batches; the index makes a second node's insert of the same key wait for the
+    /// first one's commit and then see its open window, so 20 identical requests spread over
+    /// several nodes still store one original.
+    private static func claimDedupKey(
+        _ db: SQLConnection, source: String, keyHash: String, eventID: String, now: Int64, expiresAt: Int64
+    ) throws -> String? {
+        let opened: String? = try db.cachedStatement(
             """
                 INSERT INTO dedup_keys (source_id, key_hash, event_id, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (source_id, key_hash) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at
+                WHERE dedup_keys.expires_at <= ?
+                RETURNING event_id
                 """
-        ).execute([source, keyHash, eventID, expiresAt])
+        ).fetchValue([source, keyHash, eventID, expiresAt, now])
+        if opened != nil { return nil }
+        return try db.cachedStatement("SELECT event_id FROM dedup_keys WHERE source_id = ? AND key_hash = ?").fetchValue([source, keyHash])
     }
 
     public func purgeExpiredDedupKeys(now: Int64) async throws {

@@ -103,6 +103,18 @@ import Testing
         #expect(event.status == 200)
         #expect(event.json["body"]?["pad"]?.stringValue?.count == large.count)
         #expect(try await onB.get("/v1/sources/\(source)").json["name"] == "Shared")
+        // Twenty identical requests at once, spread over both nodes: one original.
+        let deduplicated = try #require(
+            try await onA.post("/v1/sources", ["name": "dedup", "dedup_strategy": "body_field", "dedup_field": "data.id", "dedup_window_seconds": 300])
+                .json["id"]?.stringValue)
+        let outcomes = try await concurrently(Array(0..<20), width: 20) { n in
+            try await TestHTTPClient(baseURL: n % 2 == 0 ? a.baseURL : b.baseURL).request(
+                "POST", "/v1/ingest/\(deduplicated)", json: ["data": ["id": "pay_1"]]
+            ).json
+        }
+        #expect(Set(outcomes.compactMap { $0["event_id"]?.stringValue }).count == 1, "\(outcomes)")
+        #expect(outcomes.filter { $0["duplicate"] == true }.count == 19)
+
         // Maintenance runs where its lease is held: one node per job.
         let holders = try await TestPostgres.withConnection(uri) { db in
             var holders: [String: String] = [:]

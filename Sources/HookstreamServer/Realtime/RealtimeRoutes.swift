@@ -192,8 +192,9 @@ struct RealtimeRoutes {
     static func refuse(_ error: APIError, outbound: WebSocketOutboundWriter) async throws {
         // Frames written the instant the handler starts can reach the client in the same read
         // as the 101 answer; Hummingbird's WebSocket client then lost them (2 of 5 runs of the
-        // refusal tests, 0 of 5 with this pause). A refused client waits 50 ms for its answer.
-        try await Task.sleep(for: .milliseconds(50))
+        // refusal tests, 0 of 5 with a 50 ms pause; a CI run under the whole suite's load lost
+        // them again after 50 ms). A refused client waits 250 ms for its answer.
+        try await Task.sleep(for: .milliseconds(250))
         let status = Int(error.status.code)
         let message = RealtimeMessage.error(error.message, status: status)
         try await outbound.write(.text(String(decoding: message.serializedBytes(), as: UTF8.self)))

@@ -40,8 +40,22 @@ final class PostgresBackend: Sendable {
         try await transaction(readers, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// A write transaction. Nodes' writers run side by side here, and two transactions that
+    /// take the same rows in opposite orders (rollup counters, collection records) can meet in
+    /// a deadlock, which PostgreSQL ends by failing one of them: that one is run again, up to
+    /// three times. Transaction bodies only read and write the database, so running one again
+    /// is safe.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) throws -> T) async throws -> T {
-        try await transaction(writer, "BEGIN", body)
+        var tries = 0
+        while true {
+            do {
+                return try await transaction(writer, "BEGIN", body)
+            } catch let error as PostgresStatementError where ["40P01", "40001"].contains(error.sqlState) && tries < 3 {
+                tries += 1
+                logger.debug("write transaction retried", metadata: ["sqlstate": "\(error.sqlState)", "try": "\(tries)"])
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 1...20) * Int64(tries)))
+            }
+        }
     }
 
     /// Runs `body` on a session of its own, outside any transaction (migrations, locks).
