@@ -78,7 +78,7 @@ public final class TestReceiver: Sendable {
     public var overlapping: [String] { shared.state.withLock { $0.overlapping } }
 
     /// Waits until at least `count` requests arrived.
-    public func waitFor(count: Int, timeout: Duration = .seconds(20)) async throws -> [Received] {
+    public func waitFor(count: Int, timeout: Duration = .seconds(60)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let seen = requests
