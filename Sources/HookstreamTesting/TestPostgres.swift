@@ -105,7 +105,7 @@ public enum TestStore {
         guard isPostgres else { return nil }
         let record = dataDirectory + "/test-database-url"
         if let known = try? String(contentsOfFile: record, encoding: .utf8) { return known }
-        let url = try await TestPostgres.createDatabase("server", template: try await migratedTemplate.value).text
+        let url = try await createMigratedDatabase("server").text
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         try url.write(toFile: record, atomically: true, encoding: .utf8)
         return url
@@ -122,8 +122,13 @@ public enum TestStore {
     /// dozens of servers up at once.
     public static let poolSize = 3
 
-    /// A database migrated once per test process, copied for each server: a copy is faster
-    /// than applying every migration again.
+    /// A new database with the current schema, copied from one migrated per test process (a
+    /// copy is much cheaper than applying every migration again).
+    public static func createMigratedDatabase(_ prefix: String) async throws -> PostgresURI {
+        try await TestPostgres.createDatabase(prefix, template: try await migratedTemplate.value)
+    }
+
+    /// A database migrated once per test process, copied for each server.
     private static let migratedTemplate = Task<String, any Error> {
         let uri = try await TestPostgres.createDatabase("template")
         let store = try await SQLStore.postgres(uri, connections: 2, logger: TestPostgres.logger)

@@ -26,7 +26,7 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     /// A new database on the PostgreSQL test server (`scripts/with-services postgres`); the
     /// test fails, never skips, without it.
     static let postgres = StoreBackend(name: "PostgreSQL") { count in
-        let uri = try await TestPostgres.createDatabase("store")
+        let uri = try await TestStore.createMigratedDatabase("store")
         var nodes: [any Store] = []
         for _ in 0..<count { nodes.append(try await SQLStore.postgres(uri, connections: 4, logger: TestPostgres.logger)) }
         return nodes
