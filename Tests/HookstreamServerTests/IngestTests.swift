@@ -73,8 +73,9 @@ import Testing
         #expect(bigEvent.json["body_size"] == .number(Double(large.utf8.count)))
         #expect(bigEvent.json["body"]?["items"]?[1999]?["sku"] == "SKU-1999")
         #expect(bigEvent.text.contains("\"id\":12345678901234567890"))
+        // On a shared database (PostgreSQL test runs) every body stays in its row instead.
         let blobs = try FileManager.default.subpathsOfDirectory(atPath: server.dataDirectory + "/blobs")
-        #expect(blobs.contains { $0.hasSuffix(bigID) })
+        #expect(blobs.contains { $0.hasSuffix(bigID) } == !TestStore.isPostgres)
 
         // Binary: base64 with its encoding named.
         let binary: [UInt8] = [0xFF, 0x00, 0xFE, 0x80, 0x41]
