@@ -89,11 +89,11 @@ extension SQLStore {
         }
     }
 
+    /// Only SQLite's FTS5 index trails the records (`SQLiteRecordSearch`); PostgreSQL's
+    /// expression index follows every write, so there is never anything to do there.
     public func indexPendingRecordSearch(limit: Int) async throws -> Int {
-        // PostgreSQL's index follows every write: no transaction needed to learn there is
-        // nothing to do.
-        if case .postgres = database.backing { return 0 }
-        return try await database.write { db in try db.dialect.indexPendingRecordSearch(db, limit: limit) }
+        guard case .grdb = database.backing else { return 0 }
+        return try await database.write { db in try SQLiteRecordSearch.indexPending(db.grdb, limit: limit) }
     }
 
     public func collectionRecord(collectionID: String, tenant: Tenant, key: String) async throws -> CollectionRecord? {

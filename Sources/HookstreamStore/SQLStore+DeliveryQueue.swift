@@ -57,7 +57,7 @@ extension SQLStore {
             arguments += SQLArguments(Array(excluding))
         }
         sql += " ORDER BY scheduled_at, id LIMIT ?"
-        if lease != nil { sql += db.dialect.lockingRows(skipLocked: true) }
+        if lease != nil { sql += db.dialect.skippingLockedRows }
         let attempts = try db.fetchAll(sql, arguments + [limit], Self.attempt)
         if let lease, !attempts.isEmpty {
             try db.execute(
@@ -151,12 +151,18 @@ extension SQLStore {
     public func recordDelivery(_ records: [DeliveryRecord]) async throws {
         guard !records.isEmpty else { return }
         try await database.write { db in
+            // Nodes sharing a database: an attempt whose lease ran out (its node stalled) may have
+            // been claimed, sent and recorded by another node meanwhile. The first result
+            // recorded stands; a later one changes no row here and adds no retry, issue or
+            // count. (Claims without a lease, SQLite's, are this node's alone: `claimed_by` is
+            // NULL and the condition always holds.)
             let finish = try db.cachedStatement(
                 """
                     UPDATE delivery_attempts SET status = ?, attempted_at = ?, status_code = ?, latency_ms = ?, error = ?, error_type = ?,
-                        request_headers = ?, response_headers = ?, response_body = ?, next_retry_at = ?, is_dlq = ?, dlq_at = ?, issue_id = ?
-                    WHERE id = ?
+                        request_headers = ?, response_headers = ?, response_body = ?, next_retry_at = ?, is_dlq = ?, dlq_at = ?
+                    WHERE id = ? AND (claimed_by IS NULL OR status = 'pending')
                     """)
+            let attachIssue = try db.cachedStatement("UPDATE delivery_attempts SET issue_id = ? WHERE id = ?")
             let delivered = try db.cachedStatement("UPDATE destinations SET delivery_count = delivery_count + ? WHERE id = ?")
             var events: [String] = []
             var deliveredPerDestination: [String: Int] = [:]
@@ -171,31 +177,26 @@ extension SQLStore {
                     result = attempt
                 }
                 let a = result.attempt
-                // Nodes sharing a database: an attempt whose lease ran out (its node stalled)
-                // may have been claimed, sent and recorded by another node meanwhile. The first
-                // result recorded stands; a later one adds no retry, issue or count. (Claims
-                // without a lease, SQLite's, are this node's alone.)
-                let held = try db.cachedStatement(
-                    "SELECT status, claimed_by FROM delivery_attempts WHERE id = ?" + db.dialect.lockingRows(skipLocked: false)
-                ).fetchOne([a.id])
-                if let held, (held["claimed_by"] as String?) != nil, (held["status"] as String) != DeliveryAttempt.Status.pending.rawValue {
+                let finished = try finish.execute([
+                    a.status.rawValue, a.attemptedAt, a.statusCode, a.latencyMs, a.error, a.errorType, a.requestHeaders.map { JSON.object($0).serialized() },
+                    a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, a.id,
+                ])
+                // No row changed and the row is there: another node recorded it first. (A row
+                // gone meanwhile is recorded as before.)
+                if finished == 0, try db.cachedStatement("SELECT 1 FROM delivery_attempts WHERE id = ?").fetchValue([a.id]) ?? false {
                     continue
                 }
-                var issueID: String?
                 if let issue = result.issue {
-                    issueID = try Self.recordOccurrence(
+                    let issueID = try Self.recordOccurrence(
                         db, tenant: a.tenant, subject: .destination(a.destinationID), type: issue.type, message: issue.message, attemptID: a.id,
                         at: a.attemptedAt ?? a.createdAt)
+                    try attachIssue.execute([issueID, a.id])
                 }
                 if let opened = result.circuitOpened {
                     try Self.recordOccurrence(
                         db, tenant: a.tenant, subject: .destination(a.destinationID), type: .circuitOpen, message: opened.message, attemptID: a.id,
                         at: opened.at)
                 }
-                try finish.execute([
-                    a.status.rawValue, a.attemptedAt, a.statusCode, a.latencyMs, a.error, a.errorType, a.requestHeaders.map { JSON.object($0).serialized() },
-                    a.responseHeaders.map { JSON.object($0).serialized() }, a.responseBody, a.nextRetryAt, a.isDLQ ? 1 : 0, a.dlqAt, issueID, a.id,
-                ])
                 if let retry = result.retry { try Self.insertAttempt(db, retry) }
                 rollups.countAttempt(a)
                 if a.status == .success { deliveredPerDestination[a.destinationID, default: 0] += 1 }

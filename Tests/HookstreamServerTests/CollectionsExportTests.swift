@@ -163,7 +163,7 @@ import Testing
     }
 
     /// Runs a command to completion on a thread of its own (it blocks on the child's output).
-    private static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await offload {
             let process = try ChildProcess.spawn("/usr/bin/env", arguments, environment: ProcessInfo.processInfo.environment, stdout: .pipe)
             let data = process.standardOutput!.readDataToEndOfFile()

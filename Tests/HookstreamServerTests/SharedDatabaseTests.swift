@@ -27,10 +27,11 @@ import Testing
         try await TestPostgres.withConnection(uri) { db in
             try await TestPostgres.execute(["INSERT INTO hookstream_migrations (identifier, applied_at) VALUES ('999_from_the_future', 0)"], on: db)
         }
-        let sqlite = try await CLIRun.runTool(
-            "python3", ["-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"INSERT INTO grdb_migrations VALUES ('999_from_the_future')\"); db.commit()",
-            dataDirectory + "/hookstream.sqlite"])
-        #expect(sqlite == 0)
+        let sqlite = try await CollectionsExportTests.run([
+            "python3", "-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(\"INSERT INTO grdb_migrations VALUES ('999_from_the_future')\"); db.commit()",
+            dataDirectory + "/hookstream.sqlite",
+        ])
+        #expect(sqlite.status == 0)
         for arguments in [
             ["migrate", "--database-url", uri.text], ["serve", "--port", "0", "--data-dir", dataDirectory, "--database-url", uri.text],
             ["migrate", "--data-dir", dataDirectory], ["serve", "--port", "0", "--data-dir", dataDirectory],
@@ -130,19 +131,5 @@ import Testing
         ])
         #expect(other.status != 0)
         #expect(other.stderr.contains("every node sharing a database needs the same --master-key"), "\(other.stderr)")
-    }
-}
-
-extension CLIRun {
-    /// Runs another program to completion (a fixture's helper) and returns its exit status.
-    static func runTool(_ program: String, _ arguments: [String]) async throws -> Int32 {
-        try await offload {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
     }
 }

@@ -58,15 +58,20 @@ final class PostgresBackend: Sendable {
         }
     }
 
-    /// Runs `body` on a session of its own, outside any transaction (migrations, locks).
+    /// Runs `body` on the writer's session, outside any transaction (migrations, locks).
     func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        let session = try await writer.acquire()
+        try await using(writer, body)
+    }
+
+    /// Borrows a session of `pool` for `body`, on the backend's threads, and gives it back.
+    private func using<T: Sendable>(_ pool: PostgresSessionPool, _ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        let session = try await pool.acquire()
         do {
             let value = try await threads.runIfActive { try body(session) }
-            await writer.release(session)
+            await pool.release(session)
             return value
         } catch {
-            await writer.release(session)
+            await pool.release(session)
             throw error
         }
     }
@@ -74,9 +79,7 @@ final class PostgresBackend: Sendable {
     /// A repeatable-read transaction on a connection of its own, open until the snapshot is
     /// dropped: an export reads page after page of one consistent state.
     func snapshot() async throws -> PostgresSnapshot {
-        let connection = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
-        let session = PostgresSession(connection: connection, logger: logger)
+        let session = try await PostgresSession.open(configuration, logger: logger)
         do {
             _ = try await threads.runIfActive { try session.run(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) }
         } catch {
@@ -95,11 +98,9 @@ final class PostgresBackend: Sendable {
             let task = Task {
                 while !Task.isCancelled {
                     do {
-                        let connection = try await PostgresConnection.connect(
-                            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
-                        let session = PostgresSession(connection: connection, logger: logger)
+                        let session = try await PostgresSession.open(configuration, logger: logger)
                         defer { session.close() }
-                        try await connection.listen(on: channel) { notifications in
+                        try await session.connection.listen(on: channel) { notifications in
                             for try await notification in notifications { continuation.yield(notification.payload) }
                         }
                     } catch where !Task.isCancelled {
@@ -123,21 +124,10 @@ final class PostgresBackend: Sendable {
     private func transaction<T: Sendable>(
         _ pool: PostgresSessionPool, _ begin: String, _ body: @escaping @Sendable (SQLConnection) throws -> T
     ) async throws -> T {
-        let session: PostgresSession
         do {
-            session = try await pool.acquire()
+            return try await using(pool) { session in try session.transaction(begin) { try body(SQLConnection(backing: .postgres(session))) } }
         } catch is PostgresConnectFailure {
             throw StoreError.unavailable
-        }
-        do {
-            let value = try await threads.runIfActive {
-                try session.transaction(begin) { try body(SQLConnection(backing: .postgres(session))) }
-            }
-            await pool.release(session)
-            return value
-        } catch {
-            await pool.release(session)
-            throw error
         }
     }
 }

@@ -12,15 +12,11 @@ struct PostgresDialect: SQLDialect {
     /// `escape` turns bytes that are not UTF-8 into `\ooo` instead of failing the query.
     func text(ofBlob column: String) -> String { "encode(\(column), 'escape')" }
 
-    func lockingRows(skipLocked: Bool) -> String { skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE" }
+    var skippingLockedRows: String { " FOR UPDATE SKIP LOCKED" }
 
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         PostgresRecordSearch.query(search).map { (PostgresRecordSearch.condition, $0) }
     }
-
-    /// The expression index follows every write of a record, so nothing is ever pending (the
-    /// store does not even ask).
-    func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int { 0 }
 
     static func failure(_ error: any Error) -> SQLFailure? {
         guard let error = error as? PostgresStatementError else { return nil }
@@ -38,12 +34,14 @@ struct PostgresDialect: SQLDialect {
 /// backends and a search means the same. (No accent folding here: that needs the `unaccent`
 /// extension, which a managed database may not offer.)
 enum PostgresRecordSearch {
-    static let words = "to_tsvector('simple', regexp_replace(data, '[^[:alnum:]]+', ' ', 'g'))"
+    /// The words of `column`; the index and the condition must spell it alike for the planner
+    /// to use the index.
+    static func words(_ column: String) -> String { "to_tsvector('simple', regexp_replace(\(column), '[^[:alnum:]]+', ' ', 'g'))" }
 
     /// Migration `009` on PostgreSQL.
-    static let migration = "CREATE INDEX collection_records_search ON collection_records USING GIN (\(words))"
+    static let migration = "CREATE INDEX collection_records_search ON collection_records USING GIN (\(words("data")))"
 
-    static let condition = "to_tsvector('simple', regexp_replace(r.data, '[^[:alnum:]]+', ' ', 'g')) @@ to_tsquery('simple', ?)"
+    static let condition = "\(words("r.data")) @@ to_tsquery('simple', ?)"
 
     /// The `tsquery` for what a user typed: each whitespace-separated term must occur, as a
     /// phrase of its words (`foo-bar` → `foo <-> bar`). Only letters and digits reach the

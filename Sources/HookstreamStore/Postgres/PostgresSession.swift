@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -25,6 +26,13 @@ final class PostgresSession: Sendable {
         /// A statement failed in a way that leaves the connection unusable for the next one.
         var broken = false
         var inFlight: Answer?
+    }
+
+    /// Connects a session of its own (not from a pool).
+    static func open(_ configuration: PostgresConnection.Configuration, id: Int = 0, logger: Logger) async throws -> PostgresSession {
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger)
+        return PostgresSession(connection: connection, logger: logger)
     }
 
     init(connection: PostgresConnection, logger: Logger) {
@@ -83,9 +91,11 @@ final class PostgresSession: Sendable {
         connection.query(query, logger: logger).whenComplete { answer.finish($0) }
         do {
             return try answer.wait()
+        } catch where Self.isConnectionFailure(error) {
+            state.withLock { $0.broken = true }
+            throw StoreError.unavailable
         } catch {
-            if Self.isConnectionFailure(error) { state.withLock { $0.broken = true } }
-            throw Self.storeError(error)
+            throw Self.statementError(error)
         }
     }
 
@@ -107,10 +117,9 @@ final class PostgresSession: Sendable {
         }
     }
 
-    /// A lost or unreachable server is `StoreError.unavailable` (503, retried by clients);
-    /// everything else passes through for the dialect to classify.
-    static func storeError(_ error: any Error) -> any Error {
-        if isConnectionFailure(error) { return StoreError.unavailable }
+    /// A statement the server refused, with what it said; anything else as it is. (A lost or
+    /// unreachable server is `StoreError.unavailable` instead: 503, retried by clients.)
+    static func statementError(_ error: any Error) -> any Error {
         if let error = error as? PSQLError, error.code == .server, let info = error.serverInfo {
             return PostgresStatementError(
                 sqlState: info[.sqlState] ?? "", message: info[.message] ?? "", detail: info[.detail], query: error.query?.sql ?? "")

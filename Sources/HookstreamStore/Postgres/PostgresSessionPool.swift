@@ -70,10 +70,9 @@ actor PostgresSessionPool {
     private func connect() async throws -> PostgresSession {
         nextID += 1
         do {
-            let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: nextID, logger: logger)
+            let session = try await PostgresSession.open(configuration, id: nextID, logger: logger)
             hasConnected = true
-            return PostgresSession(connection: connection, logger: logger)
+            return session
         } catch {
             if let waiter = waiters.popFirst() {
                 waiter.resume(returning: nil)

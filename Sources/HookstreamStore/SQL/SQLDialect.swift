@@ -10,19 +10,15 @@ protocol SQLDialect: Sendable {
     /// A BLOB column as text for a `LIKE` match; bytes that are not UTF-8 must not fail the query.
     func text(ofBlob column: String) -> String
 
-    /// What ends a `SELECT` that takes the rows it reads for this transaction: `skipLocked`
-    /// passes over rows another transaction holds (claims), otherwise it waits for them. Empty
-    /// on SQLite, whose one writer already runs transactions one at a time.
-    func lockingRows(skipLocked: Bool) -> String
+    /// What ends a `SELECT` that takes the rows it reads for this transaction, passing over
+    /// rows another transaction holds (claims). Empty on SQLite, whose one writer already runs
+    /// transactions one at a time.
+    var skippingLockedRows: String { get }
 
     /// The condition restricting `r` (a `collection_records` alias) to the records matching
     /// what a user typed in a search box, and its one argument; nil when the input holds no
     /// word to search for.
     func recordMatch(_ search: String) -> (condition: String, argument: String)?
-
-    /// Brings the record search index up to date by at most `limit` records; returns how many
-    /// it indexed (fewer than `limit`: the index is current).
-    func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int
 }
 
 /// The failures the store turns into its own errors, whichever backend raised them.

@@ -9,14 +9,10 @@ struct SQLiteDialect: SQLDialect {
 
     func text(ofBlob column: String) -> String { "CAST(\(column) AS TEXT)" }
 
-    func lockingRows(skipLocked: Bool) -> String { "" }
+    var skippingLockedRows: String { "" }
 
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         SQLiteRecordSearch.matchExpression(search).map { (SQLiteRecordSearch.condition, $0) }
-    }
-
-    func indexPendingRecordSearch(_ db: SQLConnection, limit: Int) throws -> Int {
-        try SQLiteRecordSearch.indexPending(db.grdb, limit: limit)
     }
 
     static func failure(_ error: any Error) -> SQLFailure? {
