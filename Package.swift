@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "hookstream",
             dependencies: [
-                "HookstreamServer", "HookstreamClient", "HookstreamDelivery",
+                "HookstreamServer", "HookstreamStore", "HookstreamClient", "HookstreamDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `hookstream listen` follows a live feed.
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

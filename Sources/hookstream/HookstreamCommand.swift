@@ -11,7 +11,7 @@ struct HookstreamCommand: AsyncParsableCommand {
             """,
         version: HookstreamVersion.current,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, SourcesCommand.self, DestinationsCommand.self, ConnectionsCommand.self, TransformsCommand.self,
+            ServeCommand.self, MigrateCommand.self, ExportCommand.self, ImportCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self, SourcesCommand.self, DestinationsCommand.self, ConnectionsCommand.self, TransformsCommand.self,
             EventsCommand.self, DeliveriesCommand.self, IssuesCommand.self, CollectionsCommand.self, TopicsCommand.self, MetricsCommand.self,
             ReplayCommand.self, AlertsCommand.self, ChannelsCommand.self, TestCommand.self, ListenCommand.self,
         ]

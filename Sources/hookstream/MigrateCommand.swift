@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import HookstreamServer
-import Logging
 
 /// `hookstream migrate`: brings the database's schema up to date without starting a server —
 /// for a deployment that migrates once before rolling out new nodes. `serve` does the same on
@@ -11,19 +9,10 @@ struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate", abstract: "Apply pending schema migrations to the database (serve also does this on start).")
 
-    @Option(help: "Data directory (HOOKSTREAM_DATA_DIR, default ./hookstream-data).") var dataDir: String?
-    @Option(help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:PATH; default SQLite in the data directory (HOOKSTREAM_DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        var c = ServerConfiguration()
-        c.dataDirectory = dataDir ?? env["HOOKSTREAM_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? c.dataDirectory
-        c.databaseURL = databaseURL ?? env["HOOKSTREAM_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        c.databasePoolSize = 2
-        let dataDirectory = (c.dataDirectory as NSString).standardizingPath
-        if c.databaseURL == nil { try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true) }
-        let store = try await HookstreamServer.openStore(c, dataDirectory: dataDirectory, logger: Logger(label: "hookstream.migrate"))
+        let (store, _) = try await database.open(label: "hookstream.migrate")
         await store.close()
         let latest = store.schemaVersion
         if store.migrationsApplied.isEmpty {

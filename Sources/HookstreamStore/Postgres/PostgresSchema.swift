@@ -44,6 +44,19 @@ enum PostgresSchema {
         return out
     }
 
+    /// Moves every identity column's sequence past the largest key its table holds: rows
+    /// inserted with their keys (an import) do not advance it, and the next insert would
+    /// otherwise collide.
+    static func restartIdentities(_ db: SQLConnection) throws {
+        let columns = try db.fetchAll(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND is_identity = 'YES'"
+        ) { row -> (String, String) in (row["table_name"], row["column_name"]) }
+        for (table, column) in columns {
+            try db.execute(
+                "SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT MAX(\(column)) FROM \(table)), 0) + 1, false)", [table, column])
+        }
+    }
+
     /// The statements of a migration, split at the semicolons that end them, except inside a
     /// `$$`-quoted function body (the extended protocol takes one statement at a time; the
     /// schema has no semicolon in a string).

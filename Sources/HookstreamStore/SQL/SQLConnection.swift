@@ -75,14 +75,48 @@ struct SQLConnection {
 
     /// The names of a table's columns as the schema has them now (an archive written before a
     /// migration is restored into the columns that still exist).
-    func columnNames(in table: String) throws -> Set<String> {
+    func columnNames(in table: String) throws -> Set<String> { Set(try orderedColumnNames(in: table)) }
+
+    /// A table's columns in the order the table declares them.
+    func orderedColumnNames(in table: String) throws -> [String] {
         switch backing {
-        case .grdb(let db): Set(try db.columns(in: table).map(\.name))
+        case .grdb(let db): try db.columns(in: table).map(\.name)
         case .postgres:
-            Set(
-                try fetchValues(
-                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?", [table]
-                ) as [String])
+            try fetchValues(
+                """
+                    SELECT column_name::text FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position
+                    """, [table])
+        }
+    }
+
+    /// The names of the tables in the database (the store's schema).
+    func tableNames() throws -> Set<String> {
+        switch backing {
+        case .grdb: Set(try fetchValues("SELECT name FROM sqlite_master WHERE type = 'table'") as [String])
+        case .postgres:
+            Set(try fetchValues("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()") as [String])
+        }
+    }
+
+    /// Calls `body` with each row in turn, holding a bounded number of rows at a time whatever
+    /// the result's size: SQLite steps a cursor; PostgreSQL, whose driver returns a statement's
+    /// rows all at once, reads through a server-side cursor 500 rows at a fetch. For reads
+    /// over a whole table (an export); the connection must be in a transaction.
+    func forEachStreamed(_ sql: String, _ body: (SQLRow) throws -> Void) throws {
+        switch backing {
+        case .grdb: try forEach(sql, [], body)
+        case .postgres:
+            try execute("DECLARE streamed NO SCROLL CURSOR FOR " + sql)
+            while true {
+                var count = 0
+                try forEach("FETCH 500 FROM streamed") { row in
+                    count += 1
+                    try body(row)
+                }
+                if count < 500 { break }
+            }
+            try execute("CLOSE streamed")
         }
     }
 
