@@ -75,7 +75,7 @@ public struct HookstreamServer {
         }
         let realtime = RealtimeHub(
             configuration: .init(heartbeatSeconds: configuration.wsHeartbeatSeconds, maxBufferedBytes: configuration.wsClientBufferBytes),
-            clock: configuration.clock, logger: logger, instruments: instruments)
+            clock: configuration.clock, logger: logger, instruments: instruments, relay: store.isShared ? RealtimeRelayQueue() : nil)
         // Live collection sync: records announced on `collections:<id>` after their batch commits.
         let collectionSync: any CollectionSyncBroadcaster = realtime
         let writer = IngestWriter(store: store, logger: logger) { outcomes in
@@ -89,7 +89,7 @@ public struct HookstreamServer {
         let delivery = DeliveryEngine(
             store: store, secrets: secrets, blobs: blobs,
             providers: DestinationTypes.providers(configuration.destinationTypes, context: ProviderContext(client: outbound)).merging(
-                ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime)], uniquingKeysWith: { $1 }),
+                ["http": HTTPProvider(client: outbound), WebSocketProvider.type: WebSocketProvider(hub: realtime, staging: store.isShared ? store : nil)], uniquingKeysWith: { $1 }),
             schemas: Dictionary(configuration.destinationTypes.map { ($0.name, $0.schema) }, uniquingKeysWith: { $1 }),
             configuration: .init(
                 concurrency: configuration.deliveryConcurrency,
@@ -188,6 +188,7 @@ public struct HookstreamServer {
                 services: [
                     .init(service: usage), .init(service: searchIndexer), .init(service: realtime), .init(service: maintenance), .init(service: alerts), .init(service: delivery.resultWriter), .init(service: delivery),
                     .init(service: DeliveryWakeups(store: store, delivery: delivery)), .init(service: replays),
+                    .init(service: RealtimeRelay(node: Self.nodeID, queue: realtime.relay ?? RealtimeRelayQueue(), store: store, hub: realtime, routing: routing, logger: logger)),
                     .init(service: schedules), .init(service: deps.capture),
                     .init(service: writer), .init(service: releaser), .init(service: backfiller), .init(service: app),
                 ],

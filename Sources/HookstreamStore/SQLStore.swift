@@ -85,8 +85,7 @@ public final class SQLStore: Store {
     /// The destinations that got pending deliveries from any node sharing the database (see
     /// `PostgresSchema.deliveryWakeups`); nil when no other node can add any (SQLite).
     public func deliveryWakeups() -> AsyncStream<String>? {
-        guard case .postgres(let backend) = database.backing else { return nil }
-        return backend.notifications(channel: PostgresSchema.deliveryChannel)
+        notifications(channel: PostgresSchema.deliveryChannel)
     }
 
     /// Writes SQLite's WAL back into the main database file and lets PostgreSQL's connections

@@ -38,6 +38,7 @@ enum Schema {
         ("026_destination_follow_redirects", destinationFollowRedirects),
         ("027_settings", settings),
         ("028_delivery_claims", deliveryClaims),
+        ("029_realtime_payloads", realtimePayloads),
     ]
 
     /// Which node holds a pending attempt, until when (`DeliveryLease`): nodes sharing a

@@ -11,6 +11,14 @@ import Testing
 @Suite struct SharedDatabaseTests {
     static func fresh(_ name: String) async throws -> PostgresURI { try await TestPostgres.createDatabase(name) }
 
+    /// A node of the installation on `uri`: its own data directory, the shared master key, and
+    /// `key` as its admin key.
+    static func node(_ uri: PostgresURI, key: String, masterKey: String) async throws -> ServerProcess {
+        try await ServerProcess.start(
+            dataDirectory: TemporaryDirectory.make(prefix: "hookstream-node"),
+            arguments: ["--database-url", uri.text, "--master-key", masterKey, "--bootstrap-key", key, "--api-rate-limit", "0"])
+    }
+
     @Test func migrateAppliesEachMigrationOnceOnEitherBackendAndRefusesANewerSchema() async throws {
         let uri = try await Self.fresh("migrate")
         let dataDirectory = TemporaryDirectory.make(prefix: "hookstream-migrate")
@@ -76,14 +84,9 @@ import Testing
         let uri = try await Self.fresh("nodes")
         let key = APIKey.generate(.live)
         let masterKey = String(repeating: "ab", count: 32)
-        func node() async throws -> ServerProcess {
-            try await ServerProcess.start(
-                dataDirectory: TemporaryDirectory.make(prefix: "hookstream-node"),
-                arguments: ["--database-url", uri.text, "--master-key", masterKey, "--bootstrap-key", key, "--api-rate-limit", "0"])
-        }
-        let a = try await node()
+        let a = try await Self.node(uri, key: key, masterKey: masterKey)
         defer { a.kill() }
-        let b = try await node()
+        let b = try await Self.node(uri, key: key, masterKey: masterKey)
         defer { b.kill() }
         let onA = TestHTTPClient(baseURL: a.baseURL, apiKey: key)
         let onB = TestHTTPClient(baseURL: b.baseURL, apiKey: key)

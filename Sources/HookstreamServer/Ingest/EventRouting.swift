@@ -150,13 +150,13 @@ struct EventRouting: Sendable {
     /// Tells real-time followers about a committed event, as `GET /v1/events/:id` shows it
     /// (its status as just stored, no attempts yet). Costs nothing when nobody follows.
     private func published(_ stored: Event, body: [UInt8], held: Bool, routed: Bool) {
-        // Ingest's hot path: with nobody connected this is one atomic load.
-        guard realtime.clientCount > 0 else { return }
+        // Ingest's hot path: with nobody connected (and no other node) this is one atomic load.
+        guard realtime.isPublishing else { return }
         var copy = stored
         copy.status = held ? .held : routed ? .processing : .received
         let event = copy
         let channels: [RealtimeChannel] = event.topicID == nil ? [.events, .sourceEvents(event.sourceID)] : [.events]
-        realtime.publish("event", on: channels, tenant: event.tenant, weight: body.count + 1024) { [sources] in
+        realtime.publish("event", on: channels, tenant: event.tenant, weight: body.count + 1024, subject: .event(event.id)) { [sources] in
             let name = event.topicID == nil ? try await sources.entry(id: event.sourceID)?.source.name : nil
             return EventsRoutes.detail(StoredEvent(event: event, sourceName: name), body: body, attempts: [])
         }

@@ -16,10 +16,16 @@ final class BatchQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    /// Appends `element`; dropped when the queue is finished.
-    func append(_ element: Element) {
+    /// Appends `element`; dropped when the queue is finished, or when `limit` elements are
+    /// already waiting.
+    @discardableResult
+    func append(_ element: Element, limit: Int = .max) -> Bool {
+        var taken = true
         let waiter = state.withLock { s -> CheckedContinuation<[Element]?, Never>? in
-            guard !s.finished else { return nil }
+            guard !s.finished, s.items.count < limit else {
+                taken = false
+                return nil
+            }
             if let waiter = s.waiter {
                 s.waiter = nil
                 return waiter
@@ -28,6 +34,7 @@ final class BatchQueue<Element: Sendable>: Sendable {
             return nil
         }
         waiter?.resume(returning: [element])
+        return taken
     }
 
     /// No more elements: the consumer gets what is queued, then `nil`.

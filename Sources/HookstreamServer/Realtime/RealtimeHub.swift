@@ -78,9 +78,16 @@ public final class RealtimeHub: Service, Sendable {
     private let logger: Logger
     private let instruments: GatewayMetrics.Instruments?
     private let queue = BatchQueue<Publication>()
+    /// Where publications go to reach the other nodes' clients (a shared database); nil when
+    /// this node holds every client.
+    let relay: RealtimeRelayQueue?
 
-    init(configuration: Configuration, clock: any GatewayClock, logger: Logger, instruments: GatewayMetrics.Instruments? = nil) {
+    init(
+        configuration: Configuration, clock: any GatewayClock, logger: Logger, instruments: GatewayMetrics.Instruments? = nil,
+        relay: RealtimeRelayQueue? = nil
+    ) {
         self.configuration = configuration
+        self.relay = relay
         self.instruments = instruments
         self.clock = clock
         self.logger = logger
@@ -93,21 +100,29 @@ public final class RealtimeHub: Service, Sendable {
     /// Clients connected to this node.
     public var clientCount: Int { connected.load(ordering: .relaxed) }
 
+    /// Whether a publication can reach anyone: a client of this node, or the other nodes.
+    var isPublishing: Bool { relay != nil || connected.load(ordering: .relaxed) > 0 }
+
     // MARK: - Publishing
 
     /// Sends `{type, channel, data}` to the tenant's clients following each of `channels`.
     /// Returns at once; `render` (the resource's JSON as the REST API shows it, or `nil` to
     /// send nothing) runs later on the hub's loop, and only if someone follows.
-    /// - Parameter weight: about how many bytes `render` keeps alive until it runs (a body it
-    ///   captured), counted against the queue's bound.
+    /// - Parameters:
+    ///   - weight: about how many bytes `render` keeps alive until it runs (a body it
+    ///     captured), counted against the queue's bound.
+    ///   - subject: what the publication is about, by ID, for the other nodes sharing the
+    ///     database to render it for their clients (`RealtimeRelay`); nil for a publication
+    ///     that stays on this node (one relayed from another).
     ///
     /// ```swift
     /// hub.publish("sync", on: [.collection(collection.id)], tenant: collection.tenant) { record.serializedBytes() }
     /// ```
     public func publish(
-        _ type: String, on channels: [RealtimeChannel], tenant: Tenant, weight: Int = 1024,
+        _ type: String, on channels: [RealtimeChannel], tenant: Tenant, weight: Int = 1024, subject: RealtimeSubject? = nil,
         render: @escaping @Sendable () async throws -> [UInt8]?
     ) {
+        if let relay, let subject { relay.append(RealtimeRelayItem(type: type, channels: channels, tenant: tenant, subject: subject)) }
         guard connected.load(ordering: .relaxed) > 0 else { return }
         let cut = state.withLock { s -> [Outbox] in
             guard s.registry.isListening(tenant), channels.contains(where: { s.registry.hasFollowers(of: $0, in: tenant) }) else { return [] }
@@ -125,8 +140,8 @@ public final class RealtimeHub: Service, Sendable {
     }
 
     /// ``publish(_:on:tenant:weight:render:)`` with data already in hand.
-    public func publish(_ type: String, on channels: [RealtimeChannel], tenant: Tenant, data: JSON) {
-        publish(type, on: channels, tenant: tenant) { data.serializedBytes() }
+    public func publish(_ type: String, on channels: [RealtimeChannel], tenant: Tenant, data: JSON, subject: RealtimeSubject? = nil) {
+        publish(type, on: channels, tenant: tenant, subject: subject) { data.serializedBytes() }
     }
 
     /// Whether anyone in the tenant follows `channel` (lets a publisher skip preparing work).

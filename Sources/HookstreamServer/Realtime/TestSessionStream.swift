@@ -66,8 +66,17 @@ struct TestSessionStream {
     /// more (a claimed source's events belong to its organization now), so each gets an
     /// `error` message saying why, then close code 4410 with the same reason — which
     /// `hookstream listen` prints before it exits instead of reconnecting.
+    ///
+    /// - Parameter relayed: the session ended on another node (see `RealtimeRelay`); otherwise
+    ///   the other nodes are told, to end the feeds their clients follow.
     @discardableResult
-    static func sessionEnded(_ sessionID: String, claimed: Bool, hub: RealtimeHub) -> Int {
+    static func sessionEnded(_ sessionID: String, claimed: Bool, hub: RealtimeHub, relayed: Bool = false) -> Int {
+        if !relayed, let relay = hub.relay {
+            relay.append(
+                RealtimeRelayItem(
+                    type: "test_session_ended", channels: [.sourceEvents(sessionID)], tenant: TestSession.anonymousTenant,
+                    subject: .testSessionEnded(sessionID, claimed: claimed)))
+        }
         let message =
             claimed
             ? "This test session was claimed into an organization; follow it with that organization's API key (hookstream listen --source \(sessionID))"

@@ -24,7 +24,10 @@ protocol CollectionSyncBroadcaster: Sendable {
 extension RealtimeHub: CollectionSyncBroadcaster {
     func broadcast(_ syncs: [RecordSync]) {
         for sync in syncs {
-            publish(CollectionSyncMessage.type, on: [.collection(sync.record.collectionID)], tenant: sync.tenant, weight: sync.record.data.utf8.count) {
+            publish(
+                CollectionSyncMessage.type, on: [.collection(sync.record.collectionID)], tenant: sync.tenant, weight: sync.record.data.utf8.count,
+                subject: .record(collectionID: sync.record.collectionID, key: sync.record.key, action: sync.action)
+            ) {
                 CollectionSyncMessage.data(sync)
             }
         }

@@ -58,6 +58,18 @@ final class PostgresBackend: Sendable {
         }
     }
 
+    /// Sends one notification on `channel`, outside any transaction (so at once), from a
+    /// reader's session: the writer stays free for ingest.
+    func notify(channel: String, payload: String) async throws {
+        do {
+            try await using(readers) { session in
+                _ = try SQLConnection(backing: .postgres(session)).execute("SELECT pg_notify(?, ?)", [channel, payload])
+            }
+        } catch is PostgresConnectFailure {
+            throw StoreError.unavailable
+        }
+    }
+
     /// Runs `body` on the writer's session, outside any transaction (migrations, locks).
     func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         try await using(writer, body)
