@@ -125,7 +125,7 @@ public final class DeliveryEngine: Service, Sendable {
                 scheduler: DeliveryScheduler(
                     configuration: .init(
                         concurrency: configuration.concurrency, circuit: configuration.circuit,
-                        refreshMillis: refresh.seconds * 1000 + refresh.attoseconds / 1_000_000_000_000_000))))
+                        refreshMillis: refresh.seconds * 1000 + refresh.attoseconds / 1_000_000_000_000_000, shared: configuration.sharing != nil))))
         self.recorder = GroupCommitWriter(name: "delivery results", logger: logger) { records in
             try await store.recordDelivery(records)
             return records.map { _ in () }
@@ -340,9 +340,13 @@ public final class DeliveryEngine: Service, Sendable {
         let batch: ClaimBatch
         do {
             let now = clock.nowMillis
+            let shared = configuration.sharing.map { sharing in
+                SharedClaim(
+                    lease: sharing.lease(from: now), maxConcurrency: state.withLock { $0.scheduler.runtime(of: request.destinationID)?.destination.maxConcurrency },
+                    circuit: request.circuit, circuitVersion: request.circuitVersion, probe: request.probeCircuit)
+            }
             batch = try await store.claimDue(
-                destinationID: request.destinationID, now: now, limit: request.limit, excluding: request.excluding,
-                lease: configuration.sharing?.lease(from: now))
+                destinationID: request.destinationID, now: now, limit: request.limit, excluding: request.excluding, shared: shared)
         } catch {
             logger.error("delivery claim failed", metadata: ["destination_id": "\(request.destinationID)", "error": "\(error)"])
             let now = clock.nowMillis
@@ -352,7 +356,8 @@ public final class DeliveryEngine: Service, Sendable {
         let now = clock.nowMillis
         let items = batch.attempts.map { DeliveryScheduler.ClaimedItem(attemptID: $0.attempt.id, scheduledAt: $0.attempt.scheduledAt) }
         let (starts, change, runtime) = state.withLock { s in
-            let (starts, change) = s.scheduler.claimed(request, attempts: items, nextDue: batch.nextDue, waitsOnOrder: batch.waitsOnOrder, now: now)
+            let (starts, change) = s.scheduler.claimed(
+                request, attempts: items, nextDue: batch.nextDue, waitsOnOrder: batch.waitsOnOrder, storedCircuit: batch.storedCircuit, now: now)
             return (starts, change, s.scheduler.runtime(of: request.destinationID))
         }
         if let change {

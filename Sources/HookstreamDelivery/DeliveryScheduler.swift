@@ -1,4 +1,5 @@
 public import HookstreamCore
+import HookstreamStore
 
 /// The delivery engine's decisions, without I/O: which destination to (re)load, which to claim
 /// due attempts for and how many, when to sleep, and how each destination's circuit breaker
@@ -21,12 +22,21 @@ public struct DeliveryScheduler: Sendable {
         public var refreshMillis: Int64
         /// How long to wait before retrying a failed load or claim (ms).
         public var errorBackoffMillis: Int64
+        /// Other nodes deliver from the same database: the stored circuit is the nodes'
+        /// common one. A newer one found by a load or a claim replaces this node's, a probe
+        /// is handed out only by the claim that stores it, and a half-open circuit's probe may
+        /// be another node's.
+        public var shared: Bool
 
-        public init(concurrency: Int, circuit: CircuitBreaker.Configuration = .default, refreshMillis: Int64 = 5000, errorBackoffMillis: Int64 = 1000) {
+        public init(
+            concurrency: Int, circuit: CircuitBreaker.Configuration = .default, refreshMillis: Int64 = 5000, errorBackoffMillis: Int64 = 1000,
+            shared: Bool = false
+        ) {
             self.concurrency = max(1, concurrency)
             self.circuit = circuit
             self.refreshMillis = refreshMillis
             self.errorBackoffMillis = errorBackoffMillis
+            self.shared = shared
         }
     }
 
@@ -52,6 +62,13 @@ public struct DeliveryScheduler: Sendable {
         public var excluding: Set<String>
         /// The lane's generation when the claim was planned.
         public var generation: Int
+        /// The lane's circuit and version when the claim was planned (a shared claim checks
+        /// them against the stored circuit).
+        public var circuit = CircuitBreaker()
+        public var circuitVersion: Int64 = 0
+        /// Shared probe claims: the half-open circuit the claim stores as it hands the probe
+        /// out (version `circuitVersion + 1`).
+        public var probeCircuit: CircuitBreaker?
     }
 
     /// A destination as read from the store.
@@ -243,11 +260,16 @@ public struct DeliveryScheduler: Sendable {
             lane.retryAt = nil
             inFlight += limit
             lanes[want.id] = lane
-            actions.append(
-                .claim(
-                    ClaimRequest(
-                        destinationID: want.id, limit: limit, probe: want.probe, inOrder: want.inOrder, excluding: lane.inFlight,
-                        generation: lane.generation)))
+            var request = ClaimRequest(
+                destinationID: want.id, limit: limit, probe: want.probe, inOrder: want.inOrder, excluding: lane.inFlight, generation: lane.generation,
+                circuit: lane.circuit, circuitVersion: lane.circuitVersion)
+            if want.probe && configuration.shared {
+                var probe = lane.circuit
+                if case .sendProbe = probe.requestPermission(at: Timestamp.date(millis: now), configuration: configuration.circuit) {
+                    request.probeCircuit = probe
+                }
+            }
+            actions.append(.claim(request))
         }
         if let wakeAt { actions.append(.sleep(untilMillis: wakeAt)) }
         return actions
@@ -277,7 +299,13 @@ public struct DeliveryScheduler: Sendable {
             }
             return lane.probe == nil ? .claim(limit: 1, probe: true) : .none
         case .halfOpen:
-            return lane.probe == nil ? .claim(limit: 1, probe: true) : .none
+            guard lane.probe == nil else { return .none }
+            // Another node's probe (shared database) is out until its deadline.
+            if let started = lane.circuit.probeStartedAt {
+                let deadline = Timestamp.millis(started.addingTimeInterval(configuration.circuit.probeTimeout))
+                if deadline > now { return .wait(until: deadline) }
+            }
+            return .claim(limit: 1, probe: true)
         }
     }
 
@@ -291,7 +319,13 @@ public struct DeliveryScheduler: Sendable {
             if lane.inFlight.isEmpty { lanes[destinationID] = nil } else { lane.nextDue = nil; lanes[destinationID] = lane }
             return .cancelPending(destinationID: destinationID)
         }
-        if lane.runtime == nil && loaded.circuitVersion >= lane.circuitVersion {
+        if configuration.shared {
+            // Another node may have moved the circuit on; a probe in flight is perhaps theirs
+            // (it times out if its node died).
+            if lane.runtime == nil || SharedClaim.storedIsNewer((loaded.circuit, loaded.circuitVersion), than: (lane.circuit, lane.circuitVersion)) {
+                adopt(&lane, loaded.circuit, version: loaded.circuitVersion)
+            }
+        } else if lane.runtime == nil && loaded.circuitVersion >= lane.circuitVersion {
             // First load in this process: a probe in flight before a restart is lost.
             lane.circuit = loaded.circuit
             _ = lane.circuit.abandonProbe()
@@ -320,8 +354,12 @@ public struct DeliveryScheduler: Sendable {
     /// A claim returned `attempts` (oldest first) and where the lane's queue continues.
     /// Returns the attempts to start and, when a probe was handed out, the circuit to persist
     /// before the probe's result can be recorded.
+    ///
+    /// - Parameter storedCircuit: a shared claim found another node's circuit (and took
+    ///   nothing): it replaces this node's.
     public mutating func claimed(
-        _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, waitsOnOrder: Bool = false, now: Int64
+        _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, waitsOnOrder: Bool = false,
+        storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil, now: Int64
     ) -> (starts: [Start], circuit: CircuitChange?) {
         guard var lane = lanes[request.destinationID] else {
             inFlight -= request.limit
@@ -330,11 +368,23 @@ public struct DeliveryScheduler: Sendable {
         inFlight -= lane.reserved
         lane.reserved = 0
         lane.busy = false
+        if let storedCircuit, SharedClaim.storedIsNewer(storedCircuit, than: (lane.circuit, lane.circuitVersion)) {
+            adopt(&lane, storedCircuit.circuit, version: storedCircuit.version)
+        }
         var starts: [Start] = []
         var change: CircuitChange?
         for item in attempts.prefix(request.limit) {
             var isProbe = false
-            if request.probe {
+            if let probe = request.probeCircuit {
+                // The claim stored the probe's circuit with the attempt; the lane follows
+                // unless it moved on meanwhile (a reset), when the probe is not sent.
+                guard lane.circuitVersion == request.circuitVersion else { break }
+                lane.circuit = probe
+                lane.circuitVersion += 1
+                change = CircuitChange(destinationID: request.destinationID, circuit: lane.circuit, version: lane.circuitVersion)
+                lane.probe = item.attemptID
+                isProbe = true
+            } else if request.probe {
                 guard case .sendProbe = lane.circuit.requestPermission(at: Timestamp.date(millis: now), configuration: configuration.circuit) else { break }
                 lane.circuitVersion += 1
                 change = CircuitChange(destinationID: request.destinationID, circuit: lane.circuit, version: lane.circuitVersion)
@@ -421,6 +471,13 @@ public struct DeliveryScheduler: Sendable {
             lane.generation += 1
         }
         lanes[destinationID] = lane
+    }
+
+    /// Takes another node's circuit as this lane's. A probe of this node's still in flight
+    /// stays counted in flight; its result applies to the circuit as it now is.
+    private func adopt(_ lane: inout Lane, _ circuit: CircuitBreaker, version: Int64) {
+        lane.circuit = circuit
+        lane.circuitVersion = version
     }
 
     private mutating func noteDue(_ destinationID: String, at due: Int64) {

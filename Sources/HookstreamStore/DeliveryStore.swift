@@ -13,12 +13,15 @@ public protocol DeliveryStore: Sendable {
     /// skipping the IDs already in flight, with their events and transforms; and when the
     /// destination's next attempt is due.
     ///
-    /// Without a `lease` it is one read: the caller is the only process delivering from this
+    /// Without `shared` it is one read: the caller is the only process delivering from this
     /// database (SQLite's single node), so skipping its own in-flight IDs is the whole claim.
-    /// With one, nodes sharing the database claim for real: attempts another node holds an
-    /// unexpired lease on are skipped (and rows another claim has locked, on PostgreSQL), and
-    /// those taken are marked with the lease in the same transaction.
-    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, lease: DeliveryLease?) async throws -> ClaimBatch
+    /// With it, nodes sharing the database claim for real, one claim per destination at a time
+    /// (the destination's row is locked): attempts another node holds an unexpired lease on are
+    /// skipped and count against the destination's `max_concurrency`, a circuit another node
+    /// changed is returned instead of attempts, a probe is handed out only with the circuit
+    /// change that makes it the one probe, and the attempts taken are marked with the lease —
+    /// all in one transaction (see ``SharedClaim``).
+    func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, shared: SharedClaim?) async throws -> ClaimBatch
     /// Extends this node's leases on attempts still in flight (its own claims only).
     func renewDeliveryLeases(attemptIDs: [String], lease: DeliveryLease) async throws
     /// A live destination by ID whatever its tenant, with its circuit version.
@@ -60,10 +63,45 @@ public protocol DeliveryStore: Sendable {
 
 extension DeliveryStore {
     public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>) async throws -> ClaimBatch {
-        try await claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: nil)
+        try await claimDue(destinationID: destinationID, now: now, limit: limit, excluding: excluding, shared: nil)
     }
 }
 
+/// What a claim by one of several nodes sharing the database checks and takes beside the
+/// attempts (``DeliveryStore/claimDue(destinationID:now:limit:excluding:shared:)``): the
+/// per-destination limit and the circuit hold for the nodes together, not for each.
+public struct SharedClaim: Sendable {
+    public var lease: DeliveryLease
+    /// The destination's `max_concurrency`, when it has one: every attempt under a live lease,
+    /// whichever node holds it, uses up a slot.
+    public var maxConcurrency: Int?
+    /// The circuit as this node holds it, and its version.
+    public var circuit: CircuitBreaker
+    public var circuitVersion: Int64
+    /// For a half-open circuit's probe: the circuit to store as the probe is handed out
+    /// (version `circuitVersion + 1`), only if the stored circuit is still this node's. The
+    /// node that stores it sends the probe; the others find it and wait.
+    public var probe: CircuitBreaker?
+
+    public init(lease: DeliveryLease, maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), circuitVersion: Int64 = 0, probe: CircuitBreaker? = nil) {
+        self.lease = lease
+        self.maxConcurrency = maxConcurrency
+        self.circuit = circuit
+        self.circuitVersion = circuitVersion
+        self.probe = probe
+    }
+
+    /// Whether the stored circuit is one this node must adopt rather than its own.
+    ///
+    /// A node's circuit changes are stored behind its results (group commit), each only over
+    /// an older version, so the stored one may trail this node's by a version or two: that is
+    /// not newer. It is newer when its version is higher (another node moved it on), or equal
+    /// with another state (another node stored that version first, and this node's write of
+    /// it lost).
+    public static func storedIsNewer(_ stored: (circuit: CircuitBreaker, version: Int64), than held: (circuit: CircuitBreaker, version: Int64)) -> Bool {
+        stored.version > held.version || (stored.version == held.version && stored.circuit != held.circuit)
+    }
+}
 /// A node's hold on the attempts it claims: nobody else claims them until `until` (Unix ms),
 /// which the node pushes forward while they run. A node that dies stops renewing, and its
 /// attempts become claimable by the others when the lease runs out.
@@ -87,10 +125,16 @@ public struct ClaimBatch: Sendable {
     /// lane must look again as soon as one of its attempts finishes.
     public var waitsOnOrder: Bool
 
-    public init(attempts: [ClaimedAttempt], nextDue: Int64?, waitsOnOrder: Bool = false) {
+    /// A shared claim found a circuit this node must adopt (see
+    /// ``SharedClaim/storedIsNewer(_:than:)``), or lost the race to hand out the probe: it took
+    /// no attempts, and this is the circuit as stored.
+    public var storedCircuit: (circuit: CircuitBreaker, version: Int64)?
+
+    public init(attempts: [ClaimedAttempt], nextDue: Int64?, waitsOnOrder: Bool = false, storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil) {
         self.attempts = attempts
         self.nextDue = nextDue
         self.waitsOnOrder = waitsOnOrder
+        self.storedCircuit = storedCircuit
     }
 }
 

@@ -14,12 +14,47 @@ extension SQLStore {
         }
     }
 
-    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, lease: DeliveryLease?) async throws -> ClaimBatch {
-        guard let lease else {
+    public func claimDue(destinationID: String, now: Int64, limit: Int, excluding: Set<String>, shared: SharedClaim?) async throws -> ClaimBatch {
+        guard let shared else {
             return try await database.read { db in try Self.claim(db, destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: nil) }
         }
-        return try await database.write { db in try Self.claim(db, destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: lease) }
+        return try await database.write { db in
+            // The destination's row is the lock that makes claims for it one at a time across
+            // nodes: the circuit and the other nodes' leases read here stay true until commit.
+            guard let row = try db.fetchOne("SELECT circuit, circuit_version FROM destinations WHERE id = ?" + db.dialect.lockingRows, [destinationID]) else {
+                return ClaimBatch(attempts: [], nextDue: nil)
+            }
+            let stored = (circuit: Self.decode(CircuitBreaker.self, row["circuit"]) ?? CircuitBreaker(), version: row["circuit_version"] as Int64)
+            if SharedClaim.storedIsNewer(stored, than: (shared.circuit, shared.circuitVersion)) {
+                return ClaimBatch(attempts: [], nextDue: now, storedCircuit: stored)
+            }
+            var limit = limit
+            if let maxConcurrency = shared.maxConcurrency {
+                // Every node's live leases, this one's in-flight attempts included.
+                let leased: Int = try db.fetchValue(
+                    "SELECT COUNT(*) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND claimed_by IS NOT NULL AND lease_until > ?",
+                    [destinationID, now]) ?? 0
+                limit = min(limit, maxConcurrency - leased)
+                // Another node uses every slot: look again shortly (its finished attempts
+                // notify nobody).
+                guard limit > 0 else { return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis) }
+            }
+            if let probe = shared.probe {
+                guard stored.version == shared.circuitVersion else {
+                    // This node's own last change is not stored yet: try once it is.
+                    return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis)
+                }
+                let batch = try Self.claim(db, destinationID: destinationID, now: now, limit: 1, excluding: excluding, lease: shared.lease)
+                if !batch.attempts.isEmpty { try Self.saveCircuit(db, destinationID: destinationID, circuit: probe, version: shared.circuitVersion + 1) }
+                return batch
+            }
+            return try Self.claim(db, destinationID: destinationID, now: now, limit: limit, excluding: excluding, lease: shared.lease)
+        }
     }
+
+    /// How soon a shared claim that found the destination's slots all taken by other nodes
+    /// looks again.
+    static let fullDestinationRetryMillis: Int64 = 200
 
     public func renewDeliveryLeases(attemptIDs: [String], lease: DeliveryLease) async throws {
         guard !attemptIDs.isEmpty else { return }

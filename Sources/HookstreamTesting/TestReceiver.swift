@@ -28,6 +28,8 @@ public final class TestReceiver: Sendable {
         case status(Int, headers: [String: String] = [:], body: String = "{\"ok\":true}")
         /// Answer nothing for this long, then 200.
         case stall(seconds: Double)
+        /// Answer nothing for this long, then this status.
+        case slow(seconds: Double, status: Int)
         /// A 200 whose body is this many bytes.
         case huge(bytes: Int)
         /// A 3xx (307 unless told) pointing at `to`.
@@ -45,6 +47,9 @@ public final class TestReceiver: Sendable {
         var answering: [String: Int] = [:]
         /// Event IDs that arrived while a request for the same event was still being answered.
         var overlapping: [String] = []
+        /// Requests being answered now, and the most at once since the count was last reset.
+        var now = 0
+        var mostAtOnce = 0
     }
 
     /// Shared by the receiver and its route handler.
@@ -77,6 +82,13 @@ public final class TestReceiver: Sendable {
     /// the same event was still being answered: one delivery in flight twice at once.
     public var overlapping: [String] { shared.state.withLock { $0.overlapping } }
 
+    /// The most requests answered at once since the receiver started or the last
+    /// ``resetMostAtOnce()``.
+    public var mostAtOnce: Int { shared.state.withLock { $0.mostAtOnce } }
+
+    /// Starts counting ``mostAtOnce`` afresh from the requests being answered now.
+    public func resetMostAtOnce() { shared.state.withLock { $0.mostAtOnce = $0.now } }
+
     /// Waits until at least `count` requests arrived.
     public func waitFor(count: Int, timeout: Duration = .seconds(60)) async throws -> [Received] {
         let deadline = ContinuousClock.now + timeout
@@ -104,13 +116,20 @@ public final class TestReceiver: Sendable {
             let eventID = headers["x-hookstream-event-id"]
             let reply = shared.state.withLock { s -> Reply in
                 s.received.append(received)
+                s.now += 1
+                s.mostAtOnce = max(s.mostAtOnce, s.now)
                 if let eventID {
                     if s.answering[eventID, default: 0] > 0 { s.overlapping.append(eventID) }
                     s.answering[eventID, default: 0] += 1
                 }
                 return s.queue.isEmpty ? s.fallback : s.queue.removeFirst()
             }
-            defer { if let eventID { shared.state.withLock { $0.answering[eventID, default: 1] -= 1 } } }
+            defer {
+                shared.state.withLock { s in
+                    s.now -= 1
+                    if let eventID { s.answering[eventID, default: 1] -= 1 }
+                }
+            }
             return try await respond(reply, to: received)
         }
         router.on("/", method: .post, use: handle)
@@ -138,6 +157,9 @@ public final class TestReceiver: Sendable {
         case .stall(let seconds):
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
             return Response(status: .ok)
+        case .slow(let seconds, let status):
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            return Response(status: .init(code: status))
         case .huge(let bytes):
             let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
             return Response(

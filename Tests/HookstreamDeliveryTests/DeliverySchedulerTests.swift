@@ -18,12 +18,13 @@ import Testing
     }
 
     /// Settings are re-read every `refreshMillis` (long by default, so tables need no reloads).
-    static func scheduler(concurrency: Int = 8, failureThreshold: Int = 2, cooldown: Double = 10, refreshMillis: Int64 = 3_600_000)
+    static func scheduler(concurrency: Int = 8, failureThreshold: Int = 2, cooldown: Double = 10, refreshMillis: Int64 = 3_600_000, shared: Bool = false)
         -> DeliveryScheduler
     {
         DeliveryScheduler(
             configuration: .init(
-                concurrency: concurrency, circuit: .init(failureThreshold: failureThreshold, cooldown: cooldown), refreshMillis: refreshMillis))
+                concurrency: concurrency, circuit: .init(failureThreshold: failureThreshold, cooldown: cooldown), refreshMillis: refreshMillis,
+                shared: shared))
     }
 
     /// Wakes `destinations` at `now`, answers their loads with `loaded`, and returns the actions
@@ -200,6 +201,51 @@ import Testing
         s.recorded(destinationID: "dst_a", attemptID: "da_3", retryAt: nil)
         // Closed: the held backlog is released in ordered batches.
         #expect(Self.claims(s.nextActions(now: 11_400)).map(\.inOrder) == [true])
+    }
+
+    /// On a shared database the stored circuit is every node's: a claim that found another
+    /// node's newer circuit adopts it, a probe claim carries the half-open circuit it stores,
+    /// and a half-open circuit whose probe another node sent waits for that probe's deadline.
+    @Test func sharedLanesFollowTheStoredCircuitAndClaimTheProbeWithIt() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 2, cooldown: 10, shared: true)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        #expect(claims.map(\.circuitVersion) == [0])
+        let openedAt = Timestamp.date(millis: 1_000)
+        let open = CircuitBreaker(state: .open, failureCount: 2, lastFailureAt: openedAt, openedAt: openedAt, probeStartedAt: nil, lastTransitionAt: openedAt)
+        // Another node opened the circuit: the claim took nothing and this lane adopts it.
+        let (starts, change) = s.claimed(claims[0], attempts: [], nextDue: 1000, storedCircuit: (open, 3), now: 1000)
+        #expect(starts.isEmpty && change == nil)
+        #expect(s.heldCircuit("dst_a")?.0 == open && s.heldCircuit("dst_a")?.1 == 3)
+        #expect(s.nextActions(now: 1000) == [.sleep(untilMillis: 11_000)])
+        // After the cooldown the probe claim carries the circuit it must store.
+        let probe = Self.claims(s.nextActions(now: 11_000))
+        #expect(probe.map(\.probe) == [true])
+        #expect(probe[0].circuitVersion == 3)
+        #expect(probe[0].probeCircuit?.state == .halfOpen)
+        // The other node stored its probe first: this lane adopts that and waits for it.
+        var theirs = open
+        _ = theirs.requestPermission(at: Timestamp.date(millis: 11_000), configuration: .init(failureThreshold: 2, cooldown: 10))
+        _ = s.claimed(probe[0], attempts: [], nextDue: 11_000, storedCircuit: (theirs, 4), now: 11_000)
+        #expect(s.heldCircuit("dst_a")?.1 == 4)
+        #expect(s.nextActions(now: 11_100) == [.sleep(untilMillis: 11_000 + 120_000)], "their probe's deadline")
+        // Their probe closed the circuit, seen at the next load.
+        var closed = theirs
+        _ = closed.recordSuccess(of: .probe, at: Timestamp.date(millis: 11_500))
+        s.destinationChanged("dst_a")
+        #expect(s.nextActions(now: 12_000) == [.load(destinationID: "dst_a")])
+        _ = s.destinationLoaded("dst_a", Self.loaded(circuit: closed, version: 5), now: 12_000)
+        let flowing = Self.claims(s.nextActions(now: 12_000))
+        #expect(flowing.map(\.probe) == [false])
+        #expect(flowing.map(\.circuitVersion) == [5])
+        // A stored circuit that trails this node's own (its write is not committed yet) is
+        // not adopted.
+        _ = s.claimed(flowing[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 12_000)
+        let failed = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 12_100)
+        #expect(failed.change?.version == 6)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 12_200)
+        let next = Self.claims(s.nextActions(now: 12_200))
+        _ = s.claimed(next[0], attempts: [], nextDue: nil, storedCircuit: (closed, 5), now: 12_200)
+        #expect(s.heldCircuit("dst_a")?.1 == 6)
     }
 
     @Test func failedProbeReopensAndATransformErrorFreesTheProbeSlot() {

@@ -97,3 +97,67 @@ import Testing
         }
     }
 }
+
+/// What holds per destination holds for the nodes together: its `max_concurrency` counts every
+/// node's requests, and its circuit, once open, lets one probe at a time through from all of
+/// them.
+@Suite struct SharedDestinationLimitsTests {
+    @Test func theConcurrencyLimitAndTheCircuitHoldAcrossNodes() async throws {
+        let uri = try await TestPostgres.createDatabase("limits")
+        let key = APIKey.generate(.live)
+        let masterKey = String(repeating: "7b", count: 32)
+        func node() async throws -> ServerProcess {
+            try await ServerProcess.start(
+                dataDirectory: TemporaryDirectory.make(prefix: "hookstream-limits"),
+                arguments: [
+                    "--database-url", uri.text, "--database-pool-size", "4", "--master-key", masterKey, "--bootstrap-key", key,
+                    "--api-rate-limit", "0", "--public-rate-limit", "0", "--circuit-failure-threshold", "3", "--circuit-cooldown-seconds", "2",
+                ])
+        }
+        let nodes = [try await node(), try await node()]
+        defer { for node in nodes { node.kill() } }
+        let admin = TestHTTPClient(baseURL: nodes[0].baseURL, apiKey: key)
+        func created(_ path: String, _ body: JSON) async throws -> String {
+            let response = try await admin.post(path, body)
+            return try #require(response.json["id"]?.stringValue, "\(path): \(response.text)")
+        }
+        func send(_ source: String, _ count: Int) async throws {
+            for n in 0..<count {
+                let sent = try await TestHTTPClient(baseURL: nodes[n % 2].baseURL).post("/v1/ingest/\(source)", ["n": .number(Double(n))])
+                #expect(sent.status == 200, "\(sent.text)")
+            }
+        }
+
+        // Two at a time, whichever node sends: 12 slow requests never overlap three deep.
+        let limited = try await TestReceiver.start()
+        defer { limited.stop() }
+        limited.setDefault(.slow(seconds: 0.3, status: 200))
+        let source = try await created("/v1/sources", ["name": "Limited"])
+        let destination = try await created("/v1/destinations", ["name": "Two at a time", "url": .string(limited.url), "max_concurrency": 2])
+        _ = try await created("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)])
+        try await send(source, 12)
+        _ = try await limited.waitFor(count: 12)
+        #expect(limited.mostAtOnce == 2)
+
+        // A receiver that always fails, slowly: the circuit opens, and from then on one probe
+        // at a time goes out from the two nodes together, one per cooldown.
+        let down = try await TestReceiver.start()
+        defer { down.stop() }
+        down.setDefault(.slow(seconds: 1, status: 500))
+        let failing = try await created("/v1/sources", ["name": "Failing"])
+        let broken = try await created(
+            "/v1/destinations",
+            ["name": "Down", "url": .string(down.url), "retry_max_attempts": 10, "retry_backoff_type": "fixed", "retry_intervals": [0.2]])
+        _ = try await created("/v1/connections", ["source_id": .string(failing), "destination_id": .string(broken)])
+        try await send(failing, 8)
+        try await admin.eventually("/v1/destinations/\(broken)/circuit") { $0["state"] == "open" }
+        // Attempts started before it opened finish within their second.
+        try await Task.sleep(for: .milliseconds(1_500))
+        down.resetMostAtOnce()
+        let before = down.requests.count
+        try await Task.sleep(for: .seconds(9))
+        #expect(down.mostAtOnce <= 1, "probes from both nodes at once")
+        let probes = down.requests.count - before
+        #expect((1...4).contains(probes), "\(probes) probes in 9 s of 2 s cooldowns after 1 s failures")
+    }
+}

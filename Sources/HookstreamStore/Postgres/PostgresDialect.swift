@@ -14,6 +14,8 @@ struct PostgresDialect: SQLDialect {
 
     var skippingLockedRows: String { " FOR UPDATE SKIP LOCKED" }
 
+    var lockingRows: String { " FOR UPDATE" }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         PostgresRecordSearch.query(search).map { (PostgresRecordSearch.condition, $0) }
     }

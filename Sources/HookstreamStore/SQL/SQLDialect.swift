@@ -15,6 +15,10 @@ protocol SQLDialect: Sendable {
     /// transactions one at a time.
     var skippingLockedRows: String { get }
 
+    /// What ends a `SELECT` that locks the rows it reads until the transaction ends, waiting
+    /// for another transaction that holds them. Empty on SQLite (one writer at a time).
+    var lockingRows: String { get }
+
     /// The condition restricting `r` (a `collection_records` alias) to the records matching
     /// what a user typed in a search box, and its one argument; nil when the input holds no
     /// word to search for.

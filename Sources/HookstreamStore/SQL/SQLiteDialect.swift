@@ -11,6 +11,8 @@ struct SQLiteDialect: SQLDialect {
 
     var skippingLockedRows: String { "" }
 
+    var lockingRows: String { "" }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         SQLiteRecordSearch.matchExpression(search).map { (SQLiteRecordSearch.condition, $0) }
     }
