@@ -343,7 +343,7 @@ public final class DeliveryEngine: Service, Sendable {
             let shared = configuration.sharing.map { sharing in
                 SharedClaim(
                     lease: sharing.lease(from: now), maxConcurrency: state.withLock { $0.scheduler.runtime(of: request.destinationID)?.destination.maxConcurrency },
-                    circuit: request.circuit, circuitVersion: request.circuitVersion, probe: request.probeCircuit)
+                    circuit: request.circuit, circuitVersion: request.circuitVersion, probe: request.probeCircuit, inOrder: request.inOrder)
             }
             batch = try await store.claimDue(
                 destinationID: request.destinationID, now: now, limit: request.limit, excluding: request.excluding, shared: shared)
@@ -357,7 +357,8 @@ public final class DeliveryEngine: Service, Sendable {
         let items = batch.attempts.map { DeliveryScheduler.ClaimedItem(attemptID: $0.attempt.id, scheduledAt: $0.attempt.scheduledAt) }
         let (starts, change, runtime) = state.withLock { s in
             let (starts, change) = s.scheduler.claimed(
-                request, attempts: items, nextDue: batch.nextDue, waitsOnOrder: batch.waitsOnOrder, storedCircuit: batch.storedCircuit, now: now)
+                request, attempts: items, nextDue: batch.nextDue, waitsOnOrder: batch.waitsOnOrder, storedCircuit: batch.storedCircuit,
+                waitsOnOtherNodes: batch.waitsOnOtherNodes, now: now)
             return (starts, change, s.scheduler.runtime(of: request.destinationID))
         }
         if let change {

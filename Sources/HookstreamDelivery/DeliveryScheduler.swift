@@ -323,7 +323,7 @@ public struct DeliveryScheduler: Sendable {
             // Another node may have moved the circuit on; a probe in flight is perhaps theirs
             // (it times out if its node died).
             if lane.runtime == nil || SharedClaim.storedIsNewer((loaded.circuit, loaded.circuitVersion), than: (lane.circuit, lane.circuitVersion)) {
-                adopt(&lane, loaded.circuit, version: loaded.circuitVersion)
+                adopt(&lane, loaded.circuit, version: loaded.circuitVersion, now: now)
             }
         } else if lane.runtime == nil && loaded.circuitVersion >= lane.circuitVersion {
             // First load in this process: a probe in flight before a restart is lost.
@@ -355,11 +355,14 @@ public struct DeliveryScheduler: Sendable {
     /// Returns the attempts to start and, when a probe was handed out, the circuit to persist
     /// before the probe's result can be recorded.
     ///
-    /// - Parameter storedCircuit: a shared claim found another node's circuit (and took
-    ///   nothing): it replaces this node's.
+    /// - Parameters:
+    ///   - storedCircuit: a shared claim found another node's circuit (and took nothing): it
+    ///     replaces this node's.
+    ///   - waitsOnOtherNodes: a shared claim took nothing because of other nodes' attempts in
+    ///     flight; the due work (a held backlog too) is still there.
     public mutating func claimed(
         _ request: ClaimRequest, attempts: [ClaimedItem], nextDue: Int64?, waitsOnOrder: Bool = false,
-        storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil, now: Int64
+        storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil, waitsOnOtherNodes: Bool = false, now: Int64
     ) -> (starts: [Start], circuit: CircuitChange?) {
         guard var lane = lanes[request.destinationID] else {
             inFlight -= request.limit
@@ -369,7 +372,7 @@ public struct DeliveryScheduler: Sendable {
         lane.reserved = 0
         lane.busy = false
         if let storedCircuit, SharedClaim.storedIsNewer(storedCircuit, than: (lane.circuit, lane.circuitVersion)) {
-            adopt(&lane, storedCircuit.circuit, version: storedCircuit.version)
+            adopt(&lane, storedCircuit.circuit, version: storedCircuit.version, now: now)
         }
         var starts: [Start] = []
         var change: CircuitChange?
@@ -397,7 +400,7 @@ public struct DeliveryScheduler: Sendable {
         }
         // The held backlog is over once the oldest due attempt was scheduled after the
         // release (or nothing is due).
-        if let drainUntil = lane.drainUntil, attempts.first.map({ $0.scheduledAt > drainUntil }) ?? true {
+        if let drainUntil = lane.drainUntil, !waitsOnOtherNodes, attempts.first.map({ $0.scheduledAt > drainUntil }) ?? true {
             lane.drainUntil = nil
         }
         // A wake that arrived while the claim ran means new work is due now.
@@ -474,8 +477,11 @@ public struct DeliveryScheduler: Sendable {
     }
 
     /// Takes another node's circuit as this lane's. A probe of this node's still in flight
-    /// stays counted in flight; its result applies to the circuit as it now is.
-    private func adopt(_ lane: inout Lane, _ circuit: CircuitBreaker, version: Int64) {
+    /// stays counted in flight; its result applies to the circuit as it now is. A circuit
+    /// another node closed releases the held backlog here too, in order (the claims of the
+    /// backlog's batches wait for each other across nodes).
+    private func adopt(_ lane: inout Lane, _ circuit: CircuitBreaker, version: Int64, now: Int64) {
+        if lane.runtime != nil && lane.circuit.state != .closed && circuit.state == .closed { lane.drainUntil = now }
         lane.circuit = circuit
         lane.circuitVersion = version
     }

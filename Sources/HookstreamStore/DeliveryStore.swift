@@ -82,13 +82,21 @@ public struct SharedClaim: Sendable {
     /// (version `circuitVersion + 1`), only if the stored circuit is still this node's. The
     /// node that stores it sends the probe; the others find it and wait.
     public var probe: CircuitBreaker?
+    /// A batch of the held backlog (after a resume or a circuit closing), sent in order: taken
+    /// only while no node has any attempt of the destination in flight, so the nodes send the
+    /// backlog one batch after another, in ingest order.
+    public var inOrder: Bool
 
-    public init(lease: DeliveryLease, maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), circuitVersion: Int64 = 0, probe: CircuitBreaker? = nil) {
+    public init(
+        lease: DeliveryLease, maxConcurrency: Int? = nil, circuit: CircuitBreaker = CircuitBreaker(), circuitVersion: Int64 = 0, probe: CircuitBreaker? = nil,
+        inOrder: Bool = false
+    ) {
         self.lease = lease
         self.maxConcurrency = maxConcurrency
         self.circuit = circuit
         self.circuitVersion = circuitVersion
         self.probe = probe
+        self.inOrder = inOrder
     }
 
     /// Whether the stored circuit is one this node must adopt rather than its own.
@@ -129,12 +137,19 @@ public struct ClaimBatch: Sendable {
     /// ``SharedClaim/storedIsNewer(_:than:)``), or lost the race to hand out the probe: it took
     /// no attempts, and this is the circuit as stored.
     public var storedCircuit: (circuit: CircuitBreaker, version: Int64)?
+    /// A shared claim took nothing because other nodes' attempts fill the destination's
+    /// slots, or a batch of its held backlog must wait for them: due attempts are left.
+    public var waitsOnOtherNodes: Bool
 
-    public init(attempts: [ClaimedAttempt], nextDue: Int64?, waitsOnOrder: Bool = false, storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil) {
+    public init(
+        attempts: [ClaimedAttempt], nextDue: Int64?, waitsOnOrder: Bool = false, storedCircuit: (circuit: CircuitBreaker, version: Int64)? = nil,
+        waitsOnOtherNodes: Bool = false
+    ) {
         self.attempts = attempts
         self.nextDue = nextDue
         self.waitsOnOrder = waitsOnOrder
         self.storedCircuit = storedCircuit
+        self.waitsOnOtherNodes = waitsOnOtherNodes
     }
 }
 

@@ -29,20 +29,21 @@ extension SQLStore {
                 return ClaimBatch(attempts: [], nextDue: now, storedCircuit: stored)
             }
             var limit = limit
-            if let maxConcurrency = shared.maxConcurrency {
+            if shared.maxConcurrency != nil || shared.inOrder {
                 // Every node's live leases, this one's in-flight attempts included.
                 let leased: Int = try db.fetchValue(
                     "SELECT COUNT(*) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND claimed_by IS NOT NULL AND lease_until > ?",
                     [destinationID, now]) ?? 0
-                limit = min(limit, maxConcurrency - leased)
-                // Another node uses every slot: look again shortly (its finished attempts
-                // notify nobody).
-                guard limit > 0 else { return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis) }
+                if let maxConcurrency = shared.maxConcurrency { limit = min(limit, maxConcurrency - leased) }
+                if shared.inOrder && leased > 0 { limit = 0 }
+                // Another node uses the slots: look again shortly (its finished attempts notify
+                // nobody).
+                guard limit > 0 else { return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis, waitsOnOtherNodes: true) }
             }
             if let probe = shared.probe {
                 guard stored.version == shared.circuitVersion else {
                     // This node's own last change is not stored yet: try once it is.
-                    return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis)
+                    return ClaimBatch(attempts: [], nextDue: now + Self.fullDestinationRetryMillis, waitsOnOtherNodes: true)
                 }
                 let batch = try Self.claim(db, destinationID: destinationID, now: now, limit: 1, excluding: excluding, lease: shared.lease)
                 if !batch.attempts.isEmpty { try Self.saveCircuit(db, destinationID: destinationID, circuit: probe, version: shared.circuitVersion + 1) }

@@ -236,10 +236,16 @@ import Testing
         _ = s.destinationLoaded("dst_a", Self.loaded(circuit: closed, version: 5), now: 12_000)
         let flowing = Self.claims(s.nextActions(now: 12_000))
         #expect(flowing.map(\.probe) == [false])
+        #expect(flowing.map(\.inOrder) == [true], "the held backlog goes in order")
         #expect(flowing.map(\.circuitVersion) == [5])
+        // Another node's batch of the backlog is in flight: this lane's backlog waits, still
+        // in order.
+        _ = s.claimed(flowing[0], attempts: [], nextDue: 12_200, waitsOnOtherNodes: true, now: 12_000)
+        let again = Self.claims(s.nextActions(now: 12_200))
+        #expect(again.map(\.inOrder) == [true])
         // A stored circuit that trails this node's own (its write is not committed yet) is
         // not adopted.
-        _ = s.claimed(flowing[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 12_000)
+        _ = s.claimed(again[0], attempts: Self.items(["da_1"], at: 11_000), nextDue: nil, now: 12_200)
         let failed = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 12_100)
         #expect(failed.change?.version == 6)
         s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 12_200)

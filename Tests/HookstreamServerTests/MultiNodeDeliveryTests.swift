@@ -160,4 +160,41 @@ import Testing
         let probes = down.requests.count - before
         #expect((1...4).contains(probes), "\(probes) probes in 9 s of 2 s cooldowns after 1 s failures")
     }
+
+    /// A paused destination's backlog, ingested through both nodes, reaches the receiver in
+    /// ingest order once resumed, although both nodes deliver it: each node claims it 8 at a
+    /// time (`--delivery-concurrency 8`), and it takes longer than the 5 s after which the
+    /// second node sees the resume and starts claiming batches too.
+    @Test func theBacklogOfAResumedDestinationArrivesInOrderFromBothNodes() async throws {
+        let uri = try await TestPostgres.createDatabase("order")
+        let key = APIKey.generate(.live)
+        let masterKey = String(repeating: "7c", count: 32)
+        let flags = ["--delivery-concurrency", "8", "--public-rate-limit", "0"]
+        let nodes = [
+            try await SharedDatabaseTests.node(uri, key: key, masterKey: masterKey, flags),
+            try await SharedDatabaseTests.node(uri, key: key, masterKey: masterKey, flags),
+        ]
+        defer { for node in nodes { node.kill() } }
+        let admin = TestHTTPClient(baseURL: nodes[0].baseURL, apiKey: key)
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        receiver.setDefault(.slow(seconds: 0.08, status: 200))
+        let source = try #require(try await admin.post("/v1/sources", ["name": "Orders"]).json["id"]?.stringValue)
+        let destination = try #require(try await admin.post("/v1/destinations", ["name": "Ordered", "url": .string(receiver.url)]).json["id"]?.stringValue)
+        #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
+        #expect(try await admin.patch("/v1/destinations/\(destination)", ["enabled": false]).json["status"] == "paused")
+        // Both nodes learn of the pause (a node re-reads a destination every 5 s).
+        try await Task.sleep(for: .seconds(6))
+        let total = 100
+        for n in 0..<total {
+            let sent = try await TestHTTPClient(baseURL: nodes[n % 2].baseURL).post("/v1/ingest/\(source)", ["n": .number(Double(n))])
+            #expect(sent.status == 200, "\(sent.text)")
+        }
+        try await Task.sleep(for: .seconds(6))
+        #expect(receiver.requests.isEmpty, "held while paused")
+        #expect(try await admin.patch("/v1/destinations/\(destination)", ["enabled": true]).json["status"] == "active")
+        let received = try await receiver.waitFor(count: total).prefix(total).map { try JSON(parsing: $0.text)["n"]?.numberValue ?? -1 }
+        #expect(received == (0..<total).map(Double.init), "arrival order")
+        #expect(receiver.mostAtOnce == 1)
+    }
 }

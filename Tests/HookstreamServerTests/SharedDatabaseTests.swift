@@ -13,10 +13,10 @@ import Testing
 
     /// A node of the installation on `uri`: its own data directory, the shared master key, and
     /// `key` as its admin key.
-    static func node(_ uri: PostgresURI, key: String, masterKey: String) async throws -> ServerProcess {
+    static func node(_ uri: PostgresURI, key: String, masterKey: String, _ more: [String] = []) async throws -> ServerProcess {
         try await ServerProcess.start(
             dataDirectory: TemporaryDirectory.make(prefix: "hookstream-node"),
-            arguments: ["--database-url", uri.text, "--master-key", masterKey, "--bootstrap-key", key, "--api-rate-limit", "0"])
+            arguments: ["--database-url", uri.text, "--master-key", masterKey, "--bootstrap-key", key, "--api-rate-limit", "0"] + more)
     }
 
     @Test func migrateAppliesEachMigrationOnceOnEitherBackendAndRefusesANewerSchema() async throws {

@@ -100,6 +100,11 @@ import Testing
         let full = try await claim(nodes[1], "b", at: Self.t0 + 200)
         #expect(full.attempts.isEmpty)
         #expect(full.nextDue == Self.t0 + 400, "looks again shortly")
+        // A batch of the held backlog waits until no node has anything in flight.
+        let inOrder = try await nodes[1].claimDue(
+            destinationID: f.destination.id, now: Self.t0 + 300, limit: 5, excluding: [],
+            shared: SharedClaim(lease: DeliveryLease(node: "b", until: Self.t0 + 30_300), inOrder: true))
+        #expect(inOrder.attempts.isEmpty)
         #expect(try await claim(nodes[1], "b", at: Self.t0 + 30_100).attempts.count == 3)
     }
 
