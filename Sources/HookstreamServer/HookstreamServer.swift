@@ -109,7 +109,7 @@ public struct HookstreamServer {
             realtime: realtime)
         let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger)
         let archiver = EventArchiver(
-            store: store, blobs: blobs, files: try ArchiveFiles(root: dataDirectory + "/archive"),
+            store: store, blobs: blobs, files: store.isShared ? DatabaseArchive(store: store) : try ArchiveFiles(root: dataDirectory + "/archive"),
             policy: RetentionPolicy(retentionDays: configuration.retentionDays), logger: logger)
         let replays = ReplayRunner(
             store: store, delivery: delivery, clock: configuration.clock, ttlSeconds: configuration.replayJobTTLSeconds, logger: logger)

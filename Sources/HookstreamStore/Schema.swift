@@ -39,6 +39,7 @@ enum Schema {
         ("027_settings", settings),
         ("028_delivery_claims", deliveryClaims),
         ("029_realtime_payloads", realtimePayloads),
+        ("030_event_archive_members", eventArchiveMembers),
     ]
 
     /// Which node holds a pending attempt, until when (`DeliveryLease`): nodes sharing a

@@ -118,6 +118,18 @@ public enum TestStore {
         return try await SQLStore.postgres(PostgresURI(parsing: url), connections: 2, logger: TestPostgres.logger)
     }
 
+    /// The archive of a server's data directory as retention wrote it: its day file on SQLite,
+    /// the day's members in the database on PostgreSQL.
+    public static func archive(dataDirectory: String, organizationID: String, day: ArchiveDay) async throws -> [UInt8]? {
+        guard isPostgres else {
+            return try ArchiveFiles(root: dataDirectory + "/archive").read(organizationID: organizationID, day: day, limit: nil)
+        }
+        let store = try await open(dataDirectory: dataDirectory)
+        let bytes = try await DatabaseArchive(store: store).bytes(organizationID: organizationID, day: day, limit: nil)
+        await store.close()
+        return bytes
+    }
+
     /// The connections each test server opens (`--database-pool-size`): few, since a run has
     /// dozens of servers up at once.
     public static let poolSize = 3

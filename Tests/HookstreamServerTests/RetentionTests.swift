@@ -123,9 +123,10 @@ import Testing
 
         // The file: one gzip stream of NDJSON, one line per archived event, bodies inlined.
         let org = try #require(try await api.get("/v1/auth/me").json["organization"]?["id"]?.stringValue)
-        let file = try #require(FileManager.default.contents(atPath: "\(server.dataDirectory)/archive/\(org)/\(day).ndjson.gz"))
+        let archiveDay = try #require(ArchiveDay(parsing: day))
+        let file = try #require(try await TestStore.archive(dataDirectory: server.dataDirectory, organizationID: org, day: archiveDay))
         var lines: [ArchiveRecord] = []
-        try GzipMembers.decompress([UInt8](file)) { member in lines += try ArchiveLine.lines(member).map(ArchiveLine.decode) }
+        try GzipMembers.decompress(file) { member in lines += try ArchiveLine.lines(member).map(ArchiveLine.decode) }
         #expect(Set(lines.map(\.eventID)) == Set(finished))
         #expect(lines.count == finished.count, "a line was written twice")
         #expect(lines.first { $0.eventID == finished[1] }?.body == large)

@@ -24,12 +24,12 @@ public final class EventArchiver: Sendable {
     public let policy: RetentionPolicy
     private let store: any EventArchiveStore
     private let blobs: BlobStore
-    private let files: ArchiveFiles
+    private let files: any ArchiveStorage
     private let logger: Logger
     private let running = Mutex(false)
     private let restoring = Mutex<Set<String>>([])
 
-    public init(store: any EventArchiveStore, blobs: BlobStore, files: ArchiveFiles, policy: RetentionPolicy, logger: Logger) {
+    public init(store: any EventArchiveStore, blobs: BlobStore, files: any ArchiveStorage, policy: RetentionPolicy, logger: Logger) {
         self.store = store
         self.blobs = blobs
         self.files = files
@@ -79,10 +79,7 @@ public final class EventArchiver: Sendable {
         for entry in try await store.interruptedArchiveBatches() {
             switch entry.state {
             case .appending:
-                let files = files
-                try await NIOThreadPool.singleton.runIfActive {
-                    try files.truncate(organizationID: entry.organizationID, day: entry.day, to: entry.fileOffset)
-                }
+                try await files.cutBack(organizationID: entry.organizationID, day: entry.day, to: entry.fileOffset)
                 logger.notice(
                     "retention: undid an archive append that never committed",
                     metadata: ["org_id": "\(entry.organizationID)", "day": "\(entry.day)", "offset": "\(entry.fileOffset)"])
@@ -121,17 +118,16 @@ public final class EventArchiver: Sendable {
         if !missing.isEmpty {
             logger.error("retention: archiving events whose body file is missing", metadata: ["events": "\(missing)"])
         }
-        let files = files
         let (org, day) = (window.organizationID, window.day)
-        let offset = files.size(organizationID: org, day: day)
+        let offset = try await files.length(organizationID: org, day: day)
         let journalID = try await store.beginArchiveBatch(organizationID: org, day: day, fileOffset: offset, at: now)
         do {
-            try await NIOThreadPool.singleton.runIfActive { try files.append(member, organizationID: org, day: day) }
+            try await files.appendMember(member, organizationID: org, day: day)
             try await store.commitArchiveBatch(journalID: journalID, records: batch, restoredBefore: restoredBefore, at: now)
         } catch {
             // Nothing was deleted: take the member back out so the events are written once,
             // by whichever batch finally deletes them.
-            try await NIOThreadPool.singleton.runIfActive { try files.truncate(organizationID: org, day: day, to: offset) }
+            try await files.cutBack(organizationID: org, day: day, to: offset)
             try await store.finishArchiveBatch(journalID: journalID)
             if error is ArchiveConflict { return .conflicted }
             throw error
@@ -151,11 +147,6 @@ public final class EventArchiver: Sendable {
         try await store.archivedDays(tenant: tenant)
     }
 
-    /// The size of a day's archive file (all organizations' environments share it).
-    public func fileSize(organizationID: String, day: ArchiveDay) -> Int64 {
-        files.size(organizationID: organizationID, day: day)
-    }
-
     /// Re-imports the tenant's events of `day` as they were archived, attempts included, and
     /// without queueing any delivery. Events already in the database are left alone, so a
     /// second restore changes nothing. Returns `nil` when the tenant has no archive for `day`.
@@ -173,10 +164,9 @@ public final class EventArchiver: Sendable {
         let uncommitted = try await store.interruptedArchiveBatches()
             .filter { $0.state == .appending && $0.organizationID == tenant.organizationID && $0.day == day }
             .map(\.fileOffset).min()
-        let files = files
-        guard let bytes = try await NIOThreadPool.singleton.runIfActive({
-            try files.read(organizationID: tenant.organizationID, day: day, limit: uncommitted)
-        }) else { throw ArchiveFileMissing(path: files.path(organizationID: tenant.organizationID, day: day)) }
+        guard let bytes = try await files.bytes(organizationID: tenant.organizationID, day: day, limit: uncommitted) else {
+            throw ArchiveFileMissing(path: files.location(organizationID: tenant.organizationID, day: day))
+        }
 
         var lastLine: [String: Int] = [:]
         var lines = try ArchiveReader(bytes, tenant: tenant)
