@@ -39,9 +39,9 @@ import Testing
             ).json["id"]?.stringValue)
         #expect(try await admin.post("/v1/connections", ["source_id": .string(source), "destination_id": .string(destination)]).status == 201)
 
-        // 300 events, round-robin over the nodes, 4 at a time; node 1 is killed a third of the
+        // 3,000 events, round-robin over the nodes, 8 at a time; node 1 is killed a third of the
         // way in (what it acknowledged must still be delivered) and started again later.
-        let total = 300
+        let total = 3_000
         let accepted = Mutex<[String]>([])
         // What the nodes that stay up answered: every request a 200 (two nodes' batches meeting
         // on the same rows must not fail a request).
@@ -49,7 +49,7 @@ import Testing
         let killed = Mutex(false)
         let urls = nodes.map(\.baseURL)
         let victim = nodes[1]
-        _ = try await concurrently(Array(0..<total), width: 4) { n in
+        _ = try await concurrently(Array(0..<total), width: 8) { n in
             let node = n % 3
             if node == 1 && killed.withLock({ $0 }) { return }
             let response = try? await TestHTTPClient(baseURL: urls[node]).request(
