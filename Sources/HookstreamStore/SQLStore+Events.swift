@@ -15,12 +15,19 @@ extension SQLStore {
     /// Stores `incoming` inside the caller's write transaction: ingest's group commit, and
     /// change capture, which commits a captured transaction's events with its source's LSN.
     func insertBatch(_ db: SQLConnection, _ incoming: [IncomingEvent]) throws -> [IngestOutcome] {
-        let insert = try db.cachedStatement(
-            """
-                INSERT INTO events (id, org_id, env_id, source_id, method, headers, query, content_type, source_ip,
-                    body_size, body, body_blob, status, dedup_status, verification_status, received_at, order_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        // The batch's events and first attempts are written together after the loop (nothing
+        // in it reads them back), a few hundred rows to a statement.
+        var events = RowInserts(
+            into: "events",
+            columns: [
+                "id", "org_id", "env_id", "source_id", "method", "headers", "query", "content_type", "source_ip", "body_size", "body", "body_blob", "status",
+                "dedup_status", "verification_status", "received_at", "order_key",
+            ])
+        var attempts = RowInserts(
+            into: "delivery_attempts",
+            columns: [
+                "id", "org_id", "env_id", "event_id", "connection_id", "destination_id", "status", "attempt_number", "scheduled_at", "created_at", "order_key",
+            ])
         var perSource: [String: Int] = [:]
         // Per source, whether its events are held in this batch. Read once per batch inside
         // the write transaction: it cannot change before the batch commits.
@@ -66,19 +73,28 @@ extension SQLStore {
             case .inline(let bytes): inline = Data(bytes)
             case .blob(let key): blobKey = key
             }
-            try insert.execute([
+            events.append([
                 event.id, event.tenant.organizationID, event.tenant.environmentID, event.sourceID, event.method,
                 item.headersJSON, item.queryJSON, event.contentType,
                 event.sourceIP, event.bodySize, inline, blobKey, event.status.rawValue, event.dedupStatus.rawValue,
                 event.verificationStatus?.rawValue, event.receivedAt, item.orderKey,
             ])
-            try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: event.receivedAt)
+            // The first attempt of each route, due when the event arrived (see
+            // `insertFirstAttempts`).
+            for route in routes {
+                attempts.append([
+                    ResourceID.make(.deliveryAttempt), event.tenant.organizationID, event.tenant.environmentID, event.id, route.connectionID,
+                    route.destinationID, DeliveryAttempt.Status.pending.rawValue, 1, event.receivedAt, event.receivedAt, item.orderKey,
+                ])
+            }
             try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
             outcome.recordSyncs = collections.takeSyncs()
             perSource[event.sourceID, default: 0] += 1
             rollups.countEvent(event)
             outcomes.append(outcome)
         }
+        try events.execute(db)
+        try attempts.execute(db)
         let count = try db.cachedStatement("UPDATE sources SET event_count = event_count + ? WHERE id = ?")
         for (sourceID, n) in perSource { try count.execute([n, sourceID]) }
         try collections.finish(db)
