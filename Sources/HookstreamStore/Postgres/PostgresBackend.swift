@@ -14,6 +14,7 @@ import PostgresNIO
 final class PostgresBackend: Sendable {
     let writer: PostgresSessionPool
     let readers: PostgresSessionPool
+    private let listener: PostgresListener
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private var threads: NIOThreadPool { Self.threads }
@@ -34,6 +35,7 @@ final class PostgresBackend: Sendable {
         self.logger = logger
         writer = PostgresSessionPool(capacity: 1, configuration: configuration, logger: logger)
         readers = PostgresSessionPool(capacity: readerCount, configuration: configuration, logger: logger)
+        listener = PostgresListener(configuration: configuration, logger: logger)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLConnection) throws -> T) async throws -> T {
@@ -101,34 +103,12 @@ final class PostgresBackend: Sendable {
         return PostgresSnapshot(session: session, threads: threads)
     }
 
-    /// The payloads of `channel`'s notifications, from a connection of their own, reconnecting
-    /// (after a second) whenever it is lost, until the stream is dropped. Notifications sent
-    /// while no connection listens are missed; the delivery engine's poll is the safety net.
-    func notifications(channel: String) -> AsyncStream<String> {
-        let (configuration, logger) = (self.configuration, self.logger)
-        return AsyncStream(bufferingPolicy: .bufferingNewest(10_000)) { continuation in
-            let task = Task {
-                while !Task.isCancelled {
-                    do {
-                        let session = try await PostgresSession.open(configuration, logger: logger)
-                        defer { session.close() }
-                        try await session.connection.listen(on: channel) { notifications in
-                            for try await notification in notifications { continuation.yield(notification.payload) }
-                        }
-                    } catch where !Task.isCancelled {
-                        logger.warning(
-                            "listening for database notifications failed; reconnecting",
-                            metadata: ["channel": "\(channel)", "error": "\(PostgresConnectFailure(error))"])
-                    } catch {}
-                    try? await Task.sleep(for: .seconds(1))
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-    }
+    /// The payloads of `channel`'s notifications, from the node's one listening connection
+    /// (`PostgresListener`), until the stream is dropped.
+    func notifications(channel: String) -> AsyncStream<String> { listener.follow(channel) }
 
     func shutdown() async {
+        listener.close()
         await writer.close()
         await readers.close()
     }
