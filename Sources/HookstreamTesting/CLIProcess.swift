@@ -7,6 +7,8 @@ public final class CLIProcess: Sendable {
     private struct State {
         var stdout = Data()
         var stderr = Data()
+        /// Output streams read to their end.
+        var drained = 0
     }
 
     private let process: ChildProcess
@@ -22,7 +24,10 @@ public final class CLIProcess: Sendable {
             Thread.detachNewThread {
                 while true {
                     let chunk = handle.availableData
-                    if chunk.isEmpty { return }
+                    if chunk.isEmpty {
+                        child.state.withLock { $0.drained += 1 }
+                        return
+                    }
                     child.state.withLock { if isOut { $0.stdout.append(chunk) } else { $0.stderr.append(chunk) } }
                 }
             }
@@ -51,10 +56,15 @@ public final class CLIProcess: Sendable {
 
     public func signal(_ number: Int32) { process.signal(number) }
 
-    /// Waits for the process to exit; `nil` when it is still running at the deadline (then it is killed).
+    /// Waits for the process to exit and for what it wrote last to be read (the readers may
+    /// trail the exit); `nil` when it is still running at the deadline (then it is killed).
     public func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
-        if let status = await process.waitForExit(timeout: timeout) { return status }
-        signal(SIGKILL)
-        return nil
+        guard let status = await process.waitForExit(timeout: timeout) else {
+            signal(SIGKILL)
+            return nil
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while state.withLock({ $0.drained }) < 2 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return status
     }
 }
