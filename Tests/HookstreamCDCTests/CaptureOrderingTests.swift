@@ -15,11 +15,11 @@ import Testing
         defer { f.stop() }
         _ = try await f.createSource(["tables": ["orders", "customers"]])
         let destination = try #require(try await f.api.get("/v1/destinations").json["destinations"]?.arrayValue?.first?["id"]?.stringValue)
-        let patched = try await f.api.patch("/v1/destinations/\(destination)", ["retry_intervals": [10], "retry_max_attempts": 5])
+        let patched = try await f.api.patch("/v1/destinations/\(destination)", ["retry_intervals": [20], "retry_max_attempts": 5])
         #expect(patched.status == 200, "\(patched.text)")
         // The first delivery (row 1's INSERT) fails; everything after succeeds. Its retry waits
-        // 10 s, long enough for the other row's change to be captured first on a loaded
-        // machine (with 2 s, a full run's load once let the retry go first).
+        // 20 s, long enough for the other row's change to be captured first on a loaded
+        // machine (with 2 s, and once with 10 s, a full run's load let the retry go first).
         f.receiver.reply([.status(500)])
         try await f.write(["INSERT INTO orders VALUES (1, 'a', 1)"])
         _ = try await f.received(1)
