@@ -18,19 +18,20 @@ extension Schema {
 
 extension SQLStore {
     func archiveLength(organizationID: String, day: ArchiveDay) async throws -> Int64 {
-        try await database.read { db in
-            try db.fetchValue(
-                "SELECT COALESCE(MAX(file_offset + length), 0) FROM event_archive_members WHERE org_id = ? AND day = ?", [organizationID, day.text]) ?? 0
-        }
+        try await database.read { db in try Self.archiveEnd(db, organizationID: organizationID, day: day) }
+    }
+
+    /// Where the day's next member starts: the end of its last one (0 for a day with none).
+    private static func archiveEnd(_ db: SQLConnection, organizationID: String, day: ArchiveDay) throws -> Int64 {
+        try db.fetchValue(
+            "SELECT COALESCE(MAX(file_offset + length), 0) FROM event_archive_members WHERE org_id = ? AND day = ?", [organizationID, day.text]) ?? 0
     }
 
     /// Appends at the day's current end (one retention run at a time appends: its lease).
     func appendArchiveMember(_ member: [UInt8], organizationID: String, day: ArchiveDay) async throws {
         try await Self.reportingFullDisk {
             try await database.write { db in
-                let end: Int64 = try db.fetchValue(
-                    "SELECT COALESCE(MAX(file_offset + length), 0) FROM event_archive_members WHERE org_id = ? AND day = ?",
-                    [organizationID, day.text]) ?? 0
+                let end = try Self.archiveEnd(db, organizationID: organizationID, day: day)
                 try db.execute(
                     "INSERT INTO event_archive_members (org_id, day, file_offset, length, member) VALUES (?, ?, ?, ?, ?)",
                     [organizationID, day.text, end, Int64(member.count), Data(member)])

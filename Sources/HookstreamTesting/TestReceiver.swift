@@ -155,8 +155,7 @@ public final class TestReceiver: Sendable {
             if let retryAfter = headers["Retry-After"] { fields[.retryAfter] = retryAfter }
             return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
         case .stall(let seconds):
-            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            return Response(status: .ok)
+            return try await respond(.slow(seconds: seconds, status: 200), to: received)
         case .slow(let seconds, let status):
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
             return Response(status: .init(code: status))

@@ -110,15 +110,11 @@ import Testing
         let uri = try await TestPostgres.createDatabase("limits")
         let key = APIKey.generate(.live)
         let masterKey = String(repeating: "7b", count: 32)
-        func node() async throws -> ServerProcess {
-            try await ServerProcess.start(
-                dataDirectory: TemporaryDirectory.make(prefix: "hookstream-limits"),
-                arguments: [
-                    "--database-url", uri.text, "--database-pool-size", "4", "--master-key", masterKey, "--bootstrap-key", key,
-                    "--api-rate-limit", "0", "--public-rate-limit", "0", "--circuit-failure-threshold", "3", "--circuit-cooldown-seconds", "2",
-                ])
-        }
-        let nodes = [try await node(), try await node()]
+        let flags = ["--database-pool-size", "4", "--public-rate-limit", "0", "--circuit-failure-threshold", "3", "--circuit-cooldown-seconds", "2"]
+        let nodes = [
+            try await SharedDatabaseTests.node(uri, key: key, masterKey: masterKey, flags),
+            try await SharedDatabaseTests.node(uri, key: key, masterKey: masterKey, flags),
+        ]
         defer { for node in nodes { node.kill() } }
         let admin = TestHTTPClient(baseURL: nodes[0].baseURL, apiKey: key)
         func created(_ path: String, _ body: JSON) async throws -> String {
