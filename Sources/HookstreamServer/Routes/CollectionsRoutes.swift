@@ -148,6 +148,8 @@ struct CollectionsRoutes {
         // `search` is the spec page's name, `q` the shorter alias; an empty one lists all.
         let search = (q.get("search") ?? q.get("q")).map { String($0) }
         if let search, search.count > 500 { throw APIError.badRequest("'search' may be at most 500 characters") }
+        // A NUL cannot be in a record's text, and SQLite's full-text query ends at one.
+        if let search, search.contains("\u{0}") { throw APIError.badRequest("'search' must not contain a NUL character") }
         let collection = try await owned(context)
         let page = try await deps.store.collectionRecords(
             collectionID: collection.id, tenant: collection.tenant, search: search, beforeID: paging.afterID, limit: paging.limit)
