@@ -203,6 +203,8 @@ let package = Package(
                 "HookstreamStore", "HookstreamCore", "JSONValue",
                 // The PostgreSQL test server the conformance suite's second backend runs on.
                 "HookstreamTesting", .product(name: "Logging", package: "swift-log"),
+                // A database at an older schema, built migration by migration (RecordSearchMigrationTests).
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(
             name: "HookstreamDeliveryTests",

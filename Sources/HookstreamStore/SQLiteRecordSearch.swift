@@ -5,16 +5,21 @@ import GRDB
 /// (a `tsvector` column with a GIN index, or `ILIKE` on the data) behind the same
 /// ``CollectionStore/collectionRecords(collectionID:tenant:search:beforeID:limit:)``.
 ///
-/// The index is an FTS5 table over `collection_records.data`. It is brought up to date behind
-/// the records rather than in the event's transaction (migration `017`): tokenizing a record
-/// twice per event (the old text out, the new text in) cost a quarter of ingest's throughput
-/// for a source feeding a collection, and most of that work is thrown away when a record
-/// changes again before anyone searches. Triggers only note which records changed since they
-/// were last indexed, with the text the index still holds for them — a row per record, not
-/// per event, so the backlog is bounded by the number of records. The backlog is drained in
-/// short batches in the background (`RecordSearchIndexer`) and completely before every
-/// search, so a search still never misses an acknowledged event and never finds data a
-/// record no longer holds.
+/// The index is an FTS5 table over the records' `data`. It is brought up to date behind the
+/// records rather than in the event's transaction (migration `017`): tokenizing a record twice
+/// per event (the old text out, the new text in) cost a quarter of ingest's throughput for a
+/// source feeding a collection, and most of that work is thrown away when a record changes
+/// again before anyone searches. Triggers only note which records changed since they were last
+/// indexed — a row per record, not per event, so the backlog is bounded by the number of
+/// records. The backlog is drained in short batches in the background (`RecordSearchIndexer`)
+/// and completely before every search, so a search still never misses an acknowledged event
+/// and never finds data a record no longer holds.
+///
+/// Since migration `031` the index keeps its own copy of the text it indexed (an ordinary FTS5
+/// table, not one over `collection_records`): taking a record's old words out needs that text,
+/// and keeping it here lets the backlog hold only row ids. Before, every update copied the old
+/// text into the backlog inside the ingest transaction, which cost an event on a collection
+/// more than its record's own write. The copy is written by the indexer, in the background.
 enum SQLiteRecordSearch {
     /// Migration `009`: the FTS5 index, its triggers, and the index of records synced before it.
     /// `unicode61` splits JSON text on punctuation, so `jane@example.com` is indexed as the
@@ -60,24 +65,44 @@ enum SQLiteRecordSearch {
         END;
         """
 
-    /// Indexes up to `limit` records of the backlog, oldest change first (the backlog's rowid
-    /// is the record's, so "oldest" is approximate and does not matter: each row is complete
-    /// on its own). Returns how many it indexed; fewer than `limit` means the index is current.
+    /// Migration `031`: the index holds its own copy of the text (see above) and the backlog
+    /// only the ids of records whose text changed — an update that leaves `data` as it was
+    /// (a provider resending an object's state) changes nothing to index. The new index starts
+    /// empty with every record in the backlog, so the migration itself stays quick on a large
+    /// database: the indexer fills it in the background, and a search before it has finished
+    /// indexes the rest first.
+    static let ownTextMigration = """
+        DROP TRIGGER collection_records_fts_pending_insert;
+        DROP TRIGGER collection_records_fts_pending_update;
+        DROP TRIGGER collection_records_fts_pending_delete;
+        DROP TABLE collection_records_fts_pending;
+        DROP TABLE collection_records_fts;
+        CREATE VIRTUAL TABLE collection_records_fts USING fts5(data, tokenize='unicode61 remove_diacritics 2');
+        CREATE TABLE collection_records_fts_pending (record_rowid INTEGER PRIMARY KEY);
+        CREATE TRIGGER collection_records_fts_pending_insert AFTER INSERT ON collection_records BEGIN
+            INSERT OR IGNORE INTO collection_records_fts_pending(record_rowid) VALUES (new.rowid);
+        END;
+        CREATE TRIGGER collection_records_fts_pending_update AFTER UPDATE OF data ON collection_records
+        WHEN old.data IS NOT new.data BEGIN
+            INSERT OR IGNORE INTO collection_records_fts_pending(record_rowid) VALUES (old.rowid);
+        END;
+        CREATE TRIGGER collection_records_fts_pending_delete AFTER DELETE ON collection_records BEGIN
+            INSERT OR IGNORE INTO collection_records_fts_pending(record_rowid) VALUES (old.rowid);
+        END;
+        INSERT INTO collection_records_fts_pending(record_rowid) SELECT rowid FROM collection_records;
+        """
+
+    /// Indexes up to `limit` records of the backlog: each one's old text out of the index (FTS5
+    /// reads it from its own copy) and its current text in, or nothing more when the record is
+    /// gone. Returns how many it indexed; fewer than `limit` means the index is current.
     static func indexPending(_ db: Database, limit: Int) throws -> Int {
-        let pending = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT p.record_rowid, p.indexed_data, r.data FROM collection_records_fts_pending p
-                    LEFT JOIN collection_records r ON r.rowid = p.record_rowid LIMIT ?
-                    """),
-            arguments: [limit])
-        let remove = try db.cachedStatement(sql: "INSERT INTO collection_records_fts(collection_records_fts, rowid, data) VALUES ('delete', ?, ?)")
-        let add = try db.cachedStatement(sql: "INSERT INTO collection_records_fts(rowid, data) VALUES (?, ?)")
+        let pending = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_rowid FROM collection_records_fts_pending LIMIT ?"), arguments: [limit])
+        let remove = try db.cachedStatement(sql: "DELETE FROM collection_records_fts WHERE rowid = ?")
+        let add = try db.cachedStatement(sql: "INSERT INTO collection_records_fts(rowid, data) SELECT rowid, data FROM collection_records WHERE rowid = ?")
         let done = try db.cachedStatement(sql: "DELETE FROM collection_records_fts_pending WHERE record_rowid = ?")
-        for row in pending {
-            let rowid: Int64 = row[0]
-            if let indexed: String = row[1] { try remove.execute(arguments: [rowid, indexed]) }
-            if let current: String = row[2] { try add.execute(arguments: [rowid, current]) }
+        for rowid in pending {
+            try remove.execute(arguments: [rowid])
+            try add.execute(arguments: [rowid])
             try done.execute(arguments: [rowid])
         }
         return pending.count

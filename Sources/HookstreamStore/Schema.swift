@@ -3,9 +3,9 @@
 /// The SQL here sticks to what SQLite and PostgreSQL both accept: TEXT ids, INTEGER Unix
 /// milliseconds, TEXT JSON documents, partial indexes, and one BLOB column (`bytea` on
 /// PostgreSQL, the one type name a dialect rewrites). The one exception in the list is
-/// migrations `009` and `017`, SQLite's FTS5 search index: they are defined apart, with the rest of the
-/// SQLite-only search SQL, in `SQLiteRecordSearch.swift` (a PostgreSQL store supplies its own
-/// search migration in its place). Dialect-specific SQL lives in files named for their
+/// migrations `009`, `017` and `031`, SQLite's FTS5 search index: they are defined apart, with
+/// the rest of the SQLite-only search SQL, in `SQLiteRecordSearch.swift` (a PostgreSQL store
+/// supplies its own search migration in its place). Dialect-specific SQL lives in files named for their
 /// dialect, never here. Never edit a released migration; add the next one.
 enum Schema {
     static let migrations: [(name: String, sql: String)] = [
@@ -40,6 +40,8 @@ enum Schema {
         ("028_delivery_claims", deliveryClaims),
         ("029_realtime_payloads", realtimePayloads),
         ("030_event_archive_members", eventArchiveMembers),
+        // SQLite's full-text index keeps its own text, so the backlog holds ids only (SQLite only).
+        ("031_collection_record_search_own_text", SQLiteRecordSearch.ownTextMigration),
     ]
 
     /// Which node holds a pending attempt, until when (`DeliveryLease`): nodes sharing a

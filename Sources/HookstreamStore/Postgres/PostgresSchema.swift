@@ -7,13 +7,13 @@ import PostgresNIO
 /// a type name, rewritten here: SQLite's `INTEGER` holds 64 bits and PostgreSQL's only 32
 /// (`BIGINT`), `REAL` is a double (`DOUBLE PRECISION`), `BLOB` is `BYTEA`, and the one
 /// auto-numbered key becomes an identity column. The record search migrations are the
-/// dialect's own (`PostgresRecordSearch`); SQLite's second one, its backlog, has no
-/// counterpart and is recorded as applied with nothing to do.
+/// dialect's own (`PostgresRecordSearch`); SQLite's later ones (its backlog, `017` and
+/// `031`) have no counterpart and are recorded as applied with nothing to do.
 enum PostgresSchema {
     static let migrations: [(name: String, sql: String)] = Schema.migrations.map { migration in
         switch migration.name {
         case "009_collection_record_search": (migration.name, PostgresRecordSearch.migration)
-        case "017_collection_record_search_backlog": (migration.name, "")
+        case "017_collection_record_search_backlog", "031_collection_record_search_own_text": (migration.name, "")
         case "028_delivery_claims": (migration.name, translate(migration.sql) + deliveryWakeups)
         default: (migration.name, translate(migration.sql))
         }
