@@ -8,7 +8,9 @@ import Synchronization
 /// Exact, not a cache that may lag: it is loaded when the store opens and changed only inside
 /// the write transactions that create or delete a collection. SQLite runs one write
 /// transaction at a time, so an insert batch sees either the state before such a change or
-/// the state after it, never a mix; a write that fails reloads it from the database.
+/// the state after it, never a mix; a write that fails reloads it from the database. Nodes
+/// sharing a PostgreSQL database cannot see each other's changes here, so there an insert
+/// batch reads its sources' collections in its own transaction instead.
 final class CollectionIndex: Sendable {
     /// What the upsert engine needs of one collection.
     struct Target: Sendable {

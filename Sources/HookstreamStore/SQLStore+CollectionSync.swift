@@ -5,14 +5,20 @@ import JSONValue
 /// The upsert engine's writes for one insert batch, run inside the batch's transaction (see
 /// `CollectionStore`). The decisions are `RecordUpsert`'s; this only reads and writes rows.
 ///
-/// Correct because SQLite serializes write transactions: the record read here cannot change
-/// before this transaction commits. A backend with concurrent writers must lock the record
-/// row (`SELECT … FOR UPDATE`, or an `INSERT … ON CONFLICT DO UPDATE … WHERE` comparing the
-/// version) to keep last-write-wins.
+/// Each statement decides against the row as committed, not as read earlier, so last write
+/// wins holds with writers in several processes too (PostgreSQL, several nodes): a record is
+/// replaced only by an update whose condition is "stored version older than this event",
+/// which PostgreSQL re-checks against the newest row once a concurrent writer's lock is
+/// released; created only by an insert that does nothing if the key exists; and when neither
+/// applies, the stored version is read to tell a duplicate from an older event. On SQLite, one
+/// writer at a time, that read never finds anything but a newer or equal version.
 struct CollectionSyncBatch {
     private let targets: [String: [CollectionIndex.Target]]
     /// Per collection, what this batch changed; written to the collection rows by `finish`.
     private var tallies: [String: Tally] = [:]
+    /// The batch's changelog rows, inserted together by `finish`: nothing reads them before.
+    private var changelog = RowInserts(
+        into: "collection_changelog", columns: ["id", "collection_id", "record_key", "event_id", "action", "source_event_at", "created_at"])
     /// Whether records created or replaced are kept for ``takeSyncs()`` (live events only: a
     /// backfill announces nothing per record, see `CollectionBackfill`).
     private let keepsSyncs: Bool
@@ -28,6 +34,21 @@ struct CollectionSyncBatch {
 
     init(_ index: CollectionIndex) {
         targets = index.snapshot
+        keepsSyncs = true
+    }
+
+    /// A batch for the live collections of `sourceIDs` as the database holds them now, read in
+    /// the batch's transaction: with several nodes on one database, a collection another node
+    /// created or deleted is not in this node's `CollectionIndex`.
+    init(_ db: SQLConnection, sourceIDs: Set<String>) throws {
+        var targets: [String: [CollectionIndex.Target]] = [:]
+        if !sourceIDs.isEmpty {
+            let live = try db.fetchAll(
+                "SELECT * FROM collections WHERE deleted_at IS NULL AND source_id IN (\(SQLStore.placeholders(sourceIDs.count))) ORDER BY id",
+                SQLArguments(sourceIDs), SQLStore.collection)
+            for collection in live { if let target = CollectionIndex.Target(collection) { targets[collection.sourceID, default: []].append(target) } }
+        }
+        self.targets = targets
         keepsSyncs = true
     }
 
@@ -63,8 +84,8 @@ struct CollectionSyncBatch {
             if let key = RecordUpsert.key(at: target.keyPath, in: body), let bytes {
                 let at = RecordUpsert.sourceEventAt(timestampPath: target.timestampPath, in: body, receivedAt: receivedAt)
                 try upsert(
-                    db, target.collectionID, tenant: tenant, key: key, data: bytes, version: RecordVersion(sourceEventAt: at, eventID: eventID),
-                    syncedAt: receivedAt, tally: &tally)
+                    db, target.collectionID, tenant: tenant, key: key, data: String(decoding: bytes, as: UTF8.self),
+                    version: RecordVersion(sourceEventAt: at, eventID: eventID), syncedAt: receivedAt, tally: &tally)
             } else {
                 tally.skippedNoKey += 1
             }
@@ -73,54 +94,67 @@ struct CollectionSyncBatch {
     }
 
     private mutating func upsert(
-        _ db: SQLConnection, _ collectionID: String, tenant: Tenant, key: String, data: [UInt8], version: RecordVersion, syncedAt: Int64, tally: inout Tally
+        _ db: SQLConnection, _ collectionID: String, tenant: Tenant, key: String, data: String, version: RecordVersion, syncedAt: Int64, tally: inout Tally
     ) throws {
-        let existing = try db.cachedStatement(
-            "SELECT id, created_at, source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?"
-        ).fetchOne([collectionID, key])
         let action: ChangelogEntry.Action
-        switch RecordUpsert.decide(existing: existing.map { RecordVersion(sourceEventAt: $0["source_event_at"], eventID: $0["event_id"]) }, incoming: version) {
-        case .unchanged:
-            return
-        case .create:
-            action = .created
-            tally.created += 1
+        // Each pass ends unless another process changed the record between its statements
+        // (then the next pass decides against that change).
+        decided: while true {
+            // Replaced when the stored version is older: `RecordVersion`'s order, in SQL.
+            if let replaced = try db.cachedStatement(
+                """
+                    UPDATE collection_records SET data = ?, event_id = ?, source_event_at = ?, synced_at = ?
+                    WHERE collection_id = ? AND record_key = ? AND (source_event_at < ? OR (source_event_at = ? AND event_id < ?))
+                    RETURNING id, created_at
+                    """
+            ).fetchOne([data, version.eventID, version.sourceEventAt, syncedAt, collectionID, key, version.sourceEventAt, version.sourceEventAt, version.eventID]) {
+                action = .updated
+                let record = CollectionRecord(
+                    id: replaced["id"], collectionID: collectionID, key: key, data: data, eventID: version.eventID, sourceEventAt: version.sourceEventAt,
+                    syncedAt: syncedAt, createdAt: replaced["created_at"])
+                if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
+                break decided
+            }
             let record = CollectionRecord(
-                id: ResourceID.make(.record), collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
+                id: ResourceID.make(.record), collectionID: collectionID, key: key, data: data, eventID: version.eventID,
                 sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: syncedAt)
-            try db.cachedStatement(
+            let created = try db.cachedStatement(
                 """
                     INSERT INTO collection_records (id, collection_id, record_key, data, event_id, source_event_at, synced_at, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection_id, record_key) DO NOTHING
                     """
-            ).execute([record.id, collectionID, key, record.data, version.eventID, version.sourceEventAt, syncedAt, record.createdAt])
-            if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
-        case .replace:
-            action = .updated
-            let record = CollectionRecord(
-                id: existing?["id"] ?? "", collectionID: collectionID, key: key, data: String(decoding: data, as: UTF8.self), eventID: version.eventID,
-                sourceEventAt: version.sourceEventAt, syncedAt: syncedAt, createdAt: existing?["created_at"] ?? syncedAt)
-            try db.cachedStatement(
-                "UPDATE collection_records SET data = ?, event_id = ?, source_event_at = ?, synced_at = ? WHERE collection_id = ? AND record_key = ?"
-            ).execute([record.data, version.eventID, version.sourceEventAt, syncedAt, collectionID, key])
-            if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
-        case .skipOlder:
-            action = .skipped
-            tally.skippedOlder += 1
+            ).execute([record.id, collectionID, key, data, version.eventID, version.sourceEventAt, syncedAt, record.createdAt])
+            if created == 1 {
+                action = .created
+                tally.created += 1
+                if keepsSyncs { syncs.append(RecordSync(tenant: tenant, action: action, record: record)) }
+                break decided
+            }
+            // The record exists and is not older than this event.
+            guard
+                let stored = try db.cachedStatement("SELECT source_event_at, event_id FROM collection_records WHERE collection_id = ? AND record_key = ?")
+                    .fetchOne([collectionID, key])
+            else { continue decided }
+            switch RecordUpsert.decide(existing: RecordVersion(sourceEventAt: stored["source_event_at"], eventID: stored["event_id"]), incoming: version) {
+            case .unchanged:
+                return
+            case .skipOlder:
+                action = .skipped
+                tally.skippedOlder += 1
+                break decided
+            case .create, .replace:
+                continue decided
+            }
         }
         tally.changelog += 1
-        try db.cachedStatement(
-            """
-                INSERT INTO collection_changelog (id, collection_id, record_key, event_id, action, source_event_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute([ResourceID.make(.changeLog), collectionID, key, version.eventID, action.rawValue, version.sourceEventAt, syncedAt])
+        changelog.append([ResourceID.make(.changeLog), collectionID, key, version.eventID, action.rawValue, version.sourceEventAt, syncedAt])
     }
 
-    /// Adds the batch's counts to each collection it touched: one statement per collection
-    /// per batch rather than per event.
+    /// Writes the batch's changelog and adds its counts to each collection it touched: one
+    /// statement per collection per batch rather than per event.
     func finish(_ db: SQLConnection) throws {
         guard !tallies.isEmpty else { return }
+        try changelog.execute(db)
         let statement = try db.cachedStatement(
             """
                 UPDATE collections SET record_count = record_count + ?, changelog_entries = changelog_entries + ?,

@@ -34,8 +34,10 @@ extension SQLStore {
         var holding: [String: Bool] = [:]
         var outcomes: [IngestOutcome] = []
         outcomes.reserveCapacity(incoming.count)
-        // Collections fed by these events' sources, updated in this same transaction.
-        var collections = CollectionSyncBatch(collectionIndex)
+        // Collections fed by these events' sources, updated in this same transaction. Nodes
+        // sharing a database read them here: another node's new collection is in its index only.
+        var collections =
+            isShared ? try CollectionSyncBatch(db, sourceIDs: Set(incoming.map(\.event.sourceID))) : CollectionSyncBatch(collectionIndex)
         var rollups = RollupBatch()
         for item in incoming {
             var event = item.event

@@ -61,6 +61,50 @@ import Testing
         #expect(try await plain.ingest(at: Self.t0 + 4, body: Self.body("o1", v: 5, t: 500)).outcome.recordSyncs.isEmpty)
     }
 
+    /// Nodes sharing a PostgreSQL database write the same records at the same time: each
+    /// record still ends as the newest event made it, every event is in the changelog once,
+    /// and a collection created through one node is synced by all of them.
+    @Test(arguments: [StoreBackend.postgres])
+    func nodesSharingADatabaseKeepLastWriteWinsOnEveryRecord(_ backend: StoreBackend) async throws {
+        let nodes = try await backend.makeNodes(3)
+        let f = try await StoreFixture.make(nodes[0])
+        let c = Self.collection(f, slug: "shared", timestampPath: "t")
+        try await nodes[1].createCollection(c)
+        // Each node sends 20 batches of 10 events about 5 keys, payload times unique across
+        // the nodes: node 0 ascending, node 1 descending, node 2 interleaving both ends.
+        let ascending: [Int] = (0..<200).map { $0 * 3 }
+        let descending: [Int] = (0..<200).reversed().map { $0 * 3 + 1 }
+        let bothEnds: [Int] = (0..<200).map { i in (i % 2 == 0 ? i / 2 : 199 - i / 2) * 3 + 2 }
+        let times = [ascending, descending, bothEnds]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (n, node) in nodes.enumerated() {
+                group.addTask {
+                    for round in 0..<20 {
+                        let batch = (0..<10).map { i in
+                            let t = times[n][round * 10 + i]
+                            return IncomingEvent(event: f.event(at: Self.t0 + Int64(t), body: Self.body("o\(t % 5)", v: t, t: t)))
+                        }
+                        _ = try await node.insertEvents(batch)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for node in nodes {
+            let stats = try #require(try await node.collection(id: c.id, tenant: f.tenant)).stats
+            #expect(stats.recordCount == 5 && stats.changelogEntries == 600 && stats.skippedNoKey == 0)
+            for k in 0..<5 {
+                let newest = (0..<600).filter { $0 % 5 == k }.max()!
+                let record = try #require(try await node.collectionRecord(collectionID: c.id, tenant: f.tenant, key: "o\(k)"))
+                #expect(record.sourceEventAt == Int64(newest) * 1000, "o\(k) holds the newest event (`t` is in seconds)")
+            }
+        }
+        let skipped = try #require(try await nodes[2].collection(id: c.id, tenant: f.tenant)).stats.skippedOlder
+        let changelog = try await nodes[0].collectionChangelog(collectionID: c.id, tenant: f.tenant, key: "o0", beforeID: nil, limit: 500).items
+        #expect(changelog.count == 120 && changelog.filter { $0.action == .created }.count == 1)
+        #expect(skipped > 0, "concurrent nodes delivered older events after newer ones")
+    }
+
     /// Ingest's writer hands every committed batch's outcomes to its `committed` hook before it
     /// answers the batch's callers: the point where live sync is announced.
     @Test(arguments: StoreBackend.all)
