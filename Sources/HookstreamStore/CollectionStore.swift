@@ -5,8 +5,8 @@ public import HookstreamCore
 /// Records are written by the upsert engine inside ``CoreStore/insertEvents(_:)``, in the
 /// transaction that stores the event: a record never misses an acknowledged event. A store
 /// must therefore know, inside that transaction and without a query per event, which sources
-/// feed collections (the SQLite store keeps that index in memory, changed only by its own
-/// serialized writer; a backend with several writers must read it under the source's lock).
+/// feed collections (the SQL store reads a count kept on the source's row, under that row's
+/// lock, so it holds with several writers too).
 public protocol CollectionStore: Sendable {
     /// - Throws: ``StoreError/conflict(_:)`` when the slug is taken in the environment.
     func createCollection(_ collection: RecordCollection) async throws

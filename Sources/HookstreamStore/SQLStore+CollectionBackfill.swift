@@ -77,7 +77,7 @@ extension SQLStore {
             // Someone else advanced it (or it ended): applying this batch again would log its
             // skipped events twice.
             guard stored.status == .running, stored.cursor == backfill.cursor else { return stored }
-            guard let collection = try Self.liveCollection(db, stored), let target = CollectionIndex.Target(collection) else {
+            guard let collection = try Self.liveCollection(db, stored), let target = CollectionSyncBatch.Target(collection) else {
                 let failed = stored.failed("The collection was deleted", at: at)
                 try Self.save(db, failed)
                 return failed

@@ -13,7 +13,14 @@ import JSONValue
 /// applies, the stored version is read to tell a duplicate from an older event. On SQLite, one
 /// writer at a time, that read never finds anything but a newer or equal version.
 struct CollectionSyncBatch {
-    private let targets: [String: [CollectionIndex.Target]]
+    /// What the upsert engine needs of one collection.
+    struct Target: Sendable {
+        var collectionID: String
+        var keyPath: CollectionPath
+        var timestampPath: CollectionPath?
+    }
+
+    private let targets: [String: [Target]]
     /// Per collection, what this batch changed; written to the collection rows by `finish`.
     private var tallies: [String: Tally] = [:]
     /// The batch's changelog rows, inserted together by `finish`: nothing reads them before.
@@ -32,21 +39,16 @@ struct CollectionSyncBatch {
         var lastSyncAt: Int64 = 0
     }
 
-    init(_ index: CollectionIndex) {
-        targets = index.snapshot
-        keepsSyncs = true
-    }
-
-    /// A batch for the live collections of `sourceIDs` as the database holds them now, read in
-    /// the batch's transaction: with several nodes on one database, a collection another node
-    /// created or deleted is not in this node's `CollectionIndex`.
+    /// A batch for the live collections of `sourceIDs`, read in the batch's transaction. The
+    /// insert batch names only the sources whose `collection_count` it read as non-zero, in
+    /// the same transaction (most sources feed no collection and cost no read).
     init(_ db: SQLConnection, sourceIDs: Set<String>) throws {
-        var targets: [String: [CollectionIndex.Target]] = [:]
+        var targets: [String: [Target]] = [:]
         if !sourceIDs.isEmpty {
             let live = try db.fetchAll(
                 "SELECT * FROM collections WHERE deleted_at IS NULL AND source_id IN (\(SQLStore.placeholders(sourceIDs.count))) ORDER BY id",
                 SQLArguments(sourceIDs), SQLStore.collection)
-            for collection in live { if let target = CollectionIndex.Target(collection) { targets[collection.sourceID, default: []].append(target) } }
+            for collection in live { if let target = Target(collection) { targets[collection.sourceID, default: []].append(target) } }
         }
         self.targets = targets
         keepsSyncs = true
@@ -54,7 +56,7 @@ struct CollectionSyncBatch {
 
     /// A batch for one collection only (a backfill: its source's other collections already
     /// have these events).
-    init(_ target: CollectionIndex.Target, sourceID: String) {
+    init(_ target: Target, sourceID: String) {
         targets = [sourceID: [target]]
         keepsSyncs = false
     }
@@ -165,5 +167,19 @@ struct CollectionSyncBatch {
         for (id, t) in tallies {
             try statement.execute([t.created, t.changelog, t.skippedOlder, t.skippedNoKey, t.lastSyncAt, id])
         }
+    }
+}
+
+extension CollectionSyncBatch.Target {
+    /// The target of a stored collection; `nil` if its paths no longer parse (they were
+    /// validated when it was created, so only a hand-edited database gets here).
+    init?(_ collection: RecordCollection) {
+        guard let keyPath = try? CollectionPath(parsing: collection.primaryKeyPath, field: "primary_key_path") else { return nil }
+        var timestampPath: CollectionPath?
+        if let text = collection.timestampPath {
+            guard let parsed = try? CollectionPath(parsing: text, field: "timestamp_path") else { return nil }
+            timestampPath = parsed
+        }
+        self.init(collectionID: collection.id, keyPath: keyPath, timestampPath: timestampPath)
     }
 }

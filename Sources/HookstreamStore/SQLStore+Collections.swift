@@ -14,8 +14,8 @@ extension SQLStore {
                     c.id, c.tenant.organizationID, c.tenant.environmentID, c.name, c.slug, c.description, c.sourceID, c.primaryKeyPath,
                     c.timestampPath, c.createdAt, c.updatedAt,
                 ])
-            // Inside the transaction: the next insert batch already feeds it.
-            if let target = CollectionIndex.Target(c) { self.collectionIndex.add(target, sourceID: c.sourceID) }
+            // In the same transaction: the source's next insert batch, on any node, syncs it.
+            try Self.countCollection(db, sourceID: c.sourceID, by: 1)
         }
     }
 
@@ -56,7 +56,9 @@ extension SQLStore {
             if changed == 0 { throw StoreError.notFound }
             // Every read joins the live collection, so its rows are gone from the API now;
             // `purgeDeletedCollections` removes them in batches.
-            self.collectionIndex.remove(collectionID: id)
+            if let sourceID: String = try db.fetchValue("SELECT source_id FROM collections WHERE id = ?", [id]) {
+                try Self.countCollection(db, sourceID: sourceID, by: -1)
+            }
         }
     }
 
@@ -137,22 +139,23 @@ extension SQLStore {
     /// Rows `r` of the live collection `c` with the given ID in the given tenant.
     private static let ownedCollection = "r.collection_id = ? AND c.org_id = ? AND c.env_id = ? AND c.deleted_at IS NULL"
 
-    /// A write that may change which collections exist: when it fails (even at commit, after
-    /// its closure changed the index) the index is reloaded from what the database holds.
+    /// A write that creates, renames or deletes a collection.
     /// - Parameter slug: the slug written, named in the conflict a unique violation becomes.
     private func writeChangingCollections(slug: String?, _ body: @escaping @Sendable (SQLConnection) throws -> Void) async throws {
         do {
             try await database.write(body)
         } catch {
-            try? await database.read { db in try Self.loadCollectionIndex(db, into: self.collectionIndex) }
             if let slug, Self.isUniqueViolation(error) { throw StoreError.conflict("A collection with the slug '\(slug)' already exists") }
             throw error
         }
     }
 
-    static func loadCollectionIndex(_ db: SQLConnection, into index: CollectionIndex) throws {
-        let live = try db.fetchAll("SELECT * FROM collections WHERE deleted_at IS NULL ORDER BY id", [], Self.collection)
-        index.replaceAll(with: live.compactMap { c in CollectionIndex.Target(c).map { (c.sourceID, $0) } })
+    /// Keeps `sources.collection_count`, which tells an insert batch whether the source feeds
+    /// any collection (see `CollectionSyncBatch`), in step with the live collections. Updating
+    /// the source row also makes a concurrent insert batch of that source, on any node, wait
+    /// for this transaction: it then reads the new count.
+    private static func countCollection(_ db: SQLConnection, sourceID: String, by change: Int) throws {
+        try db.execute("UPDATE sources SET collection_count = collection_count + ? WHERE id = ?", [change, sourceID])
     }
 
     static func collection(_ row: SQLRow) -> RecordCollection {

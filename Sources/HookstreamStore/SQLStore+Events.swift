@@ -34,10 +34,6 @@ extension SQLStore {
         var holding: [String: Bool] = [:]
         var outcomes: [IngestOutcome] = []
         outcomes.reserveCapacity(incoming.count)
-        // Collections fed by these events' sources, updated in this same transaction. Nodes
-        // sharing a database read them here: another node's new collection is in its index only.
-        var collections =
-            isShared ? try CollectionSyncBatch(db, sourceIDs: Set(incoming.map(\.event.sourceID))) : CollectionSyncBatch(collectionIndex)
         var rollups = RollupBatch()
         for item in incoming {
             var event = item.event
@@ -89,17 +85,31 @@ extension SQLStore {
                     route.destinationID, DeliveryAttempt.Status.pending.rawValue, 1, event.receivedAt, event.receivedAt, item.orderKey,
                 ])
             }
-            try collections.apply(db, item, event: event, duplicate: outcome.duplicate)
-            outcome.recordSyncs = collections.takeSyncs()
             perSource[event.sourceID, default: 0] += 1
             rollups.countEvent(event)
             outcomes.append(outcome)
         }
         try events.execute(db)
         try attempts.execute(db)
-        let count = try db.cachedStatement("UPDATE sources SET event_count = event_count + ? WHERE id = ?")
-        for (sourceID, n) in perSource { try count.execute([n, sourceID]) }
-        try collections.finish(db)
+        // Each source's event count; the same statement reads whether the source feeds
+        // collections (`sources.collection_count`, kept by their create and delete, which
+        // update this row too). A collection created concurrently on any node has either
+        // committed before this (its count is read here, after waiting for its lock if need
+        // be) or will commit after this batch, which then predates it. In source order, so two
+        // nodes' batches take the rows in the same order.
+        var feedingCollections: Set<String> = []
+        let count = try db.cachedStatement("UPDATE sources SET event_count = event_count + ? WHERE id = ? RETURNING collection_count")
+        for (sourceID, n) in perSource.sorted(by: { $0.key < $1.key }) {
+            if let collections: Int64 = try count.fetchValue([n, sourceID]), collections > 0 { feedingCollections.insert(sourceID) }
+        }
+        if !feedingCollections.isEmpty {
+            var collections = try CollectionSyncBatch(db, sourceIDs: feedingCollections)
+            for (index, item) in incoming.enumerated() where feedingCollections.contains(item.event.sourceID) {
+                try collections.apply(db, item, event: item.event, duplicate: outcomes[index].duplicate)
+                outcomes[index].recordSyncs = collections.takeSyncs()
+            }
+            try collections.finish(db)
+        }
         try rollups.write(db)
         return outcomes
     }

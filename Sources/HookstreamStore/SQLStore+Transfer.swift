@@ -177,6 +177,8 @@ private struct TransferImport {
                 }
                 guard try input.next() == nil else { throw TransferFormatError("lines follow the end of the export") }
                 if case .postgres = db.backing { try PostgresSchema.restartIdentities(db) }
+                // An export from before migration `032` has no collection counts: derive them.
+                try db.execute(Schema.countSourceCollections)
                 return summary
             }
         }

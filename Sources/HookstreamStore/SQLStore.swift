@@ -17,8 +17,6 @@ import JSONValue
 /// PostgreSQL), which is what lets a 2xx promise that the event survives a crash.
 public final class SQLStore: Store {
     let database: SQLDatabase
-    /// Which sources feed collections (see `CollectionIndex`).
-    let collectionIndex = CollectionIndex()
     /// The migrations this open applied (empty when the schema was current).
     public let migrationsApplied: [String]
     /// The last migration this build knows, which the schema is at once opened.
@@ -35,7 +33,6 @@ public final class SQLStore: Store {
         let pool = try DatabasePool(path: path, configuration: configuration)
         let applied = try Self.migrate(pool)
         self.init(database: SQLDatabase(backing: .grdb(pool)), migrationsApplied: applied)
-        try pool.read { db in try Self.loadCollectionIndex(SQLConnection(db), into: collectionIndex) }
     }
 
     /// Connects to and migrates the PostgreSQL database of `uri`, with at most `connections`
@@ -47,10 +44,7 @@ public final class SQLStore: Store {
         let backend = PostgresBackend(configuration: try PostgresConnection.Configuration(uri), connections: max(2, connections), logger: logger)
         do {
             let applied = try await backend.withSession { try PostgresSchema.migrate($0) }
-            let store = SQLStore(database: SQLDatabase(backing: .postgres(backend)), migrationsApplied: applied)
-            let index = store.collectionIndex
-            try await store.database.read { db in try Self.loadCollectionIndex(db, into: index) }
-            return store
+            return SQLStore(database: SQLDatabase(backing: .postgres(backend)), migrationsApplied: applied)
         } catch {
             await backend.shutdown()
             throw error

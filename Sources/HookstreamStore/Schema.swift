@@ -42,7 +42,22 @@ enum Schema {
         ("030_event_archive_members", eventArchiveMembers),
         // SQLite's full-text index keeps its own text, so the backlog holds ids only (SQLite only).
         ("031_collection_record_search_own_text", SQLiteRecordSearch.ownTextMigration),
+        ("032_source_collection_counts", sourceCollectionCounts),
     ]
+
+    /// How many live collections each source feeds, kept by collection create and delete in
+    /// their transactions: an insert batch reads it with the source's event count, so it knows
+    /// without another query — and exactly, on any node — whether its events have collections
+    /// to update (see `SQLStore.insertBatch`).
+    static let sourceCollectionCounts = """
+        ALTER TABLE sources ADD COLUMN collection_count INTEGER NOT NULL DEFAULT 0;
+        \(countSourceCollections);
+        """
+
+    /// Sets every source's `collection_count` from its live collections (an import from before
+    /// `032` runs it too).
+    static let countSourceCollections =
+        "UPDATE sources SET collection_count = (SELECT COUNT(*) FROM collections c WHERE c.source_id = sources.id AND c.deleted_at IS NULL)"
 
     /// Which node holds a pending attempt, until when (`DeliveryLease`): nodes sharing a
     /// database claim attempts in it. NULL on attempts nobody has claimed, and on SQLite,

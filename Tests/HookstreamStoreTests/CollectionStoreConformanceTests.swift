@@ -354,9 +354,9 @@ import Testing
     }
 }
 
-/// What only the embedded store has: its collection index is rebuilt from the database when it
-/// opens, so a restart keeps syncing.
-@Suite struct SQLiteCollectionIndexTests {
+/// A reopened store keeps syncing its collections (and not a deleted one): which sources feed
+/// collections is read from the database, not kept by the process.
+@Suite struct ReopenedStoreCollectionTests {
     @Test func aReopenedStoreKeepsSyncingItsCollections() async throws {
         let directory = NSTemporaryDirectory() + "hookstream-store-\(UUID().uuidString.prefix(12))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

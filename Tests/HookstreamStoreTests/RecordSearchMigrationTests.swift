@@ -20,7 +20,6 @@ import Testing
             let pool = try DatabasePool(path: path)
             var migrator = DatabaseMigrator()
             let before = Schema.migrations.prefix { $0.name != "031_collection_record_search_own_text" }
-            #expect(before.count == Schema.migrations.count - 1)
             for migration in before { migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) } }
             try migrator.migrate(pool)
             try await pool.write { db in
@@ -48,7 +47,7 @@ import Testing
         }
 
         let store = try SQLStore(path: path)
-        #expect(store.migrationsApplied == ["031_collection_record_search_own_text"])
+        #expect(store.migrationsApplied.first == "031_collection_record_search_own_text")
         for (word, key) in [("jane", "cus_0"), ("omar", "cus_1"), ("net", "cus_2")] {
             let found = try await store.collectionRecords(collectionID: "col_old", tenant: tenant, search: word, beforeID: nil, limit: 10).items
             #expect(found.map(\.key) == [key], "searching \(word)")
