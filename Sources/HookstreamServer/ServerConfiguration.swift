@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var smtpCAFile: String?
     /// How often alert rules are evaluated.
     public var alertIntervalSeconds = 300.0
+    /// How often each node releases the events active sources still hold (see
+    /// `HeldEventReleaser`); not a flag, tests shorten it.
+    public var heldEventSweepSeconds = 10.0
     /// A triggered alert resolves once its condition has stayed clear this long.
     public var alertAutoResolveSeconds = 1800.0
     public var retentionDays = 30.0

@@ -107,6 +107,30 @@ import Testing
         #expect(Self.heldNumbers(receiver).last == .number(Double(count + 1)))
     }
 
+    /// A source resumed where this node's releaser is not told (another node sharing the
+    /// database, whose release ended just before this node held a new event): the periodic
+    /// sweep releases what it still holds, in arrival order.
+    @Test func heldEventsOfASourceResumedElsewhereAreReleasedByTheSweep() async throws {
+        let server = try await TestServer.start { $0.heldEventSweepSeconds = 0.5 }
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let setup = try await setUp(server.client, receiver: receiver)
+        for n in 1...3 { _ = try await ingest(server.baseURL, setup.paused, ["n": .number(Double(n))]) }
+
+        // The source made active through a second store on the same database, as another
+        // node's API would: this server's releaser gets no resume.
+        let other = try await TestStore.open(dataDirectory: server.dataDirectory)
+        var source = try #require(try await other.source(id: setup.paused))
+        source.status = .active
+        try await other.updateSource(source)
+        await other.close()
+
+        _ = try await receiver.waitFor(count: 3)
+        #expect(Self.heldNumbers(receiver) == [1, 2, 3].map { JSON.number(Double($0)) })
+        #expect(try await server.client.get("/v1/events?status=held").json["pagination"]?["total"] == 0)
+    }
+
     @Test func eventsStayHeldAcrossARestartAndAreReleasedAfterIt() async throws {
         let node = Node(prefix: "hookstream-paused")
         let receiver = try await TestReceiver.start()

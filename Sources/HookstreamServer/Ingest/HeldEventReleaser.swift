@@ -14,18 +14,26 @@ import ServiceLifecycle
 /// too (the store decides, see `CoreStore.insertEvents`), so nothing overtakes the backlog.
 ///
 /// Concurrency: one task releases sources one at a time; ``resume(sourceID:)`` only queues.
+///
+/// Several nodes on one database: a resume reaches the releaser of the node that took it,
+/// which releases the held events every node stored. A node that decided to hold a new event
+/// just as that release found nothing left commits an event no release will come back for, so
+/// every `sweepInterval` each node also releases whatever active sources still hold. (On
+/// SQLite, one writer, this never finds anything a resume did not already queue.)
 struct HeldEventReleaser: Service {
     let routing: EventRouting
     let store: any Store
     let logger: Logger
     var batchSize = 100
+    let sweepInterval: Duration
     private let requests: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
 
-    init(routing: EventRouting, store: any Store, logger: Logger) {
+    init(routing: EventRouting, store: any Store, logger: Logger, sweepInterval: Duration = .seconds(10)) {
         self.routing = routing
         self.store = store
         self.logger = logger
+        self.sweepInterval = sweepInterval
         (requests, continuation) = AsyncStream<String>.makeStream()
     }
 
@@ -35,17 +43,31 @@ struct HeldEventReleaser: Service {
     }
 
     func run() async throws {
+        await queueSourcesStillHolding()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Sleeps on the real clock: a test holding the gateway's clock still must
+                    // not stop it.
+                    while (try? await Task.sleep(for: sweepInterval)) != nil { await queueSourcesStillHolding() }
+                }
+                for await sourceID in requests {
+                    await release(sourceID)
+                }
+                group.cancelAll()
+            }
+        }
+        continuation.finish()
+    }
+
+    /// Queues every active source that holds events: at start-up (a resume interrupted by a
+    /// restart) and then every `sweepInterval`.
+    private func queueSourcesStillHolding() async {
         do {
             for sourceID in try await store.sourcesWithHeldEvents() { continuation.yield(sourceID) }
         } catch {
             logger.error("could not list sources with held events", metadata: ["error": "\(error)"])
         }
-        await cancelWhenGracefulShutdown {
-            for await sourceID in requests {
-                await release(sourceID)
-            }
-        }
-        continuation.finish()
     }
 
     /// Releases batches until the source holds nothing (or is paused again). A failed batch is
