@@ -107,8 +107,7 @@ public struct HookstreamServer {
         let routing = EventRouting(
             store: store, writer: writer, delivery: delivery, sources: sources, topics: topics, blobs: blobs, clock: configuration.clock,
             realtime: realtime)
-        let releaser = HeldEventReleaser(
-            routing: routing, store: store, logger: logger, sweepInterval: .milliseconds(Int64(configuration.heldEventSweepSeconds * 1000)))
+        let releaser = HeldEventReleaser(routing: routing, store: store, logger: logger, sweepInterval: .seconds(configuration.heldEventSweepSeconds))
         let archiver = EventArchiver(
             store: store, blobs: blobs, files: store.isShared ? DatabaseArchive(store: store) : try ArchiveFiles(root: dataDirectory + "/archive"),
             policy: RetentionPolicy(retentionDays: configuration.retentionDays), logger: logger)

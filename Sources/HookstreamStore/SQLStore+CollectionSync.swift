@@ -69,8 +69,9 @@ struct CollectionSyncBatch {
 
     /// Upserts `event` into every collection its source feeds. Duplicates (dedup) are the same
     /// webhook again and change nothing.
-    mutating func apply(_ db: SQLConnection, _ item: IncomingEvent, event: Event, duplicate: Bool) throws {
+    mutating func apply(_ db: SQLConnection, _ item: IncomingEvent, duplicate: Bool) throws {
         guard !targets.isEmpty, !duplicate else { return }
+        let event = item.event
         let bytes: [UInt8]?
         if case .inline(let inline) = event.body { bytes = inline } else { bytes = item.body }
         try apply(db, eventID: event.id, tenant: event.tenant, sourceID: event.sourceID, receivedAt: event.receivedAt, body: bytes)

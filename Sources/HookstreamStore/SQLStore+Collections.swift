@@ -50,15 +50,14 @@ extension SQLStore {
 
     public func deleteCollection(id: String, tenant: Tenant, at: Int64) async throws {
         try await writeChangingCollections(slug: nil) { db in
-            let changed = try db.execute(
-                "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL",
-                [at, id, tenant.organizationID, tenant.environmentID])
-            if changed == 0 { throw StoreError.notFound }
+            guard
+                let sourceID: String = try db.fetchValue(
+                    "UPDATE collections SET deleted_at = ? WHERE id = ? AND org_id = ? AND env_id = ? AND deleted_at IS NULL RETURNING source_id",
+                    [at, id, tenant.organizationID, tenant.environmentID])
+            else { throw StoreError.notFound }
             // Every read joins the live collection, so its rows are gone from the API now;
             // `purgeDeletedCollections` removes them in batches.
-            if let sourceID: String = try db.fetchValue("SELECT source_id FROM collections WHERE id = ?", [id]) {
-                try Self.countCollection(db, sourceID: sourceID, by: -1)
-            }
+            try Self.countCollection(db, sourceID: sourceID, by: -1)
         }
     }
 

@@ -105,7 +105,7 @@ extension SQLStore {
         if !feedingCollections.isEmpty {
             var collections = try CollectionSyncBatch(db, sourceIDs: feedingCollections)
             for (index, item) in incoming.enumerated() where feedingCollections.contains(item.event.sourceID) {
-                try collections.apply(db, item, event: item.event, duplicate: outcomes[index].duplicate)
+                try collections.apply(db, item, duplicate: outcomes[index].duplicate)
                 outcomes[index].recordSyncs = collections.takeSyncs()
             }
             try collections.finish(db)

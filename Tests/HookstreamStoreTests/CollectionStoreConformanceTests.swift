@@ -1,6 +1,7 @@
 import Foundation
 import HookstreamCore
 import HookstreamStore
+import HookstreamTesting
 import JSONValue
 import Testing
 
@@ -358,8 +359,7 @@ import Testing
 /// collections is read from the database, not kept by the process.
 @Suite struct ReopenedStoreCollectionTests {
     @Test func aReopenedStoreKeepsSyncingItsCollections() async throws {
-        let directory = NSTemporaryDirectory() + "hookstream-store-\(UUID().uuidString.prefix(12))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = TemporaryDirectory.make(prefix: "hookstream-store")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/store.sqlite"
         var f = try await StoreFixture.make(try SQLStore(path: path))

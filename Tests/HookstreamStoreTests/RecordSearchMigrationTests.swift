@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HookstreamCore
+import HookstreamTesting
 @testable import HookstreamStore
 import Testing
 
@@ -9,8 +10,7 @@ import Testing
 /// records from there on.
 @Suite struct RecordSearchMigrationTests {
     @Test func recordsStoredBeforeTheMigrationAreFoundAfterIt() async throws {
-        let directory = NSTemporaryDirectory() + "hookstream-migration-\(UUID().uuidString.prefix(12))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = TemporaryDirectory.make(prefix: "hookstream-migration")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/store.sqlite"
         let tenant = Tenant(organizationID: "org_old", environmentID: "env_old")
