@@ -234,7 +234,7 @@ extension SQLStore {
     /// the text file exactly.
     static func archiveColumns(_ row: SQLRow) -> JSONObject {
         var object = JSONObject()
-        for (name, value) in row.columns {
+        for (name, value) in row.namedValues {
             switch value {
             case .null: object[name] = .null
             case .integer(let i): object[name] = .number(Double(i))

@@ -89,12 +89,13 @@ extension SQLStore {
             arguments += [now]
         }
         if !excluding.isEmpty {
-            sql += " AND id NOT IN (\(Self.placeholders(excluding.count)))"
-            arguments += SQLArguments(Array(excluding))
+            let list = paddedList(Array(excluding))
+            sql += " AND id NOT IN (\(list.placeholders))"
+            arguments += list.arguments
         }
         sql += " ORDER BY scheduled_at, id LIMIT ?"
         if lease != nil { sql += db.dialect.skippingLockedRows }
-        let attempts = try db.fetchAll(sql, arguments + [limit], Self.attempt)
+        let attempts = try db.cachedStatement(sql).fetchAll(arguments + [limit], Self.attempt)
         if let lease, !attempts.isEmpty {
             try db.execute(
                 "UPDATE delivery_attempts SET claimed_by = ?, lease_until = ? WHERE id IN (\(Self.placeholders(attempts.count)))",
@@ -109,11 +110,11 @@ extension SQLStore {
         if attempts.count < limit {
             // Every due attempt not in flight and not taken now waits behind an earlier
             // one of its key: the lane looks again when one of its attempts finishes.
-            let taken = excluding.union(attempts.map(\.id))
-            let waiting: Bool? = try db.fetchValue(
+            let taken = paddedList(Array(excluding.union(attempts.map(\.id))))
+            let waiting: Bool? = try db.cachedStatement(
                 "SELECT 1 FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND order_key IS NOT NULL AND scheduled_at <= ?"
-                    + (taken.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(taken.count)))") + " LIMIT 1",
-                [destinationID, now] + SQLArguments(taken))
+                    + (taken.placeholders.isEmpty ? "" : " AND id NOT IN (\(taken.placeholders))") + " LIMIT 1"
+            ).fetchValue([destinationID, now] + taken.arguments)
             waitsOnOrder = waiting == true
             nextDue = try db.cachedStatement(
                 "SELECT MIN(scheduled_at) FROM delivery_attempts WHERE destination_id = ? AND status = 'pending' AND scheduled_at > ?"
@@ -121,9 +122,9 @@ extension SQLStore {
         }
         guard !attempts.isEmpty else { return ClaimBatch(attempts: [], nextDue: nextDue, waitsOnOrder: waitsOnOrder) }
         // The batch's events and transforms in one query each, not one per attempt.
-        let eventIDs = Array(Set(attempts.map(\.eventID)))
+        let eventIDs = paddedList(Array(Set(attempts.map(\.eventID))))
         var events: [String: Event] = [:]
-        try db.forEach("SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(Self.placeholders(eventIDs.count)))", SQLArguments(eventIDs)) {
+        try db.cachedStatement("SELECT events.*, NULL AS source_name FROM events WHERE id IN (\(eventIDs.placeholders))").forEach(eventIDs.arguments) {
             let event = Self.storedEvent($0).event
             events[event.id] = event
         }
@@ -131,18 +132,18 @@ extension SQLStore {
         let connectionIDs = Array(Set(attempts.compactMap(\.connectionID)))
         var transforms: [String: String] = [:]
         if !connectionIDs.isEmpty {
-            try db.forEach(
-                "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(Self.placeholders(connectionIDs.count)))",
-                SQLArguments(connectionIDs)
-            ) { transforms[$0["id"]] = $0["transform_expression"] }
+            let connections = paddedList(connectionIDs)
+            try db.cachedStatement(
+                "SELECT id, transform_expression FROM connections WHERE transform_enabled = 1 AND id IN (\(connections.placeholders))"
+            ).forEach(connections.arguments) { transforms[$0["id"]] = $0["transform_expression"] }
             // A topic subscription routes like a connection; its transform applies
             // whenever it has one. Only asked for when the batch holds such deliveries.
             let subscriptionIDs = connectionIDs.filter { $0.hasPrefix(IDPrefix.subscription.rawValue + "_") }
             if !subscriptionIDs.isEmpty {
-                try db.forEach(
-                    "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(Self.placeholders(subscriptionIDs.count)))",
-                    SQLArguments(subscriptionIDs)
-                ) { transforms[$0["id"]] = $0["transform_expression"] }
+                let subscriptions = paddedList(subscriptionIDs)
+                try db.cachedStatement(
+                    "SELECT id, transform_expression FROM topic_subscriptions WHERE transform_expression IS NOT NULL AND id IN (\(subscriptions.placeholders))"
+                ).forEach(subscriptions.arguments) { transforms[$0["id"]] = $0["transform_expression"] }
             }
         }
         let claimed = attempts.compactMap { attempt in
@@ -181,7 +182,7 @@ extension SQLStore {
                 WHERE destination_id = ? AND status = 'pending'
                 """,
             [DeliveryAttempt.destinationDeletedErrorType, destinationID])
-        for event in events { try refreshEventStatus(db, eventID: event) }
+        try refreshEventStatuses(db, eventIDs: events)
     }
 
     public func recordDelivery(_ records: [DeliveryRecord]) async throws {
@@ -242,7 +243,7 @@ extension SQLStore {
                 events.append(a.eventID)
             }
             for (destinationID, count) in deliveredPerDestination { try delivered.execute([count, destinationID]) }
-            for event in Set(events) { try Self.refreshEventStatus(db, eventID: event) }
+            try Self.refreshEventStatuses(db, eventIDs: Set(events))
             try rollups.write(db)
         }
     }
@@ -327,20 +328,40 @@ extension SQLStore {
 
     /// Recomputes an event's status from its attempts (``EventStatus``).
     static func refreshEventStatus(_ db: SQLConnection, eventID: String) throws {
-        var facts: [EventStatus.AttemptFact] = []
-        try db.cachedStatement("SELECT connection_id, destination_id, status FROM delivery_attempts WHERE event_id = ? ORDER BY id").forEach([eventID]) { row in
-            facts.append(
-                EventStatus.AttemptFact(
-                    connectionID: row["connection_id"], destinationID: row["destination_id"],
-                    status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed))
+        try refreshEventStatuses(db, eventIDs: [eventID])
+    }
+
+    /// Recomputes the statuses of `eventIDs` from their attempts (``EventStatus``): two reads
+    /// per 500 events, not two per event, and a write only where a status changed. The
+    /// result writer calls this once per group commit, for every event it recorded.
+    static func refreshEventStatuses(_ db: SQLConnection, eventIDs: some Collection<String>) throws {
+        let ids = Array(eventIDs)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunkIDs = Array(ids[start..<min(start + 500, ids.count)])
+            let chunk = SQLArguments(chunkIDs)
+            let list = placeholders(chunkIDs.count)
+            var facts: [String: [EventStatus.AttemptFact]] = [:]
+            try db.forEach(
+                "SELECT event_id, connection_id, destination_id, status FROM delivery_attempts WHERE event_id IN (\(list)) ORDER BY event_id, id", chunk
+            ) { row in
+                facts[row["event_id"], default: []].append(
+                    EventStatus.AttemptFact(
+                        connectionID: row["connection_id"], destinationID: row["destination_id"],
+                        status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed))
+            }
+            var changes: [(id: String, sourceID: String, from: String, to: String)] = []
+            try db.forEach("SELECT id, status, source_id FROM events WHERE id IN (\(list))", chunk) { row in
+                let id: String = row["id"]
+                let stored: String = row["status"]
+                let derived = EventStatus.derive(facts[id] ?? []).rawValue
+                if stored != derived { changes.append((id, row["source_id"], stored, derived)) }
+            }
+            let update = try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?")
+            for change in changes {
+                try update.execute([change.to, change.id])
+                try countCaptureOutcome(db, sourceID: change.sourceID, from: change.from, to: change.to)
+            }
         }
-        let status = EventStatus.derive(facts).rawValue
-        guard
-            let row = try db.cachedStatement("SELECT status, source_id FROM events WHERE id = ?").fetchOne([eventID]),
-            (row["status"] as String?) != status
-        else { return }
-        try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?").execute([status, eventID])
-        try countCaptureOutcome(db, sourceID: row["source_id"], from: row["status"], to: status)
     }
 
     /// A database source counts its events delivered and failed as their status changes (what
@@ -360,6 +381,17 @@ extension SQLStore {
     /// `?, ?, …` for an `IN (…)` list of `count` values.
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    /// An `IN (…)` list of `values` for a statement run often with lists of any length (the
+    /// claim's): padded to the next power of two by repeating the last value, which changes
+    /// no result, so its text takes one of a few lengths and stays prepared in the statement
+    /// cache instead of being compiled on each run. Empty for no values.
+    static func paddedList(_ values: [String]) -> (placeholders: String, arguments: SQLArguments) {
+        guard let last = values.last else { return ("", []) }
+        var length = 1
+        while length < values.count { length *= 2 }
+        return (placeholders(length), SQLArguments(values + Array(repeating: last, count: length - values.count)))
     }
 
     static func isLiveDestination(_ db: SQLConnection, _ id: String) throws -> Bool {

@@ -171,6 +171,17 @@ struct SQLStatement {
     }
 
     fileprivate static func forEach(_ cursor: RowCursor, _ body: (SQLRow) throws -> Void) throws {
-        while let row = try cursor.next() { try body(SQLRow(backing: .grdb(row))) }
+        var columns: ColumnPositions?
+        while let row = try cursor.next() {
+            if columns == nil { columns = ColumnPositions(Array(row.columnNames)) }
+            try body(SQLRow(backing: .grdb(row), columns: columns))
+        }
+    }
+
+    /// Every row, each turned into a value while the backend reads it.
+    func fetchAll<T>(_ arguments: SQLArguments = [], _ transform: (SQLRow) throws -> T) throws -> [T] {
+        var values: [T] = []
+        try forEach(arguments) { values.append(try transform($0)) }
+        return values
     }
 }
