@@ -336,46 +336,53 @@ extension SQLStore {
     /// result writer calls this once per group commit, for every event it recorded.
     static func refreshEventStatuses(_ db: SQLConnection, eventIDs: some Collection<String>) throws {
         let ids = Array(eventIDs)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunkIDs = Array(ids[start..<min(start + 500, ids.count)])
-            let chunk = SQLArguments(chunkIDs)
-            let list = placeholders(chunkIDs.count)
+        var outcomes: [String: (delivered: Int, failed: Int)] = [:]
+        for start in stride(from: 0, to: ids.count, by: 512) {
+            let list = paddedList(Array(ids[start..<min(start + 512, ids.count)]))
             var facts: [String: [EventStatus.AttemptFact]] = [:]
-            try db.forEach(
-                "SELECT event_id, connection_id, destination_id, status FROM delivery_attempts WHERE event_id IN (\(list)) ORDER BY event_id, id", chunk
-            ) { row in
+            try db.cachedStatement(
+                "SELECT event_id, connection_id, destination_id, status FROM delivery_attempts WHERE event_id IN (\(list.placeholders)) ORDER BY event_id, id"
+            ).forEach(list.arguments) { row in
                 facts[row["event_id"], default: []].append(
                     EventStatus.AttemptFact(
                         connectionID: row["connection_id"], destinationID: row["destination_id"],
                         status: DeliveryAttempt.Status(rawValue: row["status"]) ?? .failed))
             }
-            var changes: [(id: String, sourceID: String, from: String, to: String)] = []
-            try db.forEach("SELECT id, status, source_id FROM events WHERE id IN (\(list))", chunk) { row in
+            var changes: [(id: String, status: String)] = []
+            try db.cachedStatement("SELECT id, status, source_id FROM events WHERE id IN (\(list.placeholders))").forEach(list.arguments) { row in
                 let id: String = row["id"]
                 let stored: String = row["status"]
                 let derived = EventStatus.derive(facts[id] ?? []).rawValue
-                if stored != derived { changes.append((id, row["source_id"], stored, derived)) }
+                guard stored != derived else { return }
+                changes.append((id, derived))
+                let change = CaptureOutcomeChange(from: stored, to: derived)
+                if change.delivered != 0 || change.failed != 0 {
+                    outcomes[row["source_id"], default: (0, 0)].delivered += change.delivered
+                    outcomes[row["source_id"], default: (0, 0)].failed += change.failed
+                }
             }
             let update = try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?")
-            for change in changes {
-                try update.execute([change.to, change.id])
-                try countCaptureOutcome(db, sourceID: change.sourceID, from: change.from, to: change.to)
-            }
+            // In ID order, like the counts below: nodes sharing a database lock rows in one order.
+            for change in changes.sorted(by: { $0.id < $1.id }) { try update.execute([change.status, change.id]) }
         }
+        let count = try db.cachedStatement(
+            "UPDATE database_sources SET events_delivered = events_delivered + ?, events_failed = events_failed + ? WHERE source_id = ?")
+        for (sourceID, outcome) in outcomes.sorted(by: { $0.key < $1.key }) { try count.execute([outcome.delivered, outcome.failed, sourceID]) }
     }
 
     /// A database source counts its events delivered and failed as their status changes (what
-    /// `stats` shows), so reading the counts never scans the source's events. A webhook
-    /// source's ID matches no row here.
-    static func countCaptureOutcome(_ db: SQLConnection, sourceID: String, from old: String, to new: String) throws {
-        func delta(_ status: Event.Status) -> Int {
-            (new == status.rawValue ? 1 : 0) - (old == status.rawValue ? 1 : 0)
+    /// `stats` shows), so reading the counts never scans the source's events: what one status
+    /// change adds to each count. A webhook source's ID matches no `database_sources` row.
+    struct CaptureOutcomeChange {
+        var delivered: Int
+        var failed: Int
+
+        init(from old: String, to new: String) {
+            func delta(_ status: Event.Status) -> Int {
+                (new == status.rawValue ? 1 : 0) - (old == status.rawValue ? 1 : 0)
+            }
+            (delivered, failed) = (delta(.delivered), delta(.failed))
         }
-        let (delivered, failed) = (delta(.delivered), delta(.failed))
-        guard delivered != 0 || failed != 0 else { return }
-        try db.cachedStatement(
-            "UPDATE database_sources SET events_delivered = events_delivered + ?, events_failed = events_failed + ? WHERE source_id = ?"
-        ).execute([delivered, failed, sourceID])
     }
 
     /// `?, ?, …` for an `IN (…)` list of `count` values.

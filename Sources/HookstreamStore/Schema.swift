@@ -620,7 +620,7 @@ enum Schema {
         """
 
     /// A database source's events delivered and failed, counted as event statuses change
-    /// (`SQLStore.countCaptureOutcome`) instead of counted over its events on every read;
+    /// (`SQLStore.refreshEventStatuses`) instead of counted over its events on every read;
     /// filled once from the events stored so far.
     static let captureOutcomeCounts = """
         ALTER TABLE database_sources ADD COLUMN events_delivered INTEGER NOT NULL DEFAULT 0;
