@@ -71,7 +71,9 @@ extension SQLStore {
     }
 
     public func applyCollectionBackfill(_ backfill: CollectionBackfill, events: [BackfillEvent], at: Int64) async throws -> CollectionBackfill {
-        try await database.write { db in
+        // Parsed here, not on the writer's thread, which live ingest shares.
+        let bodies = events.map { $0.resolvedBody.map(ParsedBody.init) }
+        return try await database.write { db in
             guard let stored = try db.fetchOne("SELECT * FROM collection_backfills WHERE id = ?", [backfill.id]).map(Self.backfill)
             else { throw StoreError.notFound }
             // Someone else advanced it (or it ended): applying this batch again would log its
@@ -83,8 +85,8 @@ extension SQLStore {
                 return failed
             }
             var batch = CollectionSyncBatch(target, sourceID: collection.sourceID)
-            for event in events {
-                try batch.apply(db, eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: event.resolvedBody)
+            for (event, body) in zip(events, bodies) {
+                try batch.apply(db, eventID: event.id, tenant: collection.tenant, sourceID: collection.sourceID, receivedAt: event.receivedAt, body: body)
             }
             try batch.finish(db)
             let next = stored.advanced(applied: events.count, lastEventID: events.last?.id, at: at)

@@ -72,22 +72,29 @@ struct CollectionSyncBatch {
     mutating func apply(_ db: SQLConnection, _ item: IncomingEvent, duplicate: Bool) throws {
         guard !targets.isEmpty, !duplicate else { return }
         let event = item.event
-        let bytes: [UInt8]?
-        if case .inline(let inline) = event.body { bytes = inline } else { bytes = item.body }
-        try apply(db, eventID: event.id, tenant: event.tenant, sourceID: event.sourceID, receivedAt: event.receivedAt, body: bytes)
+        guard targets[event.sourceID] != nil else { return }
+        let parsed: ParsedBody?
+        if let prepared = item.parsedBody {
+            parsed = prepared
+        } else if case .inline(let inline) = event.body {
+            parsed = ParsedBody(inline)
+        } else {
+            parsed = item.body.map(ParsedBody.init)
+        }
+        try apply(db, eventID: event.id, tenant: event.tenant, sourceID: event.sourceID, receivedAt: event.receivedAt, body: parsed)
     }
 
     /// Upserts the event with this body (`nil`: unreadable, counted as having no key).
-    mutating func apply(_ db: SQLConnection, eventID: String, tenant: Tenant, sourceID: String, receivedAt: Int64, body bytes: [UInt8]?) throws {
+    mutating func apply(_ db: SQLConnection, eventID: String, tenant: Tenant, sourceID: String, receivedAt: Int64, body parsed: ParsedBody?) throws {
         guard let collections = targets[sourceID] else { return }
-        let body = bytes.flatMap { try? JSON(parsing: $0) }
+        let body = parsed?.json
         for target in collections {
             var tally = tallies[target.collectionID] ?? Tally()
             tally.lastSyncAt = max(tally.lastSyncAt, receivedAt)
-            if let key = RecordUpsert.key(at: target.keyPath, in: body), let bytes {
+            if let key = RecordUpsert.key(at: target.keyPath, in: body), let parsed {
                 let at = RecordUpsert.sourceEventAt(timestampPath: target.timestampPath, in: body, receivedAt: receivedAt)
                 try upsert(
-                    db, target.collectionID, tenant: tenant, key: key, data: String(decoding: bytes, as: UTF8.self),
+                    db, target.collectionID, tenant: tenant, key: key, data: parsed.text,
                     version: RecordVersion(sourceEventAt: at, eventID: eventID), syncedAt: receivedAt, tally: &tally)
             } else {
                 tally.skippedNoKey += 1

@@ -32,6 +32,9 @@ extension SQLStore {
         // Per source, whether its events are held in this batch. Read once per batch inside
         // the write transaction: it cannot change before the batch commits.
         var holding: [String: Bool] = [:]
+        // Per destination, whether it is live (not deleted): asked once per batch, not once
+        // per routed event.
+        var live: [String: Bool] = [:]
         var outcomes: [IngestOutcome] = []
         outcomes.reserveCapacity(incoming.count)
         var rollups = RollupBatch()
@@ -61,7 +64,12 @@ extension SQLStore {
                     event.status = .held
                     outcome.held = true
                 } else {
-                    routes = try Self.liveRoutes(db, item.routes)
+                    routes = try item.routes.filter { route in
+                        if let known = live[route.destinationID] { return known }
+                        let isLive = try Self.isLiveDestination(db, route.destinationID)
+                        live[route.destinationID] = isLive
+                        return isLive
+                    }
                 }
             }
             if !routes.isEmpty { event.status = .processing }

@@ -103,7 +103,7 @@ extension SQLStore {
     }
 
     static func source(_ row: SQLRow) -> Source {
-        Source(
+        var source = Source(
             id: row["id"], tenant: Tenant(organizationID: row["org_id"], environmentID: row["env_id"]),
             kind: Source.Kind(rawValue: row["type"]) ?? .webhook, name: row["name"],
             slug: row["slug"], status: Source.Status(rawValue: row["status"]) ?? .active, template: row["template"], verificationType: row["verification_type"],
@@ -114,6 +114,8 @@ extension SQLStore {
             schemaValidationEnabled: (row["schema_validation_enabled"] as Int64) != 0,
             jsonSchema: (row["json_schema"] as String?).flatMap { try? JSON(parsing: $0) }, schemaAction: row["schema_action"],
             eventCount: row["event_count"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        source.collectionCount = row["collection_count"] ?? 0
+        return source
     }
 
     /// One newest-first page of a table's live (not deleted) rows in `tenant`, filtered by the

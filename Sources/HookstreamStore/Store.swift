@@ -110,6 +110,18 @@ public struct APIKeyUsage: Sendable {
 }
 
 /// An event on its way into the store, with what deduplication needs to know.
+/// An event's body as the collections' upsert reads it: its JSON (`nil` when it is not JSON)
+/// and its text.
+public struct ParsedBody: Sendable {
+    public var json: JSON?
+    public var text: String
+
+    public init(_ bytes: [UInt8]) {
+        json = try? JSON(parsing: bytes)
+        text = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 public struct IncomingEvent: Sendable {
     public let event: Event
     /// The event's headers and query as the JSON text the store keeps, made with the value:
@@ -133,6 +145,9 @@ public struct IncomingEvent: Sendable {
     /// Deliveries of events with the same key go to a destination in event order, also across
     /// retries (captured changes: the row's table and identity); `nil` for independent events.
     public var orderKey: String?
+    /// The body parsed, made in the request's task when the source feeds collections, so the
+    /// one writer's transaction does not parse it (see ``ParsedBody``); `nil`: parsed there.
+    public var parsedBody: ParsedBody?
 
     public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = [], body: [UInt8]? = nil) {
         self.event = event

@@ -39,6 +39,10 @@ public struct Source: Sendable, Equatable {
     public var jsonSchema: JSON?
     public var schemaAction: String
     public var eventCount: Int64
+    /// Live collections fed by this source (kept by the store). Ingest parses the body in the
+    /// request's task when it is above zero, so the writer does not have to (a hint only: the
+    /// insert transaction reads the collections themselves).
+    public var collectionCount: Int64 = 0
     public var createdAt: Int64
     public var updatedAt: Int64
 

@@ -50,6 +50,9 @@ struct EventRouting: Sendable {
         switch request {
         case .arrival(let event, let body, let dedup):
             var incoming = IncomingEvent(event: event, routes: try await routes(of: event, body: body), body: body)
+            if event.topicID == nil, let entry = try await sources.entry(id: event.sourceID), entry.source.collectionCount > 0 {
+                incoming.parsedBody = ParsedBody(body)
+            }
             if let dedup {
                 incoming.dedupKeyHash = dedup.keyHash
                 incoming.dedupExpiresAt = dedup.expiresAt

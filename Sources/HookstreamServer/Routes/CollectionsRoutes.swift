@@ -64,6 +64,10 @@ struct CollectionsRoutes {
             collection.slug = Slug.make(from: name) + "-" + collection.id.suffix(6)
             try await deps.store.createCollection(collection)
         }
+        // Ingest parses the source's bodies ahead of its writer from now on (the cached
+        // source's `collectionCount`). A deleted collection leaves that parse running until
+        // the cached source expires, seconds later: a cost, never a wrong record.
+        deps.sources.invalidate(sourceID)
         return .json(["collection": Self.render(collection)], status: .created)
     }
 
