@@ -72,7 +72,11 @@ import Testing
             body["connection_uri"] = body["connection_uri"] ?? .string(uri.text)
             // Created, then connected, as a user would: capture (a snapshot included) waits
             // for the connection.
-            let created = try await api.post("/v1/sources", .object(body))
+            // Creating the slot waits until every transaction running on the PostgreSQL server
+            // has ended (PostgreSQL needs a consistent start), and the suites share one test
+            // server: under the full parallel run another test's long snapshot transaction can
+            // hold this request for longer than the client's usual 30 seconds.
+            let created = try await api.request("POST", "/v1/sources", json: .object(body), timeout: .seconds(180))
             #expect(created.status == 201, "\(created.text)")
             let id = try #require(created.json["id"]?.stringValue, "\(created.text)")
             let destination = try #require(
