@@ -61,7 +61,7 @@ public final class GroupCommitWriter<Item: Sendable, Outcome: Sendable>: Service
             case .commit(let batch):
                 let result: Result<[Outcome], any Error>
                 do {
-                    result = .success(try await commit(batch.map(\.item)))
+                    result = .success(try await commit(batch.map { $0.item }))
                 } catch {
                     result = .failure(error)
                 }

@@ -11,7 +11,7 @@ struct SQLArguments: Sendable, ExpressibleByArrayLiteral {
     }
 
     init(_ elements: some Sequence<some SQLValueConvertible>) {
-        values = elements.map(\.sqlValue)
+        values = elements.map { $0.sqlValue }
     }
 
     static func += (lhs: inout SQLArguments, rhs: SQLArguments) {

@@ -30,7 +30,15 @@ struct SQLConnection {
     func execute(_ sql: String, _ arguments: SQLArguments = []) throws -> Int {
         switch backing {
         case .grdb(let db):
-            try db.execute(sql: sql, arguments: arguments.grdb)
+            if arguments.values.isEmpty {
+                try db.execute(sql: sql)
+            } else {
+                // Compiled and run as the one statement it is: `execute(sql:arguments:)` reads
+                // the text as a list of statements and hands each its share of the arguments
+                // through GRDB's generic initializer, whose key path was instantiated at run
+                // time for every insert batch.
+                try db.makeStatement(sql: sql).execute(arguments: arguments.grdb)
+            }
             return db.changesCount
         case .postgres(let session): return try session.run(sql, arguments).metadata.rows ?? 0
         }

@@ -52,7 +52,11 @@ extension SQLValue {
 }
 
 extension SQLArguments {
-    var grdb: StatementArguments { StatementArguments(values.lazy.map(\.databaseValue)) }
+    /// Through GRDB's initializer for optional existentials: its initializer for a sequence of
+    /// one concrete type maps with the key path `\.databaseValue`, which, being generic and
+    /// not inlinable, is instantiated at run time on every statement (`swift_getKeyPath`
+    /// walking its pattern): 3.6 % of the server's samples under collections ingest.
+    var grdb: StatementArguments { StatementArguments(values.map { $0.databaseValue as (any DatabaseValueConvertible)? }) }
 }
 
 // Bridges for the SQLite-only code (the FTS5 index, migrations) that calls GRDB directly.
