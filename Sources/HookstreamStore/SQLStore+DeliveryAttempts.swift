@@ -93,7 +93,7 @@ extension SQLStore {
             id: ResourceID.make(.deliveryAttempt), tenant: tenant, eventID: eventID, connectionID: route?.connectionID,
             destinationID: destinationID, scheduledAt: now, createdAt: now)
         try insertAttempt(db, fresh)
-        try refreshEventStatus(db, eventID: eventID)
+        try refreshEventStatuses(db, eventIDs: [eventID])
         return fresh
     }
 

@@ -326,11 +326,6 @@ extension SQLStore {
         return id
     }
 
-    /// Recomputes an event's status from its attempts (``EventStatus``).
-    static func refreshEventStatus(_ db: SQLConnection, eventID: String) throws {
-        try refreshEventStatuses(db, eventIDs: [eventID])
-    }
-
     /// Recomputes the statuses of `eventIDs` from their attempts (``EventStatus``): two reads
     /// per 500 events, not two per event, and a write only where a status changed. The
     /// result writer calls this once per group commit, for every event it recorded.
@@ -357,8 +352,9 @@ extension SQLStore {
                 changes.append((id, derived))
                 let change = CaptureOutcomeChange(from: stored, to: derived)
                 if change.delivered != 0 || change.failed != 0 {
-                    outcomes[row["source_id"], default: (0, 0)].delivered += change.delivered
-                    outcomes[row["source_id"], default: (0, 0)].failed += change.failed
+                    let sourceID: String = row["source_id"]
+                    outcomes[sourceID, default: (0, 0)].delivered += change.delivered
+                    outcomes[sourceID, default: (0, 0)].failed += change.failed
                 }
             }
             let update = try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?")

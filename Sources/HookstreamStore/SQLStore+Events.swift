@@ -64,12 +64,7 @@ extension SQLStore {
                     event.status = .held
                     outcome.held = true
                 } else {
-                    routes = try item.routes.filter { route in
-                        if let known = live[route.destinationID] { return known }
-                        let isLive = try Self.isLiveDestination(db, route.destinationID)
-                        live[route.destinationID] = isLive
-                        return isLive
-                    }
+                    routes = try Self.liveRoutes(db, item.routes, known: &live)
                 }
             }
             if !routes.isEmpty { event.status = .processing }
@@ -139,9 +134,15 @@ extension SQLStore {
         return holds == true
     }
 
-    /// The routes whose destination still exists.
-    private static func liveRoutes(_ db: SQLConnection, _ routes: [Route]) throws -> [Route] {
-        try routes.filter { try isLiveDestination(db, $0.destinationID) }
+    /// The routes whose destination still exists. `known` holds what this transaction already
+    /// asked, so a batch asks once per destination, not once per routed event.
+    private static func liveRoutes(_ db: SQLConnection, _ routes: [Route], known: inout [String: Bool]) throws -> [Route] {
+        try routes.filter { route in
+            if let live = known[route.destinationID] { return live }
+            let live = try isLiveDestination(db, route.destinationID)
+            known[route.destinationID] = live
+            return live
+        }
     }
 
     /// The first attempt of each route, due when the event arrived: a released held event is
@@ -174,6 +175,7 @@ extension SQLStore {
         return try await Self.reportingFullDisk {
             try await database.write { db in
                 var applied: [HeldRelease] = []
+                var live: [String: Bool] = [:]
                 for release in releases {
                     // Still held and its source still active, read in this transaction: a
                     // concurrent release or a new pause wins, never a double route.
@@ -186,7 +188,7 @@ extension SQLStore {
                         ).fetchOne([release.eventID])
                     else { continue }
                     let event = Self.storedEvent(row).event
-                    let routes = try Self.liveRoutes(db, release.routes)
+                    let routes = try Self.liveRoutes(db, release.routes, known: &live)
                     try db.cachedStatement("UPDATE events SET status = ? WHERE id = ?")
                         .execute([(routes.isEmpty ? Event.Status.received : .processing).rawValue, event.id])
                     try Self.insertFirstAttempts(db, event: event, routes: routes, createdAt: now)

@@ -49,10 +49,13 @@ struct EventRouting: Sendable {
     func route(_ request: Request) async throws -> Result {
         switch request {
         case .arrival(let event, let body, let dedup):
-            var incoming = IncomingEvent(event: event, routes: try await routes(of: event, body: body), body: body)
-            if event.topicID == nil, let entry = try await sources.entry(id: event.sourceID), entry.source.collectionCount > 0 {
-                incoming.parsedBody = ParsedBody(body)
-            }
+            let routing = try await routing(of: event)
+            // A source feeding collections has the body parsed here, once: its filters read
+            // the parse, and the collections' upsert takes it instead of parsing on the writer.
+            let parsed = (routing?.source?.collectionCount ?? 0) > 0 ? ParsedBody(body) : nil
+            var incoming = IncomingEvent(
+                event: event, routes: try await routes(of: event, through: routing?.router, body: body, parsed: parsed), body: body)
+            incoming.parsedBody = parsed
             if let dedup {
                 incoming.dedupKeyHash = dedup.keyHash
                 incoming.dedupExpiresAt = dedup.expiresAt
@@ -116,22 +119,32 @@ struct EventRouting: Sendable {
         return incoming
     }
 
-    /// The connections of the event's source that its filters pass. The body is read (from
-    /// the blob store if need be) only when some connection filters.
+    /// The router the event goes through: its topic's subscriptions as they are now for a
+    /// published event, else its source's connections (with the source, as cached); `nil` for
+    /// a source that is gone.
+    private func routing(of event: Event) async throws -> (router: EventRouter, source: Source?)? {
+        if let topicID = event.topicID { return (try await topics.router(topicID: topicID), nil) }
+        return try await sources.entry(id: event.sourceID).map { ($0.router, $0.source) }
+    }
+
+    /// The connections of the event's source that its filters pass.
     private func routes(of event: Event, body: [UInt8]?) async throws -> [Route] {
-        let found: EventRouter?
-        if let topicID = event.topicID {
-            // A published event routes through its topic's subscriptions as they are now.
-            found = try await topics.router(topicID: topicID)
-        } else {
-            found = try await sources.entry(id: event.sourceID)?.router
-        }
-        guard let router = found else { return [] }
+        try await routes(of: event, through: routing(of: event)?.router, body: body)
+    }
+
+    /// The routes `router` gives the event. The body is read (from the blob store if need be)
+    /// and parsed only when some connection filters, and not again when `parsed` has it.
+    private func routes(of event: Event, through router: EventRouter?, body: [UInt8]?, parsed: ParsedBody? = nil) async throws -> [Route] {
+        guard let router else { return [] }
         var payload: JSON?
         if router.inspectsEvents {
-            let bytes: [UInt8]
-            if let body { bytes = body } else { bytes = try await bodyBytes(event) }
-            payload = try? JSON(parsing: bytes)
+            if let parsed {
+                payload = parsed.json
+            } else {
+                let bytes: [UInt8]
+                if let body { bytes = body } else { bytes = try await bodyBytes(event) }
+                payload = try? JSON(parsing: bytes)
+            }
         }
         return router.routes {
             FilterInput(
