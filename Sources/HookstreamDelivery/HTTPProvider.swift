@@ -14,7 +14,7 @@ import NIOPosix
 /// redirect is a failed attempt the user sees. Opted in, each hop passes the outbound policy
 /// and the last answer is the attempt's (`OutboundHTTPClient.executeFollowingRedirects`). The response body
 /// is read up to `responseBodyCap` bytes and the connection dropped after that, so a receiver
-/// answering with 50 MB costs 64 KB of memory.
+/// answering with 50 MB costs 64 KB of memory (`OutboundHTTPClient.send`).
 public final class HTTPProvider: DeliveryProvider {
     public static let responseBodyCap = 64 * 1024
 
@@ -39,23 +39,12 @@ public final class HTTPProvider: DeliveryProvider {
         if destination.method != "GET" && destination.method != "HEAD" {
             request.body = .bytes(ByteBuffer(bytes: message.body))
         }
-        let timeout = max(0.001, destination.timeoutSeconds)
         do {
-            let follow = destination.followRedirects
-            let (status, responseHeaders, body) = try await Self.withTimeout(seconds: timeout) { [client, request] in
-                let perRequest = TimeAmount.milliseconds(Int64(timeout * 1000))
-                let response =
-                    follow
-                    ? try await client.executeFollowingRedirects(request, timeout: perRequest, audience: .organization)
-                    : try await client.execute(request, timeout: perRequest, audience: .organization)
-                var collected: [UInt8] = []
-                // Stop reading at the cap; dropping the rest closes the connection.
-                for try await chunk in response.body {
-                    collected += chunk.readableBytesView.prefix(Self.responseBodyCap - collected.count)
-                    if collected.count >= Self.responseBodyCap { break }
-                }
-                return (Int(response.status.code), response.headers, collected)
-            }
+            let answer = try await client.send(
+                request, timeoutSeconds: destination.timeoutSeconds, bodyLimit: Self.responseBodyCap,
+                followRedirects: destination.followRedirects, audience: .organization)
+            let status = Int(answer.status.code)
+            let responseHeaders = answer.headers
             var answered = JSONObject()
             for header in responseHeaders {
                 let name = header.name.lowercased()
@@ -68,7 +57,7 @@ public final class HTTPProvider: DeliveryProvider {
             let retryAfter = RetryAfter.delay(statusCode: status, headerValue: responseHeaders.first(name: "retry-after"), now: message.now)
             return ProviderResult(
                 outcome: .response(statusCode: status), requestHeaders: shown, responseHeaders: answered,
-                responseBody: String(decoding: body, as: UTF8.self), retryAfter: retryAfter)
+                responseBody: String(buffer: answer.body), retryAfter: retryAfter)
         } catch {
             let kind = Self.classify(error)
             return ProviderResult(outcome: .transportError(kind), requestHeaders: shown, error: "\(AttemptOutcome.transportError(kind).summary) (\(error))")
@@ -101,15 +90,14 @@ public final class HTTPProvider: DeliveryProvider {
         return headers.reversed().filter { seen.insert($0.name.lowercased()).inserted }.reversed()
     }
 
-    struct TimedOut: Error {}
-
-    /// Runs `work` with an overall deadline (connect, send, head and body together).
+    /// Runs `work` with an overall deadline (connect, send, head and body together), throwing
+    /// `OutboundTimeout` when it passes.
     static func withTimeout<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await work() }
             group.addTask {
                 try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-                throw TimedOut()
+                throw OutboundTimeout()
             }
             defer { group.cancelAll() }
             return try await group.next()!
@@ -118,7 +106,8 @@ public final class HTTPProvider: DeliveryProvider {
 
     /// Maps the client's and NIO's errors onto the transport failure kinds issues are grouped by.
     static func classify(_ error: any Error) -> TransportErrorKind {
-        if error is TimedOut { return .timeout }
+        if error is OutboundTimeout { return .timeout }
+        if error is PlainHTTPClient.ConnectionClosed { return .connectionReset }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout: return .timeout

@@ -140,12 +140,9 @@ public final class Notifier: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let timeout = settings.timeoutSeconds
         do {
-            let status = try await HTTPProvider.withTimeout(seconds: timeout) { [client, request] in
-                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
-                // The answer's body is not needed; read a little so the connection can be reused.
-                for try await _ in response.body {}
-                return Int(response.status.code)
-            }
+            // The answer's body is not needed beyond a little for the connection to be reused.
+            let answer = try await client.send(request, timeoutSeconds: timeout, bodyLimit: 4096, audience: .organization)
+            let status = Int(answer.status.code)
             if (200..<300).contains(status) { return Outcome(success: true, statusCode: status, temporary: false) }
             return Outcome(
                 success: false, statusCode: status, error: "The channel answered HTTP \(status)", temporary: status >= 500 || status == 429 || status == 408)

@@ -25,6 +25,7 @@ public final class OutboundHTTPClient: Sendable {
     private let resolver: any HostResolver
     private let client: HTTPClient
     private let pinned: PinnedClients
+    private let plain: PlainHTTPClient
     /// URLs already taken apart: parsing one with Foundation cost about 2 % of a delivery's
     /// CPU, for the same few destination URLs over and over. Emptied when it reaches
     /// `parsedURLLimit` entries, so many distinct URLs (replays to ad-hoc targets) cannot grow it.
@@ -44,6 +45,7 @@ public final class OutboundHTTPClient: Sendable {
         // until the timeout: the caller's retry policy decides when to try again.
         configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        plain = PlainHTTPClient(group: HTTPClient.defaultEventLoopGroup, idleLimit: max(8, connectionsPerHost))
         pinned = PinnedClients { [configuration] pin in
             var pinnedConfiguration = configuration
             pinnedConfiguration.dnsOverride = [pin.host: pin.address.description]
@@ -52,6 +54,7 @@ public final class OutboundHTTPClient: Sendable {
     }
 
     public func shutdown() async {
+        plain.shutdown()
         try? await client.shutdown()
         await pinned.shutdown()
     }
@@ -61,6 +64,50 @@ public final class OutboundHTTPClient: Sendable {
     public func execute(_ request: HTTPClientRequest, timeout: TimeAmount, audience: OutboundPolicy.Audience) async throws -> HTTPClientResponse {
         let (checked, pin) = try await route(request, audience: audience)
         return try await (pin.map { pinned.client(for: $0) } ?? client).execute(checked, timeout: timeout)
+    }
+
+    /// Sends `request` if the policy lets `audience` reach its host and reads the answer whole,
+    /// keeping the first `bodyLimit` bytes of its body; connecting, sending and reading all
+    /// within `timeoutSeconds`. Plain `http` goes through `PlainHTTPClient` to the checked
+    /// address; `https`, and requests that may follow redirects, through AsyncHTTPClient.
+    /// - Throws: `OutboundRefusal` before any connection is made, `OutboundTimeout`, or the
+    ///   clients' errors (`HTTPProvider.classify` names them).
+    public func send(
+        _ request: HTTPClientRequest, timeoutSeconds: Double, bodyLimit: Int, followRedirects: Bool = false, audience: OutboundPolicy.Audience
+    ) async throws -> OutboundAnswer {
+        let seconds = max(0.001, timeoutSeconds)
+        let timeout = TimeAmount.nanoseconds(Int64(seconds * 1e9))
+        if !followRedirects, let target = parsed(request.url), target.scheme == "http" {
+            let address = try await checkedAddress(host: target.host, literal: target.literalAddress, audience: audience)
+            var headers = request.headers
+            if !headers.contains(name: "host") { headers.add(name: "Host", value: target.hostHeader) }
+            var body: ByteBuffer?
+            if let parts = request.body {
+                var whole = ByteBuffer()
+                for try await part in parts { whole.writeImmutableBuffer(part) }
+                body = whole
+            }
+            return try await plain.send(
+                .init(method: request.method, target: target.originForm, headers: headers, body: body),
+                to: .init(address: address, port: target.port ?? 80), deadline: .now() + timeout, bodyLimit: bodyLimit)
+        }
+        return try await HTTPProvider.withTimeout(seconds: seconds) { [self] in
+            let response =
+                followRedirects
+                ? try await executeFollowingRedirects(request, timeout: timeout, audience: audience)
+                : try await execute(request, timeout: timeout, audience: audience)
+            var body = ByteBuffer()
+            // Stop reading at the limit; dropping the rest closes the connection.
+            for try await part in response.body {
+                let room = bodyLimit - body.readableBytes
+                guard part.readableBytes <= room else {
+                    body.writeImmutableBuffer(part.getSlice(at: part.readerIndex, length: max(0, room))!)
+                    return OutboundAnswer(status: response.status, headers: response.headers, body: body, truncated: true)
+                }
+                body.writeImmutableBuffer(part)
+            }
+            return OutboundAnswer(status: response.status, headers: response.headers, body: body, truncated: false)
+        }
     }
 
     /// The request as it will be sent (for `http`, addressed to the checked IP), or a refusal.
@@ -101,8 +148,12 @@ extension OutboundHTTPClient {
     /// it, so they obey the same policy as every request.
     /// - Throws: `OutboundRefusal`, or the resolver's error.
     public func checkedAddress(host: String, audience: OutboundPolicy.Audience) async throws -> IPAddress {
+        try await checkedAddress(host: host, literal: IPAddress(host), audience: audience)
+    }
+
+    /// `literal`: `host` read as an address, or `nil` for a name.
+    func checkedAddress(host: String, literal: IPAddress?, audience: OutboundPolicy.Audience) async throws -> IPAddress {
         if let refusal = policy.refusal(for: audience) { throw OutboundRefusal(reason: refusal) }
-        let literal = IPAddress(host)
         let addresses: [IPAddress]
         if let literal {
             addresses = [literal]
@@ -135,6 +186,10 @@ struct OutboundURL: Sendable {
     var port: Int?
     /// Everything after the authority: path, query, fragment.
     var rest: Substring
+    /// The host read as an address; `nil` for a name.
+    var literalAddress: IPAddress?
+    /// The request target a request for this URL names: path and query, never empty.
+    var originForm: String
 
     init?(_ text: String) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
@@ -145,9 +200,10 @@ struct OutboundURL: Sendable {
         self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         self.port = components.port
         self.rest = text[authorityEnd...]
+        self.literalAddress = IPAddress(self.host)
+        let pathAndQuery = rest.prefix(while: { $0 != "#" })
+        self.originForm = pathAndQuery.hasPrefix("/") ? String(pathAndQuery) : "/" + pathAndQuery
     }
-
-    var literalAddress: IPAddress? { IPAddress(host) }
 
     var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
 

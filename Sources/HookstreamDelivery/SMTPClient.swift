@@ -46,7 +46,7 @@ public final class SMTPClient: Sendable {
             }
         } catch let failure as Failure {
             throw failure
-        } catch is HTTPProvider.TimedOut {
+        } catch is OutboundTimeout {
             throw Failure(description: "the SMTP server did not finish within \(Int(timeoutSeconds)) s", temporary: true)
         } catch {
             throw Failure(description: "SMTP connection to \(server.host):\(server.port) failed: \(error)", temporary: true)

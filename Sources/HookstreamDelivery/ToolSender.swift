@@ -59,23 +59,10 @@ public struct ToolSender: Sendable {
         }
         let timeout = Self.timeoutSeconds
         do {
-            return try await HTTPProvider.withTimeout(seconds: timeout) { [client, outgoing] in
-                let response = try await client.execute(outgoing, timeout: .milliseconds(Int64(timeout * 1000)), audience: .anonymous)
-                let latency = elapsed()
-                var collected: [UInt8] = []
-                var truncated = false
-                for try await chunk in response.body {
-                    let room = Self.responseBodyCap - collected.count
-                    collected += chunk.readableBytesView.prefix(room)
-                    if chunk.readableBytes > room {
-                        truncated = true
-                        break
-                    }
-                }
-                return Answer(
-                    status: Int(response.status.code), headers: response.headers.map { ($0.name.lowercased(), $0.value) },
-                    body: String(decoding: collected, as: UTF8.self), bodyTruncated: truncated, latencyMillis: latency, error: nil)
-            }
+            let response = try await client.send(outgoing, timeoutSeconds: timeout, bodyLimit: Self.responseBodyCap, audience: .anonymous)
+            return Answer(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name.lowercased(), $0.value) },
+                body: String(buffer: response.body), bodyTruncated: response.truncated, latencyMillis: elapsed(), error: nil)
         } catch let refusal as OutboundRefusal {
             throw refusal
         } catch {

@@ -58,19 +58,11 @@ struct ServiceHTTP: Sendable {
         if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
             outgoing.body = .bytes(ByteBuffer(bytes: request.body))
         }
-        let timeout = max(0.001, seconds)
         do {
-            let answer = try await HTTPProvider.withTimeout(seconds: timeout) { [client, outgoing] in
-                let response = try await client.execute(outgoing, timeout: .milliseconds(Int64(timeout * 1000)), audience: .organization)
-                var body: [UInt8] = []
-                for try await chunk in response.body {
-                    body += chunk.readableBytesView.prefix(Self.responseBodyCap - body.count)
-                    if body.count >= Self.responseBodyCap { break }
-                }
-                var answered = JSONObject()
-                for header in response.headers { answered[header.name.lowercased()] = .string(header.value) }
-                return Answer(status: Int(response.status.code), headers: answered, body: body)
-            }
+            let response = try await client.send(outgoing, timeoutSeconds: seconds, bodyLimit: Self.responseBodyCap, audience: .organization)
+            var answered = JSONObject()
+            for header in response.headers { answered[header.name.lowercased()] = .string(header.value) }
+            let answer = Answer(status: Int(response.status.code), headers: answered, body: Array(buffer: response.body))
             return .answered(answer, shownHeaders: shown)
         } catch {
             let kind = HTTPProvider.classify(error)

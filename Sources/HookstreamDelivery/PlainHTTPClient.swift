@@ -1,0 +1,286 @@
+import HookstreamCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// Sends plain-`http` requests over kept-alive HTTP/1.1 connections, one request at a time per
+/// connection, and reads each answer whole (up to a byte limit).
+///
+/// Why not AsyncHTTPClient, which sends `https` and everything else: profiling a delivery drain
+/// put a third of the server's CPU in it, for requests that are small, never streamed and go to
+/// a handful of receivers over and over. Its request and connection state machines, the
+/// streaming body bridge and the task-group deadline around each request cost more than the
+/// exchange itself; and it flushes the request head and body separately, two `write`s where one
+/// does. Here the request is encoded by NIO's `HTTPRequestEncoder` (which also refuses header
+/// names and values that could split the request) and written with a single flush, the answer
+/// parsed by NIO's `HTTPResponseDecoder`, and the deadline is one timer on the connection's
+/// event loop.
+///
+/// Connections are kept per address and port (the caller has already checked the address
+/// against the outbound policy). A connection is reused only after a complete exchange that
+/// both sides meant to keep alive; anything else (a timeout, a truncated answer, an error, an
+/// answer that came before the request was written) closes it. Idle connections are closed
+/// after 4 seconds by default, shorter than the usual server keep-alive timeouts (Node's is 5 s), so
+/// a request is rarely written to a connection its receiver is closing at that moment.
+final class PlainHTTPClient: Sendable {
+    struct Endpoint: Hashable, Sendable {
+        var address: IPAddress
+        var port: Int
+    }
+
+    /// A request ready to send: `target` is the path and query (origin form).
+    struct Request: Sendable {
+        var method: HTTPMethod
+        var target: String
+        var headers: HTTPHeaders
+        var body: ByteBuffer?
+    }
+
+    private let group: any EventLoopGroup
+    private let idleLimit: Int
+    private let idleTimeout: TimeAmount
+    private let pool = Mutex(Pool())
+
+    private struct Pool {
+        var idle: [Endpoint: [IdleConnection]] = [:]
+        var shutDown = false
+    }
+
+    private struct IdleConnection {
+        var channel: any Channel
+        var since: NIODeadline
+    }
+
+    /// - Parameters:
+    ///   - idleLimit: idle connections kept per endpoint; more are closed when returned.
+    ///   - idleTimeout: how long a connection may stay idle before it is closed.
+    init(group: any EventLoopGroup, idleLimit: Int, idleTimeout: TimeAmount = .seconds(4)) {
+        self.group = group
+        self.idleLimit = max(1, idleLimit)
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Sends `request` to `endpoint` and reads the answer, all before `deadline`.
+    /// - Throws: `OutboundTimeout`, `PlainHTTPClient.ConnectionClosed`, NIO's connect and I/O
+    ///   errors, or `HTTPParserError` for an answer that is not HTTP.
+    func send(_ request: Request, to endpoint: Endpoint, deadline: NIODeadline, bodyLimit: Int) async throws -> OutboundAnswer {
+        let channel = try await checkOut(endpoint, deadline: deadline)
+        let exchange = Exchange(request: request, deadline: deadline, bodyLimit: bodyLimit, promise: channel.eventLoop.makePromise())
+        let completed = try await withTaskCancellationHandler {
+            channel.writeAndFlush(exchange, promise: nil)
+            return try await exchange.promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        if completed.reusable { checkIn(channel, endpoint) } else { channel.close(promise: nil) }
+        return completed.answer
+    }
+
+    func shutdown() {
+        let all = pool.withLock { pool in
+            pool.shutDown = true
+            defer { pool.idle = [:] }
+            return pool.idle.values.flatMap { $0 }
+        }
+        for connection in all { connection.channel.close(promise: nil) }
+    }
+
+    /// An idle connection to `endpoint` that is still open (the most recently used one, whose
+    /// receiver is least likely to be closing it), or a new one.
+    private func checkOut(_ endpoint: Endpoint, deadline: NIODeadline) async throws -> any Channel {
+        while let channel = pool.withLock({ $0.idle[endpoint]?.popLast()?.channel }) {
+            if channel.isActive { return channel }
+            channel.close(promise: nil)
+        }
+        let remaining = deadline - .now()
+        guard remaining > .zero else { throw OutboundTimeout() }
+        let address = try SocketAddress(ipAddress: endpoint.address.description, port: endpoint.port)
+        let connect = ClientBootstrap(group: group)
+            .connectTimeout(remaining)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ExchangeHandler())
+                }
+            }
+            .connect(to: address)
+        do {
+            return try await connect.get()
+        } catch ChannelError.connectTimeout {
+            throw OutboundTimeout()
+        }
+    }
+
+    private func checkIn(_ channel: any Channel, _ endpoint: Endpoint) {
+        let kept = pool.withLock { pool -> Bool in
+            guard !pool.shutDown, channel.isActive, pool.idle[endpoint, default: []].count < idleLimit else { return false }
+            pool.idle[endpoint, default: []].append(IdleConnection(channel: channel, since: .now()))
+            return true
+        }
+        guard kept else {
+            channel.close(promise: nil)
+            return
+        }
+        channel.eventLoop.scheduleTask(in: idleTimeout) { [self] in closeIdle(endpoint) }
+    }
+
+    /// Closes the connections to `endpoint` idle for `idleTimeout` or longer. Each return to
+    /// the pool schedules one of these; a connection reused meanwhile is simply not found idle.
+    private func closeIdle(_ endpoint: Endpoint) {
+        let expired = pool.withLock { pool -> [any Channel] in
+            let cutoff = NIODeadline.now() - idleTimeout
+            guard let idle = pool.idle[endpoint] else { return [] }
+            let (old, fresh) = (idle.filter { $0.since <= cutoff }, idle.filter { $0.since > cutoff })
+            pool.idle[endpoint] = fresh.isEmpty ? nil : fresh
+            return old.map(\.channel)
+        }
+        for channel in expired { channel.close(promise: nil) }
+    }
+
+    /// The connection closed before the answer was complete.
+    struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the receiver closed the connection before its answer was complete" }
+    }
+}
+
+/// One request and the promise its answer completes.
+private struct Exchange: Sendable {
+    var request: PlainHTTPClient.Request
+    var deadline: NIODeadline
+    var bodyLimit: Int
+    var promise: EventLoopPromise<Completed>
+}
+
+private struct Completed: Sendable {
+    var answer: OutboundAnswer
+    /// Both sides meant to keep the connection, and the whole exchange went through it.
+    var reusable: Bool
+}
+
+/// The last handler of a connection's pipeline: writes an `Exchange`'s request, collects the
+/// answer, and completes the exchange's promise exactly once (answer, error, close or deadline).
+private final class ExchangeHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = Exchange
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private struct Current {
+        var promise: EventLoopPromise<Completed>
+        var bodyLimit: Int
+        var keepAlive: Bool
+        var timer: Scheduled<Void>
+        var requestWritten = false
+        var head: HTTPResponseHead?
+        var body = ByteBuffer()
+    }
+
+    private var current: Current?
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let exchange = unwrapOutboundIn(data)
+        guard current == nil else {
+            exchange.promise.fail(ChannelError.inappropriateOperationForState)
+            return
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: exchange.request.method, uri: exchange.request.target, headers: exchange.request.headers)
+        head.headers.remove(name: "Transfer-Encoding")
+        if let body = exchange.request.body {
+            head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        } else {
+            head.headers.remove(name: "Content-Length")
+        }
+        let loop = context.eventLoop.assumeIsolated()
+        let timer = loop.scheduleTask(deadline: exchange.deadline) { [weak self] () -> Void in
+            self?.fail(OutboundTimeout(), context: context)
+        }
+        current = Current(promise: exchange.promise, bodyLimit: exchange.bodyLimit, keepAlive: head.isKeepAlive, timer: timer)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body = exchange.request.body, body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [weak self] result in
+            switch result {
+            case .success: self?.current?.requestWritten = true
+            case .failure(let error): self?.fail(error, context: context)
+            }
+        }
+        context.write(wrapOutboundOut(.end(nil)), promise: written)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard var exchange = current else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            exchange.head = head
+            current = exchange
+        case .body(var part):
+            let room = exchange.bodyLimit - exchange.body.readableBytes
+            if part.readableBytes > room {
+                if room > 0, let kept = part.readSlice(length: room) { exchange.body.writeImmutableBuffer(kept) }
+                // Not read further: the rest could be endless. The connection cannot be reused.
+                finish(exchange, truncated: true, context: context)
+            } else {
+                exchange.body.writeBuffer(&part)
+                current = exchange
+            }
+        case .end:
+            finish(exchange, truncated: false, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(PlainHTTPClient.ConnectionClosed(), context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error, context: context)
+        context.close(promise: nil)
+    }
+
+    private func finish(_ exchange: Current, truncated: Bool, context: ChannelHandlerContext) {
+        current = nil
+        exchange.timer.cancel()
+        guard let head = exchange.head else {
+            exchange.promise.fail(PlainHTTPClient.ConnectionClosed())
+            return
+        }
+        let answer = OutboundAnswer(status: head.status, headers: head.headers, body: exchange.body, truncated: truncated)
+        let reusable = !truncated && exchange.requestWritten && exchange.keepAlive && head.isKeepAlive
+        exchange.promise.succeed(Completed(answer: answer, reusable: reusable))
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        guard let exchange = current else { return }
+        current = nil
+        exchange.timer.cancel()
+        exchange.promise.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+/// An answer read whole: its status and headers and the first bytes of its body, up to the
+/// caller's limit.
+public struct OutboundAnswer: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+    /// The body was longer than the limit; the rest was not read.
+    public var truncated: Bool
+
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, truncated: Bool) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.truncated = truncated
+    }
+}
+
+/// The whole exchange (connect, send, answer) did not finish within its timeout.
+public struct OutboundTimeout: Error, CustomStringConvertible, Sendable {
+    public var description: String { "timed out" }
+    public init() {}
+}
