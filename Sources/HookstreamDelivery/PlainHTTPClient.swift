@@ -44,6 +44,10 @@ final class PlainHTTPClient: Sendable {
 
     private struct Pool {
         var idle: [Endpoint: [IdleConnection]] = [:]
+        /// Endpoints with a sweep of their idle connections scheduled: one timer per endpoint,
+        /// not one per returned connection (thousands a second would crowd the event loop's
+        /// timer queue, and cancelling a timer there searches it).
+        var sweeping: Set<Endpoint> = []
         var shutDown = false
     }
 
@@ -114,29 +118,37 @@ final class PlainHTTPClient: Sendable {
     }
 
     private func checkIn(_ channel: any Channel, _ endpoint: Endpoint) {
-        let kept = pool.withLock { pool -> Bool in
-            guard !pool.shutDown, channel.isActive, pool.idle[endpoint, default: []].count < idleLimit else { return false }
+        let (kept, sweep) = pool.withLock { pool -> (Bool, Bool) in
+            guard !pool.shutDown, channel.isActive, pool.idle[endpoint, default: []].count < idleLimit else { return (false, false) }
             pool.idle[endpoint, default: []].append(IdleConnection(channel: channel, since: .now()))
-            return true
+            return (true, pool.sweeping.insert(endpoint).inserted)
         }
         guard kept else {
             channel.close(promise: nil)
             return
         }
-        channel.eventLoop.scheduleTask(in: idleTimeout) { [self] in closeIdle(endpoint) }
+        if sweep { scheduleSweep(endpoint, in: idleTimeout, on: channel.eventLoop) }
     }
 
-    /// Closes the connections to `endpoint` idle for `idleTimeout` or longer. Each return to
-    /// the pool schedules one of these; a connection reused meanwhile is simply not found idle.
-    private func closeIdle(_ endpoint: Endpoint) {
-        let expired = pool.withLock { pool -> [any Channel] in
-            let cutoff = NIODeadline.now() - idleTimeout
-            guard let idle = pool.idle[endpoint] else { return [] }
-            let (old, fresh) = (idle.filter { $0.since <= cutoff }, idle.filter { $0.since > cutoff })
+    private func scheduleSweep(_ endpoint: Endpoint, in delay: TimeAmount, on loop: any EventLoop) {
+        loop.scheduleTask(in: delay) { [self] in sweep(endpoint, on: loop) }
+    }
+
+    /// Closes the connections to `endpoint` idle for `idleTimeout` or longer, and looks again
+    /// when the oldest of the others will be, as long as any is idle.
+    private func sweep(_ endpoint: Endpoint, on loop: any EventLoop) {
+        let (expired, next) = pool.withLock { pool -> ([any Channel], TimeAmount?) in
+            let now = NIODeadline.now()
+            let idle = pool.idle[endpoint] ?? []
+            let fresh = idle.filter { now - $0.since < idleTimeout }
             pool.idle[endpoint] = fresh.isEmpty ? nil : fresh
-            return old.map(\.channel)
+            // Connections are appended as they are returned, so the first is the oldest.
+            let next = fresh.first.map { idleTimeout - (now - $0.since) }
+            if next == nil { pool.sweeping.remove(endpoint) }
+            return (idle.filter { now - $0.since >= idleTimeout }.map(\.channel), next)
         }
         for channel in expired { channel.close(promise: nil) }
+        if let next { scheduleSweep(endpoint, in: next, on: loop) }
     }
 
     /// The connection closed before the answer was complete.
