@@ -85,6 +85,8 @@ public final class DeliveryEngine: Service, Sendable {
         var idle: CheckedContinuation<Void, Never>?
         /// The shutdown grace is over: nobody waits for idle any more.
         var graceOver = false
+        /// Committed attempts handed off by ingest, for the dispatch loop to start.
+        var handedOff: [Claim] = []
     }
 
     let store: any Store
@@ -100,6 +102,9 @@ public final class DeliveryEngine: Service, Sendable {
     /// Told about every attempt result, with its destination, once it is committed (the
     /// server feeds `/metrics` and the real-time streams).
     let onRecorded: @Sendable (AttemptResult, Destination) -> Void
+    /// Told how many attempts start, and where they came from (the server counts them for
+    /// `/metrics`: live traffic that keeps coming from the store means its lanes lag behind).
+    let onStarted: @Sendable (StartedFrom, Int) -> Void
     let transforms = TransformCache()
     let state: Mutex<State>
     private let signals: AsyncStream<Void>
@@ -108,7 +113,8 @@ public final class DeliveryEngine: Service, Sendable {
     public init(
         store: any Store, secrets: SecretBox, blobs: BlobStore, providers: [String: any DeliveryProvider],
         schemas: [String: ProviderConfigSchema] = [:], configuration: Configuration,
-        clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult, Destination) -> Void = { _, _ in }
+        clock: any GatewayClock = SystemClock(), logger: Logger, onRecorded: @escaping @Sendable (AttemptResult, Destination) -> Void = { _, _ in },
+        onStarted: @escaping @Sendable (StartedFrom, Int) -> Void = { _, _ in }
     ) {
         self.store = store
         self.secrets = secrets
@@ -119,6 +125,7 @@ public final class DeliveryEngine: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.onRecorded = onRecorded
+        self.onStarted = onStarted
         let refresh = configuration.refreshInterval.components
         self.state = Mutex(
             State(
@@ -249,12 +256,15 @@ public final class DeliveryEngine: Service, Sendable {
     /// period; whatever still runs after that is abandoned, stays pending, and is sent after
     /// restart.
     private func drain() async {
-        let busy = state.withLock { s -> Bool in
+        let (busy, unstarted) = state.withLock { s -> (Bool, [Claim]) in
             s.timer?.cancel()
             s.timer = nil
             s.scheduler.shutdown()
-            return s.scheduler.inFlight > 0
+            defer { s.handedOff = [] }
+            return (s.scheduler.inFlight > s.handedOff.count, s.handedOff)
         }
+        // Handed off but not started: they stay pending and are sent after restart.
+        for claim in unstarted { release(destinationID: claim.claimed.attempt.destinationID, attemptID: claim.claimed.attempt.id, retryAt: nil) }
         guard busy else { return }
         let deadline = clock.now.addingTimeInterval(Double(configuration.shutdownGrace.components.seconds))
         await withTaskGroup(of: Void.self) { group in
@@ -285,6 +295,14 @@ public final class DeliveryEngine: Service, Sendable {
     /// sleep.
     private func dispatch(start: ([Claim], _ inOrder: Bool) -> Void) async {
         while true {
+            let handedOff = state.withLock { s in
+                defer { s.handedOff = [] }
+                return s.handedOff
+            }
+            if !handedOff.isEmpty {
+                onStarted(.memory, handedOff.count)
+                start(handedOff, false)
+            }
             let now = clock.nowMillis
             let actions = state.withLock { $0.scheduler.nextActions(now: now) }
             var wakeAt: Int64?
@@ -298,7 +316,9 @@ public final class DeliveryEngine: Service, Sendable {
                     await load(destinationID)
                 case .claim(let request):
                     worked = true
-                    start(await claim(request), request.inOrder)
+                    let claims = await claim(request)
+                    if !claims.isEmpty { onStarted(.store, claims.count) }
+                    start(claims, request.inOrder)
                 }
             }
             if !worked {
@@ -326,6 +346,11 @@ public final class DeliveryEngine: Service, Sendable {
             let now = clock.nowMillis
             state.withLock { $0.scheduler.failed(destinationID, now: now) }
         }
+    }
+
+    /// Where started attempts came from: handed off by ingest's commit, or claimed from the store.
+    public enum StartedFrom: String, Sendable {
+        case memory, store
     }
 
     struct Claim: Sendable {

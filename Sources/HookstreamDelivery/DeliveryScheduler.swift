@@ -172,6 +172,33 @@ public struct DeliveryScheduler: Sendable {
         noteDue(destinationID, at: now)
     }
 
+    /// Takes slots for first attempts an ingest is about to commit, so the engine can start
+    /// them from memory once they are committed instead of claiming them back from the store
+    /// (``DeliveryEngine/reserve(routes:transforms:orderKey:)``). Granted only when the lane
+    /// could start them at once anyway: it is loaded and its settings fresh, the destination
+    /// active, its circuit closed with no held backlog to release, no claim or load outstanding,
+    /// nothing due in the store that a claim has not taken (so they overtake no older work),
+    /// and a slot free for each under both limits. Single node only: nodes sharing a database
+    /// must write a lease, which a claim does.
+    ///
+    /// Reserved attempts count as in flight from now on, so a claim planned later excludes them
+    /// and ``claimed(_:attempts:nextDue:waitsOnOrder:storedCircuit:waitsOnOtherNodes:now:)``
+    /// never starts one twice. Each reserved attempt ends with ``recorded(destinationID:attemptID:retryAt:)``:
+    /// after its result, or at once when it was not committed.
+    public mutating func reserve(destinationID: String, attemptIDs: [String], now: Int64) -> Bool {
+        guard !isShuttingDown, !configuration.shared, !attemptIDs.isEmpty, var lane = lanes[destinationID], !lane.busy,
+            let runtime = lane.runtime, let loadedAt = lane.loadedAt, now - loadedAt < configuration.refreshMillis,
+            runtime.destination.status == .active, lane.circuit.state == .closed, lane.drainUntil == nil, !lane.waitsOnOrder,
+            lane.retryAt == nil, lane.nextDue.map({ $0 > now }) ?? true
+        else { return false }
+        let perDestination = runtime.destination.maxConcurrency ?? configuration.concurrency
+        guard lane.inFlight.count + attemptIDs.count <= perDestination, inFlight + attemptIDs.count <= configuration.concurrency else { return false }
+        lane.inFlight.formUnion(attemptIDs)
+        inFlight += attemptIDs.count
+        lanes[destinationID] = lane
+        return true
+    }
+
     /// The destination was changed, paused, resumed or deleted through the API: re-read it
     /// before the next claim, and look for work it may now be able to do.
     public mutating func destinationChanged(_ destinationID: String) {
@@ -376,7 +403,10 @@ public struct DeliveryScheduler: Sendable {
         }
         var starts: [Start] = []
         var change: CircuitChange?
-        for item in attempts.prefix(request.limit) {
+        // An attempt already in flight was reserved by an ingest (``reserve(destinationID:attemptIDs:now:)``)
+        // and is started from memory: never twice.
+        for item in attempts where !lane.inFlight.contains(item.attemptID) {
+            guard starts.count < request.limit else { break }
             var isProbe = false
             if let probe = request.probeCircuit {
                 // The claim stored the probe's circuit with the attempt; the lane follows

@@ -100,7 +100,8 @@ public struct HookstreamServer {
             onRecorded: { result, destination in
                 instruments.record(result)
                 realtime.attemptRecorded(result, destination: destination, store: store)
-            })
+            },
+            onStarted: { from, count in instruments.counter(.deliveryStarts, [("from", from.rawValue)]).increment(by: Int64(count)) })
         let baseURL = BaseURL(configuration.baseURL ?? "http://\(configuration.host):\(configuration.port)")
         let sources = SourceCache(store: store, secrets: secrets)
         let topics = TopicCache(store: store)

@@ -51,7 +51,7 @@ extension SQLStore {
             // Routing: one pending attempt per connection the event passed, committed with
             // the event itself. Duplicates are not routed; a destination deleted since the
             // route was computed gets nothing. A paused source's events are held instead.
-            var routes: [Route] = []
+            var routes: [(route: Route, attemptID: String)] = []
             if !outcome.duplicate {
                 let held: Bool
                 if let known = holding[event.sourceID] {
@@ -64,7 +64,9 @@ extension SQLStore {
                     event.status = .held
                     outcome.held = true
                 } else {
-                    routes = try Self.liveRoutes(db, item.routes, known: &live)
+                    let ids = item.attemptIDs ?? item.routes.map { _ in ResourceID.make(.deliveryAttempt) }
+                    let kept = Set(try Self.liveRoutes(db, item.routes, known: &live))
+                    routes = zip(item.routes, ids).filter { kept.contains($0.0) }.map { ($0.0, $0.1) }
                 }
             }
             if !routes.isEmpty { event.status = .processing }
@@ -82,12 +84,13 @@ extension SQLStore {
             ])
             // The first attempt of each route, due when the event arrived (see
             // `insertFirstAttempts`).
-            for route in routes {
+            for (route, attemptID) in routes {
                 attempts.append([
-                    ResourceID.make(.deliveryAttempt), event.tenant.organizationID, event.tenant.environmentID, event.id, route.connectionID,
+                    attemptID, event.tenant.organizationID, event.tenant.environmentID, event.id, route.connectionID,
                     route.destinationID, DeliveryAttempt.Status.pending.rawValue, 1, event.receivedAt, event.receivedAt, item.orderKey,
                 ])
             }
+            outcome.attemptIDs = routes.map(\.attemptID)
             perSource[event.sourceID, default: 0] += 1
             rollups.countEvent(event)
             outcomes.append(outcome)

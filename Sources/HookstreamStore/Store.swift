@@ -148,6 +148,9 @@ public struct IncomingEvent: Sendable {
     /// The body parsed, made in the request's task when the source feeds collections, so the
     /// one writer's transaction does not parse it (see ``ParsedBody``); `nil`: parsed there.
     public var parsedBody: ParsedBody?
+    /// The IDs the first attempts are stored under, one per route in order (the delivery
+    /// engine may have reserved them to start from memory); `nil`: made by the store.
+    public var attemptIDs: [String]?
 
     public init(event: Event, dedupKeyHash: String? = nil, dedupExpiresAt: Int64 = 0, routes: [Route] = [], body: [UInt8]? = nil) {
         self.event = event
@@ -170,6 +173,9 @@ public struct IngestOutcome: Sendable, Equatable {
     /// The records this event created or replaced in its source's collections, committed with
     /// it; for the caller to announce now that the commit is durable.
     public var recordSyncs: [RecordSync]
+    /// The IDs of the first attempts committed with the event: none for a duplicate or a held
+    /// event, and none for a route whose destination was deleted meanwhile.
+    public var attemptIDs: [String] = []
 
     public init(eventID: String, duplicate: Bool, held: Bool = false, recordSyncs: [RecordSync] = []) {
         self.eventID = eventID

@@ -342,4 +342,80 @@ import Testing
         #expect(s.inFlight == 0)
         #expect(s.nextActions(now: 9000) == [])
     }
+
+    /// Live attempts are reserved for the hand-off only where a claim would send them at once;
+    /// a reserved attempt is in flight, so no claim takes it.
+    @Test func reservationsGoOnlyToLanesThatCouldSendAtOnce() {
+        var s = Self.scheduler(concurrency: 4)
+        // An unknown lane: it must be loaded first.
+        let reserved1 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_1"], now: 1000)
+
+        #expect(!reserved1)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"], loaded: Self.loaded(maxConcurrency: 3)))
+        // A claim is outstanding: it could still find older work.
+        let reserved2 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_1"], now: 1000)
+
+        #expect(!reserved2)
+        // The claim left more due in the store: that backlog goes first.
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: 1000, now: 1000)
+        let reserved3 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_9"], now: 1000)
+
+        #expect(!reserved3)
+        let next = Self.claims(s.nextActions(now: 1000))
+        _ = s.claimed(next[0], attempts: [], nextDue: 5000, now: 1000)
+        // Caught up (the next due attempt is a retry at 5000): reserved, up to the lane's limit.
+        let reserved4 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_2", "da_3"], now: 1000)
+
+        #expect(reserved4)
+        #expect(s.inFlight == 3)
+        let reserved5 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_4"], now: 1000)
+
+        #expect(!reserved5)
+        // A claim planned now skips the reserved attempts; one that finds them anyway does not
+        // start them again.
+        let late = Self.claims(s.nextActions(now: 5000))
+        #expect(late.isEmpty)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        let after = Self.claims(s.nextActions(now: 5000))
+        #expect(after.map(\.excluding) == [["da_2", "da_3"]])
+        let (starts, _) = s.claimed(after[0], attempts: Self.items(["da_2", "da_5"]), nextDue: nil, now: 5000)
+        #expect(starts.map(\.attemptID) == ["da_5"])
+        #expect(s.inFlight == 3)
+        for id in ["da_2", "da_3", "da_5"] { s.recorded(destinationID: "dst_a", attemptID: id, retryAt: nil) }
+        #expect(s.inFlight == 0)
+        let reserved6 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_6"], now: 5000)
+
+        #expect(reserved6)
+        s.recorded(destinationID: "dst_a", attemptID: "da_6", retryAt: nil)
+        // Stale settings, a paused destination, an open circuit, shutdown: no reservation.
+        let reserved7 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_7"], now: 5000 + 3_600_000)
+
+        #expect(!reserved7)
+        s.destinationChanged("dst_a")
+        let reserved8 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_7"], now: 5000)
+
+        #expect(!reserved8)
+        s.shutdown()
+        let reserved9 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_7"], now: 5000)
+
+        #expect(!reserved9)
+    }
+
+    @Test func aLaneWithAnOpenCircuitOrOnASharedDatabaseReservesNothing() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 1)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
+        _ = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1100)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        let reserved10 = s.reserve(destinationID: "dst_a", attemptIDs: ["da_2"], now: 1200)
+
+        #expect(!reserved10)
+
+        var shared = Self.scheduler(concurrency: 8, shared: true)
+        let sharedClaims = Self.claims(Self.ready(&shared, ["dst_a"]))
+        _ = shared.claimed(sharedClaims[0], attempts: [], nextDue: nil, now: 1000)
+        let reserved11 = shared.reserve(destinationID: "dst_a", attemptIDs: ["da_2"], now: 1000)
+
+        #expect(!reserved11)
+    }
 }

@@ -410,6 +410,48 @@ import Testing
         try await eventually(server, "/v1/events/\(event)") { $0["status"] == "delivered" }
     }
 
+    /// Live traffic to a lane that keeps up is started from memory after the commit (no claim;
+    /// on SQLite, where this node is the only one),
+    /// with its connection's transform, and every event is sent exactly once while claims run
+    /// beside it: sixteen requests at a time against a lane of sixteen slots leave it often
+    /// without a free one, and what it could not take is claimed from the store (as are the
+    /// first event and its retry).
+    @Test func liveTrafficStartsFromMemoryAndEveryEventIsSentOnce() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(
+            server, url: receiver.url + "/hook",
+            destination: ["retry_max_attempts": 3, "retry_backoff_type": "fixed", "retry_intervals": [0.2], "max_concurrency": 16],
+            connection: ["transform_enabled": true, "transform_expression": #"{"n": n, "via": "transform"}"#])
+        // The first event loads the lane; one answered 500 leaves a retry in the store.
+        receiver.reply([.status(500)])
+        let first = try await ingest(server, p.source, ["n": 0])
+        try await eventually(server, "/v1/events/\(first)") { $0["status"] == "delivered" }
+        let events = try await concurrently(Array(1...300), width: 16) { n in try await ingest(server, p.source, ["n": .number(Double(n))]) }
+        let received = try await receiver.waitFor(count: 302)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(receiver.requests.count == 302)
+        var sent: [String: Int] = [:]
+        for request in receiver.requests { sent[request.headers["x-hookstream-event-id"] ?? "", default: 0] += 1 }
+        #expect(sent[first] == 2)
+        #expect(events.allSatisfy { sent[$0] == 1 })
+        #expect(received.allSatisfy { (try? JSON(parsing: $0.body))?["via"] == "transform" })
+        for event in events.prefix(20) {
+            let attempts = try await server.client.get("/v1/delivery-attempts?event_id=\(event)").json["delivery_attempts"]?.arrayValue ?? []
+            #expect(attempts.count == 1 && attempts.first?["status"] == "success" && attempts.first?["attempt_number"] == 1)
+        }
+        try await eventually(server, "/v1/events?source_id=\(p.source)&status=delivered&limit=1") { $0["pagination"]?["total"] == 301 }
+        let metrics = try await server.anonymous.get("/metrics").text
+        let fromMemory = metrics.split(separator: "\n").first { $0.hasPrefix("hookstream_delivery_starts_total{from=\"memory\"}") }
+        let started = fromMemory.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        // On PostgreSQL the engine delivers as one of several nodes sharing the database, which
+        // must write a lease for every attempt: everything is claimed.
+        #expect(TestStore.isPostgres ? started == 0 : started > 0, "\(metrics.split(separator: "\n").filter { $0.contains("delivery_starts") })")
+        #expect(metrics.contains("hookstream_delivery_starts_total{from=\"store\"}"))
+    }
+
     @Test func runtimeTransformErrorDeadLettersWithAnIssueThatResolvesItself() async throws {
         let clock = ManualClock()
         let server = try await TestServer.start {

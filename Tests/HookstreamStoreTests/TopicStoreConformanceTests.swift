@@ -100,11 +100,17 @@ import Testing
             id: ResourceID.make(.event), tenant: f.tenant, sourceID: orders.id, method: "POST", headers: [:], query: [:],
             contentType: "application/json", sourceIP: nil, bodySize: 2, body: .inline(Array("{}".utf8)), receivedAt: Self.t0)
         #expect(event.topicID == orders.id)
-        let outcome = try await store.insertEvents([IncomingEvent(event: event, routes: [Route(connectionID: sub.id, destinationID: f.destination.id)])])
-        #expect(outcome == [IngestOutcome(eventID: event.id, duplicate: false)])
+        var incoming = IncomingEvent(event: event, routes: [Route(connectionID: sub.id, destinationID: f.destination.id)])
+        // The first attempt is stored under the ID the delivery engine reserved.
+        incoming.attemptIDs = [ResourceID.make(.deliveryAttempt)]
+        let outcome = try await store.insertEvents([incoming])
+        var expected = IngestOutcome(eventID: event.id, duplicate: false)
+        expected.attemptIDs = incoming.attemptIDs!
+        #expect(outcome == [expected])
         try await store.deleteTopic(id: orders.id, tenant: f.tenant, at: Self.t0 + 1)
         let claim = try await store.claimDue(destinationID: f.destination.id, now: Self.t0 + 10, limit: 10, excluding: [])
         #expect(claim.attempts.map(\.event.id) == [event.id])
+        #expect(claim.attempts.map(\.attempt.id) == incoming.attemptIDs)
         #expect(claim.attempts.first?.transformExpression == "{ \"id\": id }")
         #expect(try await store.events(tenant: f.tenant, query: EventQuery(sourceID: orders.id)).items.map(\.event.id) == [event.id])
     }

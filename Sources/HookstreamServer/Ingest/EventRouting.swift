@@ -60,8 +60,19 @@ struct EventRouting: Sendable {
                 incoming.dedupKeyHash = dedup.keyHash
                 incoming.dedupExpiresAt = dedup.expiresAt
             }
-            let outcome = try await writer.submit(incoming)
-            if !outcome.duplicate && !outcome.held { wake(incoming.routes) }
+            // Lanes that can send at once take the first attempts from memory after the
+            // commit (`DeliveryEngine.reserve`); the others are woken to claim them.
+            let reservation = delivery.reserve(
+                routes: incoming.routes, transforms: Self.transforms(of: incoming.routes, in: routing?.router), orderKey: incoming.orderKey)
+            incoming.attemptIDs = reservation.attemptIDs
+            let outcome: IngestOutcome
+            do {
+                outcome = try await writer.submit(incoming)
+            } catch {
+                delivery.cancel(reservation)
+                throw error
+            }
+            wake(delivery.handOff(reservation, event: event, committed: outcome.attemptIDs))
             if !outcome.duplicate { published(event, body: body, held: outcome.held, routed: !incoming.routes.isEmpty) }
             return .stored(outcome)
 
@@ -176,6 +187,14 @@ struct EventRouting: Sendable {
             let name = event.topicID == nil ? try await sources.entry(id: event.sourceID)?.source.name : nil
             return EventsRoutes.detail(StoredEvent(event: event, sourceName: name), body: body, attempts: [])
         }
+    }
+
+    /// Per route, its connection's transform when enabled (as the claim would read it).
+    static func transforms(of routes: [Route], in router: EventRouter?) -> [String?] {
+        guard let router, router.connections.contains(where: \.transformEnabled) else { return routes.map { _ in nil } }
+        let enabled = Dictionary(
+            router.connections.filter(\.transformEnabled).map { ($0.id, $0.transformExpression) }, uniquingKeysWith: { first, _ in first })
+        return routes.map { enabled[$0.connectionID] ?? nil }
     }
 
     private func wake(_ routes: [Route]) {

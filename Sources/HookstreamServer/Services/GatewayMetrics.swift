@@ -39,6 +39,12 @@ enum GatewayMetrics {
             helpText: "Delivery attempts recorded, by destination and outcome (success, or the failure's issue type).")
     }
 
+    static var deliveryStarts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "hookstream", metricName: "delivery_starts", unitName: "total",
+            helpText: "Attempts started, by where the engine got them: memory (handed off by ingest's commit) or store (claimed).")
+    }
+
     static var deliveryDuration: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "hookstream", metricName: "delivery_duration", unitName: "seconds",
@@ -78,7 +84,7 @@ enum GatewayMetrics {
 
         /// The labelled counters, by name.
         enum Labelled: Hashable {
-            case httpRequests, ingestRejected, ingestDuplicates, deliveryAttempts, deliveriesDeadLettered, realtimeDisconnects
+            case httpRequests, ingestRejected, ingestDuplicates, deliveryAttempts, deliveryStarts, deliveriesDeadLettered, realtimeDisconnects
 
             var descriptor: MetricNameDescriptor {
                 switch self {
@@ -86,6 +92,7 @@ enum GatewayMetrics {
                 case .ingestRejected: GatewayMetrics.ingestRejected
                 case .ingestDuplicates: GatewayMetrics.ingestDuplicates
                 case .deliveryAttempts: GatewayMetrics.deliveryAttempts
+                case .deliveryStarts: GatewayMetrics.deliveryStarts
                 case .deliveriesDeadLettered: GatewayMetrics.deliveriesDeadLettered
                 case .realtimeDisconnects: GatewayMetrics.realtimeDisconnects
                 }
