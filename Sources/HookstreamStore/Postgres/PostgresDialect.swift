@@ -16,6 +16,8 @@ struct PostgresDialect: SQLDialect {
 
     var lockingRows: String { " FOR UPDATE" }
 
+    var reusesCompiledStatements: Bool { false }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         PostgresRecordSearch.query(search).map { (PostgresRecordSearch.condition, $0) }
     }

@@ -1,7 +1,13 @@
-/// Rows for one table gathered during a transaction and inserted several hundred to a
-/// statement: a group commit's events cost a round trip or two on PostgreSQL instead of one per
-/// event (and fewer statement steps on SQLite). Parameters per statement stay under 8,000, far
-/// below either backend's limit.
+/// Rows for one table gathered during a transaction and inserted many to a statement: a group
+/// commit's events cost a round trip or two on PostgreSQL instead of one per event (and fewer
+/// statement steps on SQLite). Parameters per statement stay under 8,000, far below either
+/// backend's limit.
+///
+/// On SQLite each statement inserts a power of two of rows (23 rows: 16, 4, 2 and 1), so there
+/// are only a few statement texts per table and each is compiled once and kept in the
+/// connection's statement cache: with one text per batch size, compiling the insert was 4 % of
+/// the CPU of routed ingest. PostgreSQL gets one statement per 8,000 parameters, the fewest
+/// round trips.
 struct RowInserts {
     let table: String
     let columns: [String]
@@ -21,15 +27,27 @@ struct RowInserts {
     }
 
     func execute(_ db: SQLConnection) throws {
-        let rowsPerStatement = max(1, 8_000 / columns.count)
-        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        let cached = db.dialect.reusesCompiledStatements
+        var mostRows = 1
+        while mostRows * 2 * columns.count <= 8_000 { mostRows *= 2 }
         var start = 0
         while start < values.count {
-            let end = min(values.count, start + rowsPerStatement * columns.count)
-            let rows = (end - start) / columns.count
-            try db.execute(head + Array(repeating: row, count: rows).joined(separator: ", "), SQLArguments(values[start..<end]))
+            let left = (values.count - start) / columns.count
+            var rows = min(mostRows, left)
+            if cached { while rows & (rows - 1) != 0 { rows &= rows - 1 } }
+            let end = start + rows * columns.count
+            let arguments = SQLArguments(values[start..<end])
+            if cached {
+                try db.cachedStatement(statement(rows: rows)).execute(arguments)
+            } else {
+                try db.execute(statement(rows: rows), arguments)
+            }
             start = end
         }
+    }
+
+    private func statement(rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 }

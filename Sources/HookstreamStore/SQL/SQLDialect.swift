@@ -19,6 +19,11 @@ protocol SQLDialect: Sendable {
     /// for another transaction that holds them. Empty on SQLite (one writer at a time).
     var lockingRows: String { get }
 
+    /// Whether a statement compiled once is kept and reused (SQLite's statement cache), so a
+    /// few fixed statement texts beat one text per call. PostgreSQL is sent the text each
+    /// time, where one statement beats several round trips.
+    var reusesCompiledStatements: Bool { get }
+
     /// The condition restricting `r` (a `collection_records` alias) to the records matching
     /// what a user typed in a search box, and its one argument; nil when the input holds no
     /// word to search for.

@@ -13,6 +13,8 @@ struct SQLiteDialect: SQLDialect {
 
     var lockingRows: String { "" }
 
+    var reusesCompiledStatements: Bool { true }
+
     func recordMatch(_ search: String) -> (condition: String, argument: String)? {
         SQLiteRecordSearch.matchExpression(search).map { (SQLiteRecordSearch.condition, $0) }
     }
