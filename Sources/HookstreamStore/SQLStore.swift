@@ -27,10 +27,14 @@ public final class SQLStore: Store {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // Every commit syncs the WAL before `write` returns. Set here, on the writer, after
+        // the pool exists: the pool turns WAL mode on after preparing the connection and sets
+        // `synchronous = NORMAL` with it (commits synced only at checkpoints, so a machine
+        // crash could lose acknowledged events), which would override a setting made earlier.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let applied = try Self.migrate(pool)
         self.init(database: SQLDatabase(backing: .grdb(pool)), migrationsApplied: applied)
     }
