@@ -81,6 +81,11 @@ final class PlainHTTPClient: Sendable {
         return completed.answer
     }
 
+    /// The open connections kept idle for `endpoint`.
+    func idleConnections(to endpoint: Endpoint) -> Int {
+        pool.withLock { $0.idle[endpoint]?.filter { $0.channel.isActive }.count ?? 0 }
+    }
+
     func shutdown() {
         let all = pool.withLock { pool in
             pool.shutDown = true
