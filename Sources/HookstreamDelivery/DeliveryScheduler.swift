@@ -9,8 +9,13 @@ import HookstreamStore
 /// The queue itself lives in the database. In memory there is one ``Lane`` per destination
 /// with work: when its next attempt is due, which attempts are in flight, its settings and its
 /// circuit. Invariants:
-/// - at most `concurrency` attempts are in flight (or reserved by an outstanding claim)
-///   overall, and at most the destination's `max_concurrency` per lane;
+/// - at most `concurrency` requests are being sent (or reserved by an outstanding claim)
+///   overall, and at most the destination's `max_concurrency` per lane. A request's slot is
+///   free once its answer is in (``finished(destinationID:attemptID:isProbe:success:affectsCircuit:now:)``),
+///   while its result waits for the group commit; the attempt stays in flight, so no claim
+///   takes it again, until ``recorded(destinationID:attemptID:retryAt:)``. At most
+///   `4 × concurrency` attempts are in flight, so results the writer has not committed yet
+///   cannot pile up;
 /// - a lane has at most one claim or load outstanding;
 /// - a half-open circuit has at most one probe in flight;
 /// - a wake that arrives while a claim is outstanding is never lost (``Lane/generation``).
@@ -133,6 +138,8 @@ public struct DeliveryScheduler: Sendable {
         /// Bumped by every wake, so a claim that was planned earlier cannot erase it.
         var generation = 0
         var inFlight: Set<String> = []
+        /// The attempts of `inFlight` whose request has not finished: what the limits count.
+        var sending: Set<String> = []
         var probe: String?
         /// Set when held deliveries are released (resume, circuit closed or reset): attempts
         /// scheduled up to this time are the held backlog. It is claimed in batches, each sent
@@ -154,6 +161,10 @@ public struct DeliveryScheduler: Sendable {
     var lanes: [String: Lane] = [:]
     /// Attempts in flight plus slots reserved by outstanding claims.
     public private(set) var inFlight = 0
+    /// Requests being sent plus slots reserved by outstanding claims: what `concurrency` limits.
+    public private(set) var sending = 0
+    /// How many attempts may be in flight at once, sent or waiting for their result's commit.
+    var inFlightLimit: Int { configuration.concurrency * 4 }
     public private(set) var isShuttingDown = false
 
     public init(configuration: Configuration) {
@@ -192,9 +203,13 @@ public struct DeliveryScheduler: Sendable {
             lane.retryAt == nil, lane.nextDue.map({ $0 > now }) ?? true
         else { return false }
         let perDestination = runtime.destination.maxConcurrency ?? configuration.concurrency
-        guard lane.inFlight.count + attemptIDs.count <= perDestination, inFlight + attemptIDs.count <= configuration.concurrency else { return false }
+        guard lane.sending.count + attemptIDs.count <= perDestination, sending + attemptIDs.count <= configuration.concurrency,
+            inFlight + attemptIDs.count <= inFlightLimit
+        else { return false }
         lane.inFlight.formUnion(attemptIDs)
+        lane.sending.formUnion(attemptIDs)
         inFlight += attemptIDs.count
+        sending += attemptIDs.count
         lanes[destinationID] = lane
         return true
     }
@@ -274,7 +289,7 @@ public struct DeliveryScheduler: Sendable {
         }
         // Share the free global slots evenly among the lanes that want some (remainder to the
         // longest waiting), so one busy destination cannot take every slot from the others.
-        var free = configuration.concurrency - inFlight
+        var free = min(configuration.concurrency - sending, inFlightLimit - inFlight)
         var remaining = wanting.count
         for want in wanting where free > 0 {
             let share = max(1, (free + remaining - 1) / remaining)
@@ -286,6 +301,7 @@ public struct DeliveryScheduler: Sendable {
             lane.reserved = limit
             lane.retryAt = nil
             inFlight += limit
+            sending += limit
             lanes[want.id] = lane
             var request = ClaimRequest(
                 destinationID: want.id, limit: limit, probe: want.probe, inOrder: want.inOrder, excluding: lane.inFlight, generation: lane.generation,
@@ -313,7 +329,7 @@ public struct DeliveryScheduler: Sendable {
         guard let runtime = lane.runtime, let due = lane.nextDue, runtime.destination.status == .active else { return .none }
         guard due <= now else { return .wait(until: due) }
         let perDestination = runtime.destination.maxConcurrency ?? configuration.concurrency
-        let free = perDestination - lane.inFlight.count
+        let free = perDestination - lane.sending.count
         guard free > 0 else { return .none }
         switch lane.circuit.state {
         case .closed:
@@ -373,6 +389,7 @@ public struct DeliveryScheduler: Sendable {
         guard var lane = lanes[destinationID] else { return }
         lane.busy = false
         inFlight -= lane.reserved
+        sending -= lane.reserved
         lane.reserved = 0
         lane.retryAt = now + configuration.errorBackoffMillis
         lanes[destinationID] = lane
@@ -393,9 +410,11 @@ public struct DeliveryScheduler: Sendable {
     ) -> (starts: [Start], circuit: CircuitChange?) {
         guard var lane = lanes[request.destinationID] else {
             inFlight -= request.limit
+            sending -= request.limit
             return ([], nil)
         }
         inFlight -= lane.reserved
+        sending -= lane.reserved
         lane.reserved = 0
         lane.busy = false
         if let storedCircuit, SharedClaim.storedIsNewer(storedCircuit, than: (lane.circuit, lane.circuitVersion)) {
@@ -425,7 +444,9 @@ public struct DeliveryScheduler: Sendable {
                 isProbe = true
             }
             lane.inFlight.insert(item.attemptID)
+            lane.sending.insert(item.attemptID)
             inFlight += 1
+            sending += 1
             starts.append(Start(attemptID: item.attemptID, isProbe: isProbe))
         }
         // The held backlog is over once the oldest due attempt was scheduled after the
@@ -447,6 +468,8 @@ public struct DeliveryScheduler: Sendable {
         destinationID: String, attemptID: String, isProbe: Bool, success: Bool, affectsCircuit: Bool, now: Int64
     ) -> CircuitReport {
         guard var lane = lanes[destinationID] else { return CircuitReport(change: nil, opened: false, failureCount: 0) }
+        // The request is over: its slot is free while its result waits for the commit.
+        if lane.sending.remove(attemptID) != nil { sending -= 1 }
         let at = Timestamp.date(millis: now)
         let kind: CircuitBreaker.AttemptKind = isProbe ? .probe : .regular
         let before = lane.circuit
@@ -492,6 +515,9 @@ public struct DeliveryScheduler: Sendable {
         inFlight -= 1
         guard var lane = lanes[destinationID] else { return }
         lane.inFlight.remove(attemptID)
+        // Abandoned without an answer (shutdown, a body that could not be read, the rest of an
+        // in-order batch): its request slot is freed here.
+        if lane.sending.remove(attemptID) != nil { sending -= 1 }
         if lane.probe == attemptID { lane.probe = nil }
         if lane.waitsOnOrder {
             // The finished attempt may have been what the waiting ones were ordered behind.

@@ -418,4 +418,30 @@ import Testing
 
         #expect(!reserved11)
     }
+
+    /// A request's slot is free once its answer is in; the attempt stays excluded from claims
+    /// until its result is committed, and at most four times the concurrency wait for that.
+    @Test func aSlotFreesWhenTheAnswerIsInAndTheAttemptWhenItsResultIsCommitted() {
+        var s = Self.scheduler(concurrency: 2)
+        let first = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(first[0], attempts: Self.items(["da_1", "da_2"]), nextDue: 1000, now: 1000)
+        #expect(Self.claims(s.nextActions(now: 1000)).isEmpty)
+        _ = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: true, affectsCircuit: true, now: 1001)
+        let next = Self.claims(s.nextActions(now: 1001))
+        #expect(next.map(\.limit) == [1])
+        #expect(next.map(\.excluding) == [["da_1", "da_2"]])
+        _ = s.claimed(next[0], attempts: Self.items(["da_3"]), nextDue: 1000, now: 1001)
+        #expect(s.inFlight == 3 && s.sending == 2)
+        // Answers keep coming in while nothing is committed: up to 8 attempts in flight.
+        var n = 3
+        while true {
+            _ = s.finished(destinationID: "dst_a", attemptID: "da_\(n)", isProbe: false, success: true, affectsCircuit: true, now: 1002)
+            guard let claim = Self.claims(s.nextActions(now: 1002)).first else { break }
+            n += 1
+            _ = s.claimed(claim, attempts: Self.items(["da_\(n)"]), nextDue: 1000, now: 1002)
+        }
+        #expect(s.inFlight == 8)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        #expect(Self.claims(s.nextActions(now: 1003)).map(\.limit) == [1])
+    }
 }
