@@ -26,7 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Authenticated requests per minute per org, 0 = off (HOOKSTREAM_API_RATE_LIMIT, default 1000).") var apiRateLimit: Int?
     @Option(help: "Unauthenticated requests per minute per IP, 0 = off (HOOKSTREAM_PUBLIC_RATE_LIMIT, default 60000).") var publicRateLimit: Int?
     @Option(help: "Tools API requests per minute per IP, 0 = off (HOOKSTREAM_TOOLS_RATE_LIMIT, default 60).") var toolsRateLimit: Int?
-    @Option(help: "In-flight deliveries overall (HOOKSTREAM_DELIVERY_CONCURRENCY, default 64).") var deliveryConcurrency: Int?
+    @Option(help: "Delivery requests being sent at once, overall (HOOKSTREAM_DELIVERY_CONCURRENCY, default 64).") var deliveryConcurrency: Int?
     @Option(help: "Consecutive failures that open a circuit (HOOKSTREAM_CIRCUIT_FAILURE_THRESHOLD, default 5).") var circuitFailureThreshold: Int?
     @Option(help: "Seconds from open to half-open (HOOKSTREAM_CIRCUIT_COOLDOWN_SECONDS, default 60).") var circuitCooldownSeconds: Double?
     @Option(help: "Quiet seconds before an issue resolves (HOOKSTREAM_ISSUE_AUTO_RESOLVE_SECONDS, default 1800).") var issueAutoResolveSeconds: Double?
