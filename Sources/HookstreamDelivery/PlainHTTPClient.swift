@@ -70,15 +70,28 @@ final class PlainHTTPClient: Sendable {
     ///   errors, or `HTTPParserError` for an answer that is not HTTP.
     func send(_ request: Request, to endpoint: Endpoint, deadline: NIODeadline, bodyLimit: Int) async throws -> OutboundAnswer {
         let channel = try await checkOut(endpoint, deadline: deadline)
+        let (answer, reusable) = try await exchange(request, on: channel, deadline: deadline, bodyLimit: bodyLimit)
+        if reusable { checkIn(channel, endpoint) } else { channel.close(promise: nil) }
+        return answer
+    }
+
+    /// One request and its answer on `channel`; `reusable` when the connection may carry the next.
+    func exchange(_ request: Request, on channel: any Channel, deadline: NIODeadline, bodyLimit: Int) async throws -> (answer: OutboundAnswer, reusable: Bool) {
         let exchange = Exchange(request: request, deadline: deadline, bodyLimit: bodyLimit, promise: channel.eventLoop.makePromise())
         let completed = try await withTaskCancellationHandler {
-            channel.writeAndFlush(exchange, promise: nil)
+            // The write promise fails only when the exchange never reached the handler (the
+            // receiver closed the connection just now); the handler answers everything else
+            // through the exchange's own promise.
+            let handedOver = channel.eventLoop.makePromise(of: Void.self)
+            handedOver.futureResult.whenFailure { exchange.promise.fail($0) }
+            channel.writeAndFlush(exchange, promise: handedOver)
             return try await exchange.promise.futureResult.get()
         } onCancel: {
+            // Completing a promise again is a no-op, so this cannot override an answer.
+            exchange.promise.fail(CancellationError())
             channel.close(promise: nil)
         }
-        if completed.reusable { checkIn(channel, endpoint) } else { channel.close(promise: nil) }
-        return completed.answer
+        return (completed.answer, completed.reusable)
     }
 
     /// The open connections kept idle for `endpoint`.
@@ -197,6 +210,8 @@ private final class ExchangeHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
+        // Handed over: from here the exchange's promise carries the outcome.
+        promise?.succeed(())
         guard current == nil else {
             exchange.promise.fail(ChannelError.inappropriateOperationForState)
             return

@@ -129,6 +129,38 @@ import Testing
         #expect(server.requests.map(\.connection) == [0, 1])
     }
 
+    /// A connection the receiver closed between the pool's check and the write: the request
+    /// never reaches the exchange handler, and the caller gets the write's error, not a wait
+    /// without end.
+    @Test func aRequestWrittenToAClosedConnectionFailsAtOnce() async throws {
+        let server = try await ScriptedServer.start { _ in .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") }
+        defer { server.stop() }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: server.port).get()
+        try await channel.close()
+        let client = PlainHTTPClient(group: MultiThreadedEventLoopGroup.singleton, idleLimit: 4)
+        defer { client.shutdown() }
+        // Raced against a long wait, so a regression fails the test instead of hanging it.
+        let outcome = await withTaskGroup(of: String.self) { group in
+            group.addTask {
+                do {
+                    _ = try await client.exchange(server.request(), on: channel, deadline: Self.generous(), bodyLimit: 100)
+                    return "answered"
+                } catch is ChannelError {
+                    return "failed"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return "no answer after 30 s"
+            }
+            defer { group.cancelAll() }
+            return await group.next()!
+        }
+        #expect(outcome == "failed")
+    }
+
     @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let server = try await ScriptedServer.start { _ in .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") }
         defer { server.stop() }
