@@ -243,7 +243,12 @@ private final class ExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard var exchange = current else { return }
+        guard var exchange = current else {
+            // An answer nobody asked for (a server's 408 on an idle connection): the
+            // connection's state is no longer known, so it carries nothing more.
+            context.close(promise: nil)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
             exchange.head = head

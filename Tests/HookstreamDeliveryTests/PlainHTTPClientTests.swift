@@ -161,6 +161,22 @@ import Testing
         #expect(outcome == "failed")
     }
 
+    /// A second answer to one request (a server's 408 on an idle connection) closes it.
+    @Test func anAnswerNobodyAskedForClosesTheConnection() async throws {
+        let server = try await ScriptedServer.start { request in
+            request.index == 0
+                ? .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+                : .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        }
+        defer { server.stop() }
+        let client = PlainHTTPClient(group: MultiThreadedEventLoopGroup.singleton, idleLimit: 4)
+        defer { client.shutdown() }
+        #expect(try await client.send(server.request(), to: server.endpoint, deadline: Self.generous(), bodyLimit: 100).status == .ok)
+        #expect(try await Self.eventually { client.idleConnections(to: server.endpoint) == 0 })
+        #expect(try await client.send(server.request(), to: server.endpoint, deadline: Self.generous(), bodyLimit: 100).status == .ok)
+        #expect(server.requests.map(\.connection) == [0, 1])
+    }
+
     @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let server = try await ScriptedServer.start { _ in .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") }
         defer { server.stop() }
