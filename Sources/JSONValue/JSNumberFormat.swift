@@ -12,6 +12,10 @@ public enum JSNumberFormat {
     /// Appends the text of `value` to `out` without building a `String` on the common paths:
     /// serializing a document is mostly writing numbers and strings.
     public static func write(_ value: Double, to out: inout [UInt8]) {
+        append(value, to: &out)
+    }
+
+    static func append<Sink: JSONByteSink>(_ value: Double, to out: inout Sink) {
         if value.isNaN { return out.append(contentsOf: "NaN".utf8) }
         if value == 0 { return out.append(UInt8(ascii: "0")) }
         if value.isInfinite { return out.append(contentsOf: (value < 0 ? "-Infinity" : "Infinity").utf8) }
@@ -32,7 +36,7 @@ public enum JSNumberFormat {
         writeFromDigits(magnitude, to: &out)
     }
 
-    static func writeDigits(of integer: UInt64, to out: inout [UInt8]) {
+    static func writeDigits<Sink: JSONByteSink>(of integer: UInt64, to out: inout Sink) {
         var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
         withUnsafeMutableBytes(of: &buffer) { bytes in
             var end = bytes.count
@@ -47,7 +51,7 @@ public enum JSNumberFormat {
     }
 
     /// The general case, from the shortest digits and decimal exponent (ECMA-262 steps 6–10).
-    static func writeFromDigits(_ value: Double, to out: inout [UInt8]) {
+    static func writeFromDigits<Sink: JSONByteSink>(_ value: Double, to out: inout Sink) {
         let (digits, n) = shortestDigits(value)
         let k = digits.count
         if k <= n && n <= 21 {

@@ -46,6 +46,8 @@ extension JSON {
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Member names met so far, by their print's slot (see `parseKey`).
+    var internedKeys = InternedKeys()
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -87,21 +89,36 @@ struct JSONParser {
     mutating func parseObject(depth: Int) throws -> JSON {
         guard depth <= JSON.maximumParseDepth else { throw fail("Nesting too deep") }
         index += 1
-        var members = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        // Built as two arrays and handed to the member table whole: inserting member by
+        // member searched the keys and grew the storage step by step, half the cost of parsing.
+        var keys = ContiguousArray<String>()
+        var values = ContiguousArray<JSON>()
+        var prints = ContiguousArray<KeyPrint>()
+        keys.reserveCapacity(8)
+        values.reserveCapacity(8)
+        prints.reserveCapacity(8)
+        var keysAreDistinct = true
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("Expected a member name") }
-            let key = try parseString()
+            let (key, print) = try parseKey()
+            if keysAreDistinct, let print {
+                keysAreDistinct = !prints.contains { $0.mayEqual(print) && keys[$0.position] == key }
+                prints.append(print.at(keys.count))
+            } else {
+                keysAreDistinct = false
+            }
+            keys.append(key)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("Expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            values.append(try parseValue(depth: depth))
             skipWhitespace()
             guard index < bytes.count else { throw fail("Unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -110,10 +127,37 @@ struct JSONParser {
             }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
+                if keysAreDistinct { return .object(JSONObject(uncheckedUniqueKeys: keys, values: values)) }
+                // A repeated key keeps its first position and its last value, the way
+                // assigning the members in order would.
+                var members = JSONObject(minimumCapacity: keys.count)
+                for (key, value) in zip(keys, values) { members[key] = value }
                 return .object(members)
             }
             throw fail("Expected ',' or '}'")
         }
+    }
+
+    /// A member name, and its print when the name is plain ASCII (no escapes). Short plain
+    /// names are interned: the objects of an array repeat the same few names, and making a
+    /// `String` was the largest cost of parsing one.
+    mutating func parseKey() throws -> (String, KeyPrint?) {
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            end += 1
+        }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return (try parseString(), nil) }
+        index = end + 1
+        let print = KeyPrint(bytes, start..<end)
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard print.isExact else { return (String(decoding: text, as: UTF8.self), print) }
+        if let name = internedKeys.name(for: print) { return (name, print) }
+        let name = String(decoding: text, as: UTF8.self)
+        internedKeys.add(name, for: print)
+        return (name, print)
     }
 
     mutating func parseArray(depth: Int) throws -> JSON {
@@ -315,5 +359,82 @@ struct JSONParser {
         if mantissa == 0 && digit == 0 { return }  // leading zeros carry no precision
         if count < 19 { mantissa = mantissa * 10 + UInt64(digit) }
         count += 1
+    }
+}
+
+/// A cheap stand-in for comparing the plain ASCII member names of an object while parsing:
+/// their length and first and last eight bytes, which for names of up to 16 bytes are the
+/// bytes themselves. Only names written without escapes have prints: other equal strings may
+/// be spelled with different bytes (escapes, canonically equivalent Unicode).
+struct KeyPrint {
+    var count: Int
+    var head: UInt64
+    var tail: UInt64
+    /// Where the name is among its object's keys, for the exact comparison of long names.
+    var position = 0
+
+    /// A print no name has.
+    init(count: Int) {
+        self.count = count
+        head = 0
+        tail = 0
+    }
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        count = range.count
+        if count >= 8 {
+            let raw = UnsafeRawBufferPointer(bytes)
+            head = raw.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self)
+            tail = raw.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self)
+        } else {
+            head = 0
+            for offset in range { head = head << 8 | UInt64(bytes[offset]) }
+            tail = head
+        }
+    }
+
+    /// Whether equal prints mean equal names.
+    var isExact: Bool { count <= 16 }
+
+    func at(_ position: Int) -> KeyPrint {
+        var copy = self
+        copy.position = position
+        return copy
+    }
+
+    /// False when the names certainly differ; true when they may be equal (for exact prints:
+    /// when they are).
+    func mayEqual(_ other: KeyPrint) -> Bool {
+        count == other.count && head == other.head && tail == other.tail
+    }
+}
+
+/// The member names of one parse, in a small direct-mapped table: a name replaces whatever
+/// shared its slot. Allocated on the first name.
+struct InternedKeys {
+    private struct Entry {
+        var print: KeyPrint
+        var name: String
+    }
+
+    private var slots: ContiguousArray<Entry> = []
+    private static let empty = Entry(print: KeyPrint(count: -1), name: "")
+
+    private static func slot(of print: KeyPrint) -> Int {
+        var hash = print.head &* 0x9E37_79B9_7F4A_7C15
+        hash ^= print.tail &+ UInt64(truncatingIfNeeded: print.count)
+        hash &*= 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: hash >> 58)  // 64 slots
+    }
+
+    func name(for print: KeyPrint) -> String? {
+        guard !slots.isEmpty else { return nil }
+        let slot = Self.slot(of: print)
+        return slots[slot].print.mayEqual(print) ? slots[slot].name : nil
+    }
+
+    mutating func add(_ name: String, for print: KeyPrint) {
+        if slots.isEmpty { slots = ContiguousArray(repeating: Self.empty, count: 64) }
+        slots[Self.slot(of: print)] = Entry(print: print, name: name)
     }
 }

@@ -13,32 +13,65 @@ extension JSON {
     /// The compact JSON text of this value. Non-finite numbers are written as `null`, as
     /// JavaScript's `JSON.stringify` does.
     public func serialized(options: JSONWriteOptions = []) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        write(to: &out, options: options, indent: 0)
-        return String(decoding: out, as: UTF8.self)
+        withText(options: options) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The JSON text of this value as UTF-8 bytes.
     public func serializedBytes(options: JSONWriteOptions = []) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        write(to: &out, options: options, indent: 0)
-        return out
+        withText(options: options) { Array($0) }
     }
 
     /// Appends the JSON text of this value to `out`.
     public func write(to out: inout [UInt8], options: JSONWriteOptions = []) {
-        write(to: &out, options: options, indent: 0)
+        withText(options: options) { out.append(contentsOf: $0) }
     }
 
-    private func write(to out: inout [UInt8], options: JSONWriteOptions, indent: Int) {
+    private func withText<Result>(options: JSONWriteOptions, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        var text = JSONTextBuffer(capacity: 256)
+        defer { text.deallocate() }
+        if options.isEmpty {
+            write(to: &text)
+        } else {
+            write(to: &text, options: options, indent: 0)
+        }
+        return body(text.bytes)
+    }
+
+    /// Compact text, the common case, without the checks for layout options on every member.
+    private func write(to out: inout JSONTextBuffer) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n):
-            if n.isFinite { JSNumberFormat.write(n, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        case .number(let n): JSON.writeNumber(n, to: &out)
         case .string(let s): JSON.writeString(s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            elements.withUnsafeBufferPointer { elements in
+                for index in elements.indices {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    elements[index].write(to: &out)
+                }
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            members.keys.elements.withUnsafeBufferPointer { keys in
+                members.values.elements.withUnsafeBufferPointer { values in
+                    for index in keys.indices {
+                        if index > 0 { out.append(UInt8(ascii: ",")) }
+                        JSON.writeString(keys[index], to: &out)
+                        out.append(UInt8(ascii: ":"))
+                        values[index].write(to: &out)
+                    }
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private func write(to out: inout JSONTextBuffer, options: JSONWriteOptions, indent: Int) {
+        switch self {
+        case .null, .bool, .number, .string: write(to: &out)
         case .array(let elements):
             if elements.isEmpty {
                 out.append(contentsOf: "[]".utf8)
@@ -78,29 +111,43 @@ extension JSON {
         }
     }
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int) {
+    private static func newline(_ out: inout JSONTextBuffer, _ indent: Int) {
         out.append(0x0A)
         for _ in 0..<(indent * 2) { out.append(0x20) }
     }
 
+    private static func writeNumber(_ n: Double, to out: inout JSONTextBuffer) {
+        if n.isFinite { JSNumberFormat.append(n, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    }
+
     /// Appends `s` as a quoted JSON string, escaping what JSON requires and nothing more.
     public static func writeString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+        var text = JSONTextBuffer(capacity: s.utf8.count + 2)
+        defer { text.deallocate() }
+        writeString(s, to: &text)
+        out.append(contentsOf: text.bytes)
+    }
+
+    static func writeString(_ s: String, to out: inout JSONTextBuffer) {
         var s = s
         s.withUTF8 { bytes in
-            // Runs of bytes that need no escape (nearly all of them) are copied in one append.
+            // Most strings need no escape at all: one copy between the quotes.
+            out.reserve(bytes.count + 2)
+            out.append(UInt8(ascii: "\""))
             var runStart = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 runStart = index + 1
                 writeEscape(of: byte, to: &out)
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            out.append(UInt8(ascii: "\""))
         }
-        out.append(UInt8(ascii: "\""))
     }
 
-    private static func writeEscape(of byte: UInt8, to out: inout [UInt8]) {
+    private static func writeEscape(of byte: UInt8, to out: inout JSONTextBuffer) {
         out.append(0x5C)
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
@@ -111,8 +158,9 @@ extension JSON {
         case 0x0C: out.append(UInt8(ascii: "f"))
         default:  // other control characters: \u00XX with lowercase hex, as JSON.stringify writes
             let low = byte & 0xF
-            out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, 0x30 + (byte >> 4)])
-            out.append(low < 10 ? 0x30 + low : UInt8(ascii: "a") + low - 10)
+            for hex in [UInt8(ascii: "u"), 0x30, 0x30, 0x30 + (byte >> 4), low < 10 ? 0x30 + low : UInt8(ascii: "a") + low - 10] {
+                out.append(hex)
+            }
         }
     }
 }

@@ -71,10 +71,59 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON(parsing: bytes) }
     }
 
-    @Test func aRepeatedKeyKeepsItsFirstPositionAndLastValue() throws {
-        let value = try JSON(parsing: #"{"a":1,"b":2,"a":3}"#)
-        #expect(value.objectValue?.keys.elements == ["a", "b"])
-        #expect(value["a"] == 3)
+    /// The parser tells member names apart by their bytes where it can (plain ASCII) and by
+    /// `String` equality where it cannot; every spelling of a repeated name must be caught,
+    /// whatever path each occurrence took.
+    @Test(arguments: [
+        #"{"a":1,"b":2,"a":3}"#,
+        // 8 to 16 bytes: the print is the bytes themselves, read as two overlapping words.
+        #"{"abcdefgh":1,"b":2,"abcdefgh":3}"#,
+        #"{"sixteen_bytes__":1,"b":2,"sixteen_bytes__":3}"#,
+        // Longer: prints agree, the strings decide.
+        #"{"a_name_longer_than_sixteen":1,"b":2,"a_name_longer_than_sixteen":3}"#,
+        // An escape, or text beyond ASCII, for one of the two occurrences.
+        #"{"a":1,"b":2,"a":3}"#,
+        #"{"é":1,"b":2,"é":3}"#,
+        // Canonically equivalent: Swift's String equality, which the member table uses.
+        "{\"\u{E9}\":1,\"b\":2,\"e\u{301}\":3}",
+    ])
+    func aRepeatedKeyKeepsItsFirstPositionAndLastValue(_ text: String) throws {
+        let value = try JSON(parsing: text)
+        let members = try #require(value.objectValue)
+        #expect(members.count == 2)
+        #expect(members.keys.last == "b")
+        #expect(members.values.first == 3)
+    }
+
+    /// Names that differ only past their first eight bytes, or only in length, or that share a
+    /// slot of the parser's table of names, stay distinct members with their own values.
+    @Test func similarNamesStayDistinct() throws {
+        let names = ["abcdefgh", "abcdefgh1", "abcdefghi", "abcdefgh12345678", "abcdefgh12345679", "x", "xx", "x "] + (0..<300).map { "key\($0)" }
+        let text = "{" + names.enumerated().map { "\"\($1)\":\($0)" }.joined(separator: ",") + "}"
+        let value = try JSON(parsing: text)
+        let members = try #require(value.objectValue)
+        #expect(members.count == names.count)
+        for (index, name) in names.enumerated() {
+            #expect(members[name] == .number(Double(index)), "\(name)")
+        }
+        // The same names again in an array of objects: interned names must be the right ones.
+        let objects = "[" + (0..<50).map { "{\"id\":\($0),\"key\($0)\":true,\"abcdefgh\($0 % 3)\":\($0)}" }.joined(separator: ",") + "]"
+        let parsed = try #require(try JSON(parsing: objects).arrayValue)
+        for (index, object) in parsed.enumerated() {
+            #expect(object.objectValue?.keys.elements == ["id", "key\(index)", "abcdefgh\(index % 3)"])
+            #expect(object["abcdefgh\(index % 3)"] == .number(Double(index)))
+        }
+    }
+
+    /// Serialization writes into a buffer that grows; a large document must come out whole.
+    @Test func serializesLargeDocumentsWhole() throws {
+        let big = JSON.array((0..<5_000).map { .object(["n": .number(Double($0) + 0.5), "s": .string(String(repeating: "é\"", count: $0 % 40))]) })
+        let text = big.serializedBytes()
+        #expect(text.count > 100_000)
+        #expect(try JSON(parsing: text) == big)
+        var appended: [UInt8] = Array("prefix ".utf8)
+        big.write(to: &appended)
+        #expect(appended == Array("prefix ".utf8) + text)
     }
 
     @Test func serializesStringsWithEscapesAndUnicodeIntact() throws {

@@ -1,9 +1,12 @@
 // Evaluations per second of the benchmark transforms, each beside the rate of a plain JSON
 // parse + serialize of the same payload (the ceiling a transform is compared with).
 //
-// Usage: JSONataBenchmark [cases.json] [--case NAME] [--seconds S] [--results] [--json]
+// Usage: JSONataBenchmark [cases.json] [--case NAME] [--seconds S | --iterations N] [--results] [--json]
 //   cases.json  default bench/transforms/cases.json relative to the current directory
 //   --case      only the named case (bench/run interleaves cases with jsonata-js's)
+//   --iterations  run each measured body exactly N times instead of for a time budget: with
+//               `perf stat -e instructions` this gives a cost per call that a busy machine
+//               does not move, for comparing two builds
 //   --results   print "<case>\t<result as JSON>" instead of timing, to compare with jsonata-js
 //   --json      time only JSON parse + serialize of each payload (text as JSON.stringify
 //               writes it), printing "<payload> <rate> parse+serialize/s  parse <rate>/s
@@ -22,6 +25,7 @@ var only: String?
 var secondsPerCase = 1.0
 var resultsOnly = false
 var jsonOnly = false
+var fixedIterations: Int?
 var remaining = CommandLine.arguments.dropFirst()
 while let argument = remaining.popFirst() {
     switch argument {
@@ -31,6 +35,9 @@ while let argument = remaining.popFirst() {
     case "--seconds":
         guard let seconds = remaining.popFirst().flatMap(Double.init) else { fail("--seconds needs a number") }
         secondsPerCase = seconds
+    case "--iterations":
+        guard let count = remaining.popFirst().flatMap(Int.init), count > 0 else { fail("--iterations needs a positive number") }
+        fixedIterations = count
     case "--results": resultsOnly = true
     case "--json": jsonOnly = true
     default:
@@ -46,8 +53,14 @@ guard case .object(let payloads)? = file["payloads"], case .array(let cases)? = 
 }
 
 /// Runs `body` repeatedly for about `seconds` and returns calls per second.
-func rate(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
+@MainActor func rate(seconds: Double, _ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
+    if let fixedIterations {
+        let start = clock.now
+        for _ in 0..<fixedIterations { try body() }
+        let (s, attoseconds) = (clock.now - start).components
+        return Double(fixedIterations) / (Double(s) + Double(attoseconds) / 1e18)
+    }
     // Warm up caches and lazily initialised tables before timing.
     for _ in 0..<100 { try body() }
     var iterations = 0
