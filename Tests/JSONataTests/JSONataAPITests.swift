@@ -1,3 +1,4 @@
+import Foundation
 import JSONValue
 import JSONata
 import Testing
@@ -26,6 +27,25 @@ import Testing
             for _ in 0..<16 { group.addTask { try expression.evaluate(input) } }
             for try await result in group { #expect(result == "a") }
         }
+    }
+
+    /// `a.b[0].c` has a fast path that skips building sequences; it must give what the general
+    /// path gives (forced here by a second, neutral `[true]` filter) in every case it covers
+    /// or hands over.
+    @Test(arguments: [
+        ("a.list[0].c", 1), ("a.list[-1].c", 2), ("a.list[1.7].c", 2), ("a.list[2].c", nil), ("a.list[-3].c", nil),
+        ("a.one[0].c", 3), ("a.one[-1].c", 3), ("a.one[1].c", nil), ("a.nested[0].c", 4), ("a.nums[1]", 20),
+        ("a.missing[0].c", nil), ("a.list[0]", ["c": 1]),
+    ] as [(String, JSON?)])
+    func literalIndexesInPathsPickLikeFilters(_ path: String, _ expected: JSON?) throws {
+        let document: JSON = [
+            "a": [
+                "list": [["c": 1], ["c": 2]], "one": ["c": 3], "nested": [[["c": 4]], [["c": 5]]], "nums": [10, 20, 30],
+            ],
+        ]
+        let general = path.replacingOccurrences(of: "]", with: "][true]", options: [], range: path.range(of: "]"))
+        #expect(try JSONata(path).evaluate(document) == expected, "\(path)")
+        #expect(try JSONata(general).evaluate(document) == expected, "\(general)")
     }
 
     @Test func undefinedIsNilAndNullIsNull() throws {

@@ -33,8 +33,8 @@ extension Evaluator {
     /// that tail recursion uses neither depth nor stack.
     func apply(_ proc: Value?, _ args: [Value?], _ input: Value?, _ env: Frame) throws -> Value? {
         var result = try applyInner(proc, args, input, env)
-        while case .function(let f)? = result, case .lambda(let node, let fenv, let finput, _) = f.kind, node.thunk {
-            let call = node.body!
+        while case .function(let f)? = result, f.isThunk, case .lambda(let lambda) = f.kind {
+            let (call, fenv, finput) = (lambda.node.body!, lambda.env, lambda.input)
             let next = try eval(call.procedure!, finput, fenv)
             var evaluated: [Value?] = []
             evaluated.reserveCapacity(call.arguments.count)
@@ -59,12 +59,9 @@ extension Evaluator {
             validated = try signature.validate(args, context: input)
         }
         switch f.kind {
-        case .lambda(let node, let fenv, let finput, let params):
-            let frame = Frame(parent: fenv)
-            for (i, name) in params.enumerated() where i < validated.count {
-                frame.bind(name, validated[i])
-            }
-            return try eval(node.body!, finput, frame)
+        case .lambda(let lambda):
+            let frame = Frame(parent: lambda.env, parameters: lambda.params, arguments: validated)
+            return try eval(lambda.node.body!, lambda.input, frame)
         case .native(let builtin):
             return try builtin.implementation(self, validated, input, env)
         case .partial(let target, let bound, let holes):
@@ -106,17 +103,17 @@ extension Evaluator {
         guard case .function(let f)? = proc else {
             throw EvalError("T1008", position: node.position, token: procedureName(procedure))
         }
-        if case .lambda(let lnode, let fenv, let finput, let params) = f.kind {
-            let frame = Frame(parent: fenv)
+        if case .lambda(let lambda) = f.kind {
+            let frame = Frame(parent: lambda.env)
             var unbound: [String] = []
-            for (i, name) in params.enumerated() {
+            for (i, name) in lambda.params.enumerated() {
                 if i < holes.count, holes[i] {
                     unbound.append(name)
                 } else {
                     frame.bind(name, i < bound.count ? bound[i] : nil)
                 }
             }
-            return .function(Fn(.lambda(node: lnode, env: frame, input: finput, params: unbound)))
+            return .function(Fn(.lambda(Lambda(node: lambda.node, env: frame, input: lambda.input, params: unbound))))
         }
         // Parameters beyond those written are bound to undefined, not left open.
         while holes.count < f.arity {

@@ -12,9 +12,11 @@ final class Evaluator {
     let maxDepth: Int
     let deadline: ContinuousClock.Instant?
     let startMillis: Double
-    var depth = 0
-    private var ticks: UInt = 0
-    private var stackLimit: UInt = 0
+    // Read and written on every evaluation step, by this evaluation only and never through
+    // overlapping accesses: the run-time exclusivity checks would cost more than the work.
+    @exclusivity(unchecked) var depth = 0
+    @exclusivity(unchecked) private var ticks: UInt = 0
+    @exclusivity(unchecked) private var stackLimit: UInt = 0
 
     init(limits: JSONata.Limits) {
         maxDepth = limits.maxDepth
@@ -123,7 +125,7 @@ final class Evaluator {
                 result = env.lookup(node.value)
             }
         case .lambda:
-            result = .function(Fn(.lambda(node: node, env: env, input: input, params: node.params), signature: node.signature))
+            result = .function(Fn(.lambda(Lambda(node: node, env: env, input: input, params: node.params)), signature: node.signature))
         case .partial: result = try evalPartial(node, input, env)
         case .apply: result = try evalApply(node, input, env)
         case .transform: result = .function(Fn(.transform(node, env), signature: Builtins.transformSignature))
@@ -147,28 +149,55 @@ final class Evaluator {
 
     // MARK: - Paths
 
-    /// Fast path for the most common shape, `a.b.c` over objects: no sequence is built
-    /// unless an array is met.
+    /// Fast path for the most common shape, `a.b.c` over objects, where a step may pick one
+    /// element by a literal index (`a.b[0].c`): no sequence is built. Returns `nil` to hand
+    /// over to the general path (an array met where no index picks from it, nested arrays,
+    /// any other step), `.some(nil)` for undefined.
     private func simplePath(_ node: Node, _ input: Value?) -> Value?? {
         guard var current = input else { return nil }
         if case .array = current { return nil }
         if case .jarray = current { return nil }
         for step in node.steps {
-            guard step.kind == .name, step.stages == nil, step.predicate == nil, step.group == nil, !step.tuple,
+            guard step.kind == .name, step.predicate == nil, step.group == nil, !step.tuple,
                   !step.keepArray, step.focus == nil, step.index == nil else { return nil }
+            var index: Double?
+            if let stages = step.stages {
+                guard stages.count == 1, case .filter(let predicate, _) = stages[0], predicate.kind == .number,
+                      case .number(let n)? = predicate.literal else { return nil }
+                index = n
+            }
+            let next: Value
             switch current {
             case .jobject(let o):
-                guard let next = o[step.value] else { return .some(nil) }
-                switch next {
-                case .array: return nil
-                default: current = Value(next)
-                }
+                guard let member = o[step.value] else { return .some(nil) }
+                next = Value(member)
             case .object(let o):
-                guard let next = o.members[step.value] else { return .some(nil) }
+                guard let member = o.members[step.value] else { return .some(nil) }
+                next = member
+            default: return .some(nil)
+            }
+            guard let index else {
                 if next.isArray { return nil }
                 current = next
-            case .function: return .some(nil)
-            default: return .some(nil)
+                continue
+            }
+            // As the general path filters a step's value: a single value is a sequence of one,
+            // the index is floored and counts from the end when negative.
+            let count: Int
+            switch next {
+            case .jarray(let a): count = a.count
+            case .array: return nil
+            default: count = 1
+            }
+            var position = clampInt(index.rounded(.down))
+            if position < 0 { position += count }
+            guard position >= 0, position < count else { return .some(nil) }
+            if case .jarray(let a) = next {
+                let element = a[position]
+                if case .array = element { return nil }
+                current = Value(element)
+            } else {
+                current = next
             }
         }
         return .some(current)

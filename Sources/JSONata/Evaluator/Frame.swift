@@ -4,10 +4,22 @@ final class Frame {
     /// `( $x := 1; ( $x := nothing; $x ) )` shows in the reference. Scopes hold a handful of
     /// names (lambda parameters, block variables), so a list scanned linearly is cheaper to
     /// create and search than a hash table.
-    private var bindings: [(name: String, value: Value?)] = []
+    /// Scopes are searched on every variable reference; nothing accesses `bindings` while
+    /// it is being changed, so it skips the run-time exclusivity checks.
+    @exclusivity(unchecked) private var bindings: [(name: String, value: Value?)] = []
     let parent: Frame?
 
     init(parent: Frame?) { self.parent = parent }
+
+    /// A lambda's scope: its parameters bound to the arguments given, the missing ones to
+    /// undefined, in one allocation.
+    init(parent: Frame, parameters: [String], arguments: [Value?]) {
+        self.parent = parent
+        bindings.reserveCapacity(parameters.count)
+        for (index, name) in parameters.enumerated() where index < arguments.count {
+            bind(name, arguments[index])
+        }
+    }
 
     func bind(_ name: String, _ value: Value?) {
         for i in bindings.indices where bindings[i].name == name {
@@ -31,7 +43,7 @@ final class Frame {
 /// application or `~>` composition; regex literals and transforms are functions too.
 final class Fn: @unchecked Sendable {
     enum Kind {
-        case lambda(node: Node, env: Frame, input: Value?, params: [String])
+        case lambda(Lambda)
         case native(Builtin)
         case partial(Fn, [Value?], [Bool])
         case compose(Fn, Fn)
@@ -41,28 +53,45 @@ final class Fn: @unchecked Sendable {
 
     let kind: Kind
     let signature: Signature?
+    /// How many arguments the function declares; higher-order functions pass the index and
+    /// the array only to callbacks that ask for them. Stored: callbacks ask on every call.
+    let arity: Int
+    /// A lambda whose body is a tail call, run by `Evaluator.apply`'s loop.
+    let isThunk: Bool
 
     init(_ kind: Kind, signature: Signature? = nil) {
         self.kind = kind
         self.signature = signature
-    }
-
-    /// How many arguments the function declares; higher-order functions pass the index and
-    /// the array only to callbacks that ask for them.
-    var arity: Int {
         switch kind {
-        case .lambda(_, _, _, let params): return params.count
-        case .native(let b): return b.arity
-        case .partial(_, _, let holes): return holes.filter { $0 }.count
-        case .compose: return 1
-        case .regex: return 1
-        case .transform: return 1
+        case .lambda(let lambda):
+            arity = lambda.params.count
+            isThunk = lambda.node.thunk
+        case .native(let b):
+            arity = b.arity
+            isThunk = false
+        case .partial(_, _, let holes):
+            arity = holes.filter { $0 }.count
+            isThunk = false
+        case .compose, .regex, .transform:
+            arity = 1
+            isThunk = false
         }
     }
+}
 
-    var isThunk: Bool {
-        if case .lambda(let node, _, _, _) = kind { return node.thunk }
-        return false
+/// A lambda closed over its scope and the context it was defined in. A class, so that taking
+/// it out of a function value on every call is one reference, not four.
+final class Lambda: @unchecked Sendable {
+    let node: Node
+    let env: Frame
+    let input: Value?
+    let params: [String]
+
+    init(node: Node, env: Frame, input: Value?, params: [String]) {
+        self.node = node
+        self.env = env
+        self.input = input
+        self.params = params
     }
 }
 

@@ -3,11 +3,11 @@ extension Builtins {
     /// the callback declares them.
     static func callbackArgs(_ f: Value?, _ value: Value, _ index: Value, _ all: Value) -> [Value?] {
         guard case .function(let fn)? = f else { return [value] }
-        let arity = fn.arity
-        var args: [Value?] = [value]
-        if arity >= 2 { args.append(index) }
-        if arity >= 3 { args.append(all) }
-        return args
+        switch fn.arity {
+        case ...1: return [value]
+        case 2: return [value, index]
+        default: return [value, index, all]
+        }
     }
 
     static let higherOrderFunctions: [Definition] = [
@@ -74,12 +74,18 @@ extension Builtins {
             return result
         }),
         ("sift", "<o-f?:o>", 2, { ev, a, _, env in
-            guard let v = a[0], let members = v.objectMembers else { return nil }
+            guard let v = a[0] else { return nil }
             let result = Obj()
-            for (k, value) in members {
+            func keep(_ k: String, _ value: Value) throws {
                 if boolean(try ev.apply(a[1], callbackArgs(a[1], value, .string(k), v), nil, env)) == true {
                     result.members[k] = value
                 }
+            }
+            // An input object's members are visited in place, not gathered into a list first.
+            switch v {
+            case .jobject(let o): for (k, value) in o { try keep(k, Value(value)) }
+            case .object(let o): for (k, value) in o.members { try keep(k, value) }
+            default: return nil
             }
             return result.members.isEmpty ? nil : .object(result)
         }),

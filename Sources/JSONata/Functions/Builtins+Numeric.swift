@@ -22,10 +22,17 @@ extension Builtins {
     /// Moves the decimal point through the decimal text, avoiding the binary error of
     /// multiplying by a power of ten.
     private static func shift(_ x: Double, _ places: Int) -> Double {
-        let text = JSNumberFormat.string(x)
-        let parts = text.split(separator: "e", maxSplits: 1)
-        let exponent = (parts.count > 1 ? Int(parts[1].replacingOccurrences(of: "+", with: "")) ?? 0 : 0) + places
-        return Double("\(parts[0])e\(exponent)") ?? x
+        var text: [UInt8] = []
+        JSNumberFormat.write(x, to: &text)
+        var exponent = places
+        if let e = text.firstIndex(of: UInt8(ascii: "e")) {
+            // `Int` reads the exponent's sign, "+" included.
+            exponent += Int(String(decoding: text[(e + 1)...], as: UTF8.self)) ?? 0
+            text.removeSubrange(e...)
+        }
+        text.append(UInt8(ascii: "e"))
+        text.append(contentsOf: String(exponent).utf8)
+        return Double(String(decoding: text, as: UTF8.self)) ?? x
     }
 
     static func toNumber(_ v: Value) throws -> Double {

@@ -21,6 +21,9 @@ enum NumberPicture {
         var maximumFraction = 0
         var minimumExponent = 0
         var picture = ""
+        /// What a number is multiplied by before formatting: 100 for a percent picture, 1000
+        /// for per-mille.
+        var scale = 1.0
     }
 
     /// A picture analysed once; formatting a number with it does no parsing.
@@ -31,8 +34,6 @@ enum NumberPicture {
         fileprivate let groupSep: Character
         fileprivate let expSep: Character
         fileprivate let minusSign: String
-        fileprivate let percent: String
-        fileprivate let perMille: String
     }
 
     static func format(_ value: Double, picture: String, options: Value?) throws -> String {
@@ -157,6 +158,7 @@ enum NumberPicture {
             a.prefix = p.prefix
             a.suffix = p.suffix
             a.picture = p.picture
+            if p.picture.contains(percent) { a.scale = 100 } else if p.picture.contains(perMille) { a.scale = 1000 }
             return a
         }
 
@@ -169,15 +171,14 @@ enum NumberPicture {
             variables.append(negative)
         }
         return Compiled(variables: variables, family: family, decimalSep: decimalSep, groupSep: groupSep, expSep: expSep,
-                        minusSign: props["minus-sign"]!, percent: percent, perMille: perMille)
+                        minusSign: props["minus-sign"]!)
     }
 }
 
 extension NumberPicture.Compiled {
     func format(_ value: Double) -> String {
         let pic = value >= 0 ? variables[0] : variables[1]
-        var adjusted = value
-        if pic.picture.contains(percent) { adjusted = value * 100 } else if pic.picture.contains(perMille) { adjusted = value * 1000 }
+        let adjusted = pic.scale == 1 ? value : value * pic.scale
         var mantissa = adjusted
         var exponent = 0
         if pic.minimumExponent != 0 {
@@ -199,7 +200,7 @@ extension NumberPicture.Compiled {
             // shortest representation padded with zeros; printf is the fallback for exponents.
             var text = JSNumberFormat.string(abs(v))
             let fractionDigits = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) } ?? 0
-            if text.contains("e") || fractionDigits > dp {
+            if text.utf8.contains(UInt8(ascii: "e")) || fractionDigits > dp {
                 text = String(format: "%.\(dp)f", abs(v))
             } else if dp > 0 {
                 let decimals = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) }
@@ -209,9 +210,9 @@ extension NumberPicture.Compiled {
                     text += "." + String(repeating: "0", count: dp)
                 }
             }
-            return text.map { c in
-                if let d = c.wholeNumberValue, c.isASCII { return family[d] }
-                return c
+            // The text is ASCII: its digits map to the picture's digit family by their code.
+            return text.utf8.map { byte in
+                byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? family[Int(byte - UInt8(ascii: "0"))] : Character(Unicode.Scalar(byte))
             }
         }
         var s = makeString(rounded, pic.maximumFraction)

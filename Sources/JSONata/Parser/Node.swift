@@ -1,6 +1,9 @@
 /// A node of the expression tree. One class serves both the raw parse tree and the processed
 /// tree the evaluator walks (the reference does the same with plain objects); only the fields
-/// a kind uses are set. Nodes are immutable once `Parser.parse` returns.
+/// a kind uses are set. Nodes are immutable once `Parser.parse` returns, so their fields opt
+/// out of the run-time exclusivity checks every read of a class property otherwise pays: the
+/// checks were 5–9 % of evaluating the benchmark transforms, and they guard against
+/// overlapping writes, of which a finished tree has none.
 final class Node: @unchecked Sendable {
     enum Kind {
         case path, binary, unary, name, string, number, value, wildcard, descendant, parent
@@ -8,61 +11,61 @@ final class Node: @unchecked Sendable {
         case sort, op, end
     }
 
-    var kind: Kind
+    @exclusivity(unchecked) var kind: Kind
     /// Operator, name or variable text.
-    var value: String
-    var position: Int
-    var literal: Value?
-    var regex: RegexLiteral?
+    @exclusivity(unchecked) var value: String
+    @exclusivity(unchecked) var position: Int
+    @exclusivity(unchecked) var literal: Value?
+    @exclusivity(unchecked) var regex: RegexLiteral?
 
-    var lhs: Node?
-    var rhs: Node?
-    var expression: Node?
-    var steps: [Node] = []
-    var expressions: [Node] = []
-    var arguments: [Node] = []
-    var pairs: [(Node, Node)] = []
-    var terms: [SortTerm] = []
+    @exclusivity(unchecked) var lhs: Node?
+    @exclusivity(unchecked) var rhs: Node?
+    @exclusivity(unchecked) var expression: Node?
+    @exclusivity(unchecked) var steps: [Node] = []
+    @exclusivity(unchecked) var expressions: [Node] = []
+    @exclusivity(unchecked) var arguments: [Node] = []
+    @exclusivity(unchecked) var pairs: [(Node, Node)] = []
+    @exclusivity(unchecked) var terms: [SortTerm] = []
 
-    var procedure: Node?
-    var body: Node?
-    var params: [String] = []
-    var signature: Signature?
-    var thunk = false
+    @exclusivity(unchecked) var procedure: Node?
+    @exclusivity(unchecked) var body: Node?
+    @exclusivity(unchecked) var params: [String] = []
+    @exclusivity(unchecked) var signature: Signature?
+    @exclusivity(unchecked) var thunk = false
 
-    var condition: Node?
-    var then: Node?
-    var otherwise: Node?
+    @exclusivity(unchecked) var condition: Node?
+    @exclusivity(unchecked) var then: Node?
+    @exclusivity(unchecked) var otherwise: Node?
 
-    var pattern: Node?
-    var update: Node?
-    var delete: Node?
+    @exclusivity(unchecked) var pattern: Node?
+    @exclusivity(unchecked) var update: Node?
+    @exclusivity(unchecked) var delete: Node?
 
-    var predicate: [Stage]?
-    var stages: [Stage]?
-    var group: Group?
+    @exclusivity(unchecked) var predicate: [Stage]?
+    @exclusivity(unchecked) var stages: [Stage]?
+    @exclusivity(unchecked) var group: Group?
 
     /// The operator of a `.binary` node, decoded once at parse time.
-    var binaryOp: BinaryOp?
+    @exclusivity(unchecked) var binaryOp: BinaryOp?
     /// An array constructor whose members are all literals: its items, built once.
-    var constantItems: [Value]?
+    @exclusivity(unchecked) var constantItems: [Value]?
     /// An object constructor whose keys are distinct string literals.
-    var constantKeys: [String]?
+    @exclusivity(unchecked) var constantKeys: [String]?
     /// `$formatNumber(x, '<literal picture>')`: the picture analysed at compile time.
-    var numberPicture: NumberPicture.Compiled?
+    @exclusivity(unchecked) var numberPicture: NumberPicture.Compiled?
 
     /// A block that binds no variable does not need a scope of its own.
-    var blockNeedsFrame = true
+    @exclusivity(unchecked) var blockNeedsFrame = true
 
-    var keepArray = false
-    var keepSingletonArray = false
-    var consarray = false
-    var tuple = false
-    var focus: String?
-    var index: String?
-    var ancestor: Slot?
-    var slot: Slot?
-    var seekingParent: [Slot]?
+    @exclusivity(unchecked) var keepArray = false
+    @exclusivity(unchecked) var keepSingletonArray = false
+    @exclusivity(unchecked) var consarray = false
+    @exclusivity(unchecked) var tuple = false
+    @exclusivity(unchecked) var focus: String?
+    @exclusivity(unchecked) var index: String?
+    @exclusivity(unchecked) var ancestor: Slot?
+    @exclusivity(unchecked) var slot: Slot?
+    @exclusivity(unchecked) var seekingParent: [Slot]?
 
     init(_ kind: Kind, _ value: String = "", position: Int) {
         self.kind = kind
