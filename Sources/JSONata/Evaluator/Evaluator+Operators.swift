@@ -5,6 +5,12 @@ extension Evaluator {
         guard let op = node.binaryOp else {
             throw EvalError("S0206", position: node.position, token: node.value)
         }
+        if op == .isIn, let list = node.rhs, let constant = list.constantItems, list.predicate == nil, list.group == nil {
+            // `x in ["a", "b"]`, the usual membership test: the literal list as it was built at
+            // compile time, without a fresh array value per evaluation.
+            guard let lhs = try eval(node.lhs!, input, env) else { return .bool(false) }
+            return .bool(constant.contains { strictEqual(lhs, $0) })
+        }
         let lhs = try eval(node.lhs!, input, env)
         if op == .and || op == .or {
             let l = boolean(lhs) ?? false
