@@ -29,11 +29,20 @@ enum NumberPicture {
     /// A picture analysed once; formatting a number with it does no parsing.
     struct Compiled: @unchecked Sendable {
         fileprivate let variables: [Analysis]
-        fileprivate let family: [Character]
-        fileprivate let decimalSep: Character
-        fileprivate let groupSep: Character
-        fileprivate let expSep: Character
+        fileprivate let characters: Symbols<Character>
+        /// The same symbols as bytes, when every one of them is an ASCII character: the
+        /// default ones and most custom ones. Formatting compares symbols many times, and
+        /// comparing `Character`s is comparing strings.
+        fileprivate let bytes: Symbols<UInt8>?
         fileprivate let minusSign: String
+    }
+
+    /// The digits and separators a picture formats with.
+    fileprivate struct Symbols<Symbol: PictureSymbol> {
+        let family: [Symbol]
+        let decimal: Symbol
+        let group: Symbol
+        let exponent: Symbol
     }
 
     static func format(_ value: Double, picture: String, options: Value?) throws -> String {
@@ -170,13 +179,41 @@ enum NumberPicture {
             negative.prefix = props["minus-sign"]! + negative.prefix
             variables.append(negative)
         }
-        return Compiled(variables: variables, family: family, decimalSep: decimalSep, groupSep: groupSep, expSep: expSep,
-                        minusSign: props["minus-sign"]!)
+        let characters = Symbols(family: family, decimal: decimalSep, group: groupSep, exponent: expSep)
+        func byte(_ c: Character) -> UInt8? { c.unicodeScalars.count == 1 && c.isASCII ? c.asciiValue : nil }
+        var bytes: Symbols<UInt8>?
+        let familyBytes = family.compactMap(byte)
+        if familyBytes.count == family.count, let decimal = byte(decimalSep), let group = byte(groupSep), let exponent = byte(expSep) {
+            bytes = Symbols(family: familyBytes, decimal: decimal, group: group, exponent: exponent)
+        }
+        return Compiled(variables: variables, characters: characters, bytes: bytes, minusSign: props["minus-sign"]!)
     }
+}
+
+/// A symbol of formatted text: a byte when all the picture's symbols are ASCII, a `Character`
+/// otherwise.
+fileprivate protocol PictureSymbol: Equatable {
+    init(ascii: UInt8)
+    static func text(_ symbols: [Self]) -> String
+}
+
+extension UInt8: PictureSymbol {
+    fileprivate init(ascii: UInt8) { self = ascii }
+    fileprivate static func text(_ symbols: [UInt8]) -> String { String(decoding: symbols, as: UTF8.self) }
+}
+
+extension Character: PictureSymbol {
+    fileprivate init(ascii: UInt8) { self = Character(Unicode.Scalar(ascii)) }
+    fileprivate static func text(_ symbols: [Character]) -> String { String(symbols) }
 }
 
 extension NumberPicture.Compiled {
     func format(_ value: Double) -> String {
+        if let bytes { return format(value, with: bytes) }
+        return format(value, with: characters)
+    }
+
+    private func format<Symbol>(_ value: Double, with symbols: NumberPicture.Symbols<Symbol>) -> String {
         let pic = value >= 0 ? variables[0] : variables[1]
         let adjusted = pic.scale == 1 ? value : value * pic.scale
         var mantissa = adjusted
@@ -195,28 +232,27 @@ extension NumberPicture.Compiled {
             }
         }
         let rounded = Builtins.roundHalfEven(mantissa, Double(pic.maximumFraction))
-        func makeString(_ v: Double, _ dp: Int) -> [Character] {
+        let family = symbols.family, decimalSep = symbols.decimal, groupSep = symbols.group
+        func makeString(_ v: Double, _ dp: Int) -> [Symbol] {
             // `v` already has at most `dp` decimals, so JavaScript's `toFixed(dp)` equals its
             // shortest representation padded with zeros; printf is the fallback for exponents.
-            var text = JSNumberFormat.string(abs(v))
-            let fractionDigits = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) } ?? 0
-            if text.utf8.contains(UInt8(ascii: "e")) || fractionDigits > dp {
-                text = String(format: "%.\(dp)f", abs(v))
+            var text: [UInt8] = []
+            JSNumberFormat.write(abs(v), to: &text)
+            let dot = text.firstIndex(of: UInt8(ascii: "."))
+            let decimals = dot.map { text.count - $0 - 1 } ?? 0
+            if text.contains(UInt8(ascii: "e")) || decimals > dp {
+                text = Array(String(format: "%.\(dp)f", abs(v)).utf8)
             } else if dp > 0 {
-                let decimals = text.firstIndex(of: ".").map { text.distance(from: text.index(after: $0), to: text.endIndex) }
-                if let decimals {
-                    if decimals < dp { text += String(repeating: "0", count: dp - decimals) }
-                } else {
-                    text += "." + String(repeating: "0", count: dp)
-                }
+                if dot == nil { text.append(UInt8(ascii: ".")) }
+                text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: dp - decimals))
             }
             // The text is ASCII: its digits map to the picture's digit family by their code.
-            return text.utf8.map { byte in
-                byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? family[Int(byte - UInt8(ascii: "0"))] : Character(Unicode.Scalar(byte))
+            return text.map { byte in
+                byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? family[Int(byte - UInt8(ascii: "0"))] : Symbol(ascii: byte)
             }
         }
         var s = makeString(rounded, pic.maximumFraction)
-        if let dot = s.firstIndex(of: ".") { s[dot] = decimalSep } else { s.append(decimalSep) }
+        if let dot = s.firstIndex(of: Symbol(ascii: UInt8(ascii: "."))) { s[dot] = decimalSep } else { s.append(decimalSep) }
         let zeroChar = family[0]
         while s.first == zeroChar { s.removeFirst() }
         while s.last == zeroChar { s.removeLast() }
@@ -241,12 +277,12 @@ extension NumberPicture.Compiled {
         for pos in pic.fractionGrouping { s.insert(groupSep, at: pos + decimalPos + 1) }
         decimalPos = s.firstIndex(of: decimalSep)!
         if pic.maximumFraction == 0 || decimalPos == s.count - 1 { s.remove(at: decimalPos) }
-        var out = String(s)
+        var out = Symbol.text(s)
         if pic.minimumExponent > 0 {
             var expString = makeString(Double(exponent), 0)
             let pad = pic.minimumExponent - expString.count
             if pad > 0 { expString.insert(contentsOf: Array(repeating: zeroChar, count: pad), at: 0) }
-            out += String(expSep) + (exponent < 0 ? minusSign : "") + String(expString)
+            out += Symbol.text([symbols.exponent]) + (exponent < 0 ? minusSign : "") + Symbol.text(expString)
         }
         return pic.prefix + out + pic.suffix
     }
