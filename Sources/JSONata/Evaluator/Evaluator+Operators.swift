@@ -187,12 +187,18 @@ extension Evaluator {
         if case .array = input { return nil }
         if case .jarray = input { return nil }
         if let constantKeys = node.constantKeys {
-            let result = Obj()
-            result.members.reserveCapacity(constantKeys.count)
+            // The keys are distinct literals: the member table is built from its two lists,
+            // without searching the keys already in it for every new one.
+            var keys = ContiguousArray<String>()
+            var values = ContiguousArray<Value>()
+            keys.reserveCapacity(constantKeys.count)
+            values.reserveCapacity(constantKeys.count)
             for (i, pair) in node.pairs.enumerated() {
-                if let value = try eval(pair.1, input, env) { result.members[constantKeys[i]] = value }
+                guard let value = try eval(pair.1, input, env) else { continue }
+                keys.append(constantKeys[i])
+                values.append(value)
             }
-            return .object(result)
+            return .object(Obj(OrderedDictionary(uncheckedUniqueKeys: keys, values: values)))
         }
         var keys: [String?] = []
         keys.reserveCapacity(node.pairs.count)

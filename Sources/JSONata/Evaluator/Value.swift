@@ -153,6 +153,17 @@ extension Value {
             for item in s.items { if let j = item.toJSON() { out.append(j) } }
             return .array(out)
         case .object(let o):
+            // The keys are already distinct: the table is built from the two lists unless a
+            // member is a function, which JSON drops.
+            var values = ContiguousArray<JSON>()
+            values.reserveCapacity(o.members.count)
+            for value in o.members.values {
+                guard let json = value.toJSON() else { break }
+                values.append(json)
+            }
+            if values.count == o.members.count {
+                return .object(JSONObject(uncheckedUniqueKeys: o.members.keys.elements, values: values))
+            }
             var out = JSONObject(minimumCapacity: o.members.count)
             for (k, v) in o.members { if let j = v.toJSON() { out[k] = j } }
             return .object(out)
