@@ -21,35 +21,40 @@ extension JSON {
         withText(options: options) { Array($0) }
     }
 
-    /// Appends the JSON text of this value to `out`.
+    /// Appends the JSON text of this value to `out`, directly: no buffer of its own for the
+    /// short values callers add this way.
     public func write(to out: inout [UInt8], options: JSONWriteOptions = []) {
-        withText(options: options) { out.append(contentsOf: $0) }
+        if options.isEmpty {
+            appendText(to: &out)
+        } else {
+            appendText(to: &out, options: options, indent: 0)
+        }
     }
 
     private func withText<Result>(options: JSONWriteOptions, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         var text = JSONTextBuffer(capacity: 256)
         defer { text.deallocate() }
         if options.isEmpty {
-            write(to: &text)
+            appendText(to: &text)
         } else {
-            write(to: &text, options: options, indent: 0)
+            appendText(to: &text, options: options, indent: 0)
         }
         return body(text.bytes)
     }
 
     /// Compact text, the common case, without the checks for layout options on every member.
-    private func write(to out: inout JSONTextBuffer) {
+    private func appendText<Sink: JSONByteSink>(to out: inout Sink) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n): JSON.writeNumber(n, to: &out)
-        case .string(let s): JSON.writeString(s, to: &out)
+        case .string(let s): JSON.appendString(s, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             elements.withUnsafeBufferPointer { elements in
                 for index in elements.indices {
                     if index > 0 { out.append(UInt8(ascii: ",")) }
-                    elements[index].write(to: &out)
+                    elements[index].appendText(to: &out)
                 }
             }
             out.append(UInt8(ascii: "]"))
@@ -59,9 +64,9 @@ extension JSON {
                 members.values.elements.withUnsafeBufferPointer { values in
                     for index in keys.indices {
                         if index > 0 { out.append(UInt8(ascii: ",")) }
-                        JSON.writeString(keys[index], to: &out)
+                        JSON.appendString(keys[index], to: &out)
                         out.append(UInt8(ascii: ":"))
-                        values[index].write(to: &out)
+                        values[index].appendText(to: &out)
                     }
                 }
             }
@@ -69,9 +74,9 @@ extension JSON {
         }
     }
 
-    private func write(to out: inout JSONTextBuffer, options: JSONWriteOptions, indent: Int) {
+    private func appendText<Sink: JSONByteSink>(to out: inout Sink, options: JSONWriteOptions, indent: Int) {
         switch self {
-        case .null, .bool, .number, .string: write(to: &out)
+        case .null, .bool, .number, .string: appendText(to: &out)
         case .array(let elements):
             if elements.isEmpty {
                 out.append(contentsOf: "[]".utf8)
@@ -81,7 +86,7 @@ extension JSON {
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if options.contains(.prettyPrinted) { JSON.newline(&out, indent + 1) }
-                element.write(to: &out, options: options, indent: indent + 1)
+                element.appendText(to: &out, options: options, indent: indent + 1)
             }
             if options.contains(.prettyPrinted) { JSON.newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
@@ -96,10 +101,10 @@ extension JSON {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 if options.contains(.prettyPrinted) { JSON.newline(&out, indent + 1) }
-                JSON.writeString(key, to: &out)
+                JSON.appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 if options.contains(.prettyPrinted) { out.append(UInt8(ascii: " ")) }
-                value.write(to: &out, options: options, indent: indent + 1)
+                value.appendText(to: &out, options: options, indent: indent + 1)
             }
             if options.contains(.sortedKeys) {
                 for key in members.keys.sorted() { member(key, members[key]!) }
@@ -111,43 +116,40 @@ extension JSON {
         }
     }
 
-    private static func newline(_ out: inout JSONTextBuffer, _ indent: Int) {
+    private static func newline<Sink: JSONByteSink>(_ out: inout Sink, _ indent: Int) {
         out.append(0x0A)
         for _ in 0..<(indent * 2) { out.append(0x20) }
     }
 
-    private static func writeNumber(_ n: Double, to out: inout JSONTextBuffer) {
+    private static func writeNumber<Sink: JSONByteSink>(_ n: Double, to out: inout Sink) {
         if n.isFinite { JSNumberFormat.append(n, to: &out) } else { out.append(contentsOf: "null".utf8) }
     }
 
     /// Appends `s` as a quoted JSON string, escaping what JSON requires and nothing more.
     public static func writeString(_ s: String, to out: inout [UInt8]) {
-        var text = JSONTextBuffer(capacity: s.utf8.count + 2)
-        defer { text.deallocate() }
-        writeString(s, to: &text)
-        out.append(contentsOf: text.bytes)
+        appendString(s, to: &out)
     }
 
-    static func writeString(_ s: String, to out: inout JSONTextBuffer) {
+    static func appendString<Sink: JSONByteSink>(_ s: String, to out: inout Sink) {
         var s = s
         s.withUTF8 { bytes in
             // Most strings need no escape at all: one copy between the quotes.
-            out.reserve(bytes.count + 2)
+            out.reserveBytes(bytes.count + 2)
             out.append(UInt8(ascii: "\""))
             var runStart = 0
             for index in bytes.indices {
                 let byte = bytes[index]
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                out.appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 runStart = index + 1
                 writeEscape(of: byte, to: &out)
             }
-            out.append(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            out.appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
             out.append(UInt8(ascii: "\""))
         }
     }
 
-    private static func writeEscape(of byte: UInt8, to out: inout JSONTextBuffer) {
+    private static func writeEscape<Sink: JSONByteSink>(of byte: UInt8, to out: inout Sink) {
         out.append(0x5C)
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)

@@ -2,9 +2,17 @@
 protocol JSONByteSink {
     mutating func append(_ byte: UInt8)
     mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8
+    mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>)
+    /// Room for `extra` more bytes, where the sink can make it cheaply.
+    mutating func reserveBytes(_ extra: Int)
 }
 
-extension Array: JSONByteSink where Element == UInt8 {}
+extension Array: JSONByteSink where Element == UInt8 {
+    mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+    /// Nothing: an array reserved piecemeal grows by exactly what is asked each time instead
+    /// of doubling.
+    mutating func reserveBytes(_ extra: Int) {}
+}
 
 /// The bytes of a JSON text while it is written.
 ///
@@ -30,7 +38,7 @@ struct JSONTextBuffer: JSONByteSink {
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: start, count: count) }
 
     @inline(__always)
-    mutating func reserve(_ extra: Int) {
+    mutating func reserveBytes(_ extra: Int) {
         if count + extra > capacity { grow(toHold: count + extra) }
     }
 
@@ -46,21 +54,21 @@ struct JSONTextBuffer: JSONByteSink {
 
     @inline(__always)
     mutating func append(_ byte: UInt8) {
-        reserve(1)
+        reserveBytes(1)
         start[count] = byte
         count += 1
     }
 
     @inline(__always)
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
-        reserve(bytes.count)
+        reserveBytes(bytes.count)
         (start + count).initialize(from: source, count: bytes.count)
         count += bytes.count
     }
 
     mutating func append<Bytes: Sequence>(contentsOf bytes: Bytes) where Bytes.Element == UInt8 {
-        let copied: Void? = bytes.withContiguousStorageIfAvailable { append($0) }
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { appendBytes($0) }
         if copied == nil {
             for byte in bytes { append(byte) }
         }
