@@ -1,38 +1,54 @@
 /// A lexical scope: variables bound by `:=`, lambda parameters, tuple bindings.
 final class Frame {
-    /// `undefined` is stored too: binding a name to undefined hides an outer binding, as
-    /// `( $x := 1; ( $x := nothing; $x ) )` shows in the reference. Scopes hold a handful of
-    /// names (lambda parameters, block variables), so a list scanned linearly is cheaper to
-    /// create and search than a hash table.
-    /// Scopes are searched on every variable reference; nothing accesses `bindings` while
-    /// it is being changed, so it skips the run-time exclusivity checks.
-    @exclusivity(unchecked) private var bindings: [(name: String, value: Value?)] = []
+    /// A name and its value. `undefined` is stored too: binding a name to undefined hides an
+    /// outer binding, as `( $x := 1; ( $x := nothing; $x ) )` shows in the reference.
+    private struct Binding {
+        let name: String
+        var value: Value?
+    }
+
+    // Scopes hold a handful of names (lambda parameters, block variables), so they are
+    // searched linearly, and the first two live in the frame itself: most scopes are a
+    // callback's `$v, $k`, and a list of their own was an allocation per call. Nothing reads
+    // these while they are being changed, so they skip the run-time exclusivity checks.
+    @exclusivity(unchecked) private var first: Binding?
+    @exclusivity(unchecked) private var second: Binding?
+    @exclusivity(unchecked) private var more: [Binding] = []
     let parent: Frame?
 
     init(parent: Frame?) { self.parent = parent }
 
     /// A lambda's scope: its parameters bound to the arguments given, the missing ones to
-    /// undefined, in one allocation.
+    /// undefined.
     init(parent: Frame, parameters: [String], arguments: [Value?]) {
         self.parent = parent
-        bindings.reserveCapacity(parameters.count)
         for (index, name) in parameters.enumerated() where index < arguments.count {
             bind(name, arguments[index])
         }
     }
 
     func bind(_ name: String, _ value: Value?) {
-        for i in bindings.indices where bindings[i].name == name {
-            bindings[i].value = value
-            return
+        if first?.name == name {
+            first!.value = value
+        } else if second?.name == name {
+            second!.value = value
+        } else if let index = more.firstIndex(where: { $0.name == name }) {
+            more[index].value = value
+        } else if first == nil {
+            first = Binding(name: name, value: value)
+        } else if second == nil {
+            second = Binding(name: name, value: value)
+        } else {
+            more.append(Binding(name: name, value: value))
         }
-        bindings.append((name, value))
     }
 
     func lookup(_ name: String) -> Value? {
         var frame: Frame? = self
         while let f = frame {
-            for entry in f.bindings where entry.name == name { return entry.value }
+            if let binding = f.first, binding.name == name { return binding.value }
+            if let binding = f.second, binding.name == name { return binding.value }
+            for binding in f.more where binding.name == name { return binding.value }
             frame = f.parent
         }
         return Builtins.table[name].map { .function($0) }
