@@ -154,6 +154,17 @@ final class Evaluator {
     /// over to the general path (an array met where no index picks from it, nested arrays,
     /// any other step), `.some(nil)` for undefined.
     private func simplePath(_ node: Node, _ input: Value?) -> Value?? {
+        // A single name in an input object, the most common path of all: looked up where the
+        // object is, without taking a copy of it to walk from.
+        if node.steps.count == 1, case .jobject(let o)? = input {
+            let step = node.steps[0]
+            if step.kind == .name, step.stages == nil, step.predicate == nil, step.group == nil, !step.tuple,
+               !step.keepArray, step.focus == nil, step.index == nil {
+                guard let member = o[step.value] else { return .some(nil) }
+                if case .array = member { return nil }
+                return .some(Value(member))
+            }
+        }
         guard var current = input else { return nil }
         if case .array = current { return nil }
         if case .jarray = current { return nil }
