@@ -19,20 +19,20 @@ public final class TestServer: Sendable {
     public let dataDirectory: String
     /// Every route the server's router serves, as `METHOD /path` (OpenAPI path form).
     public let routes: [String]
-    private let task: Task<Void, any Error>
+    private let running: GracefulStop
 
     /// The admin API client (authenticated with `adminKey`).
     public var client: TestHTTPClient { TestHTTPClient(baseURL: baseURL, apiKey: adminKey) }
     /// An unauthenticated client.
     public var anonymous: TestHTTPClient { TestHTTPClient(baseURL: baseURL) }
 
-    private init(listening: HookstreamServer.Listening, adminKey: String, dataDirectory: String, task: Task<Void, any Error>) {
+    private init(listening: HookstreamServer.Listening, adminKey: String, dataDirectory: String, running: GracefulStop) {
         self.baseURL = listening.baseURL
         self.port = listening.port
         self.routes = listening.routes
         self.adminKey = adminKey
         self.dataDirectory = dataDirectory
-        self.task = task
+        self.running = running
     }
 
     /// Starts a server; `configure` adjusts its configuration (rate limits are off unless set).
@@ -51,7 +51,7 @@ public final class TestServer: Sendable {
         }
         let listening = AsyncStream<HookstreamServer.Listening>.makeStream()
         let server = HookstreamServer(configuration: configuration)
-        let task = Task {
+        let running = GracefulStop {
             // Finishing the stream on every way out: a server that fails before it listens
             // must fail `start`, not leave it waiting.
             defer { listening.continuation.finish() }
@@ -62,22 +62,21 @@ public final class TestServer: Sendable {
         }
         var iterator = listening.stream.makeAsyncIterator()
         guard let started = await iterator.next() else {
-            _ = try await task.value
+            _ = try await running.task.value
             throw TestServerError("server stopped before listening")
         }
-        return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, task: task)
+        return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, running: running)
     }
 
     /// Stops the server without waiting for it (the test is done with it).
     public func stop() {
-        task.cancel()
+        running.stop()
     }
 
     /// Stops the server and returns once it has shut down and released its data directory,
     /// so another server can open the same directory.
     public func stopAndWait() async {
-        task.cancel()
-        _ = try? await task.value
+        await running.stopAndWait()
     }
 
     /// Signs up a new account (a new organization) and returns a client carrying its session.

@@ -189,9 +189,11 @@ import Testing
         let volume = try await CLIRun.run(["metrics", "volume", "--granularity", "hour", "--source", source], environment: env)
         #expect(volume.status == 0, "\(volume.stderr)")
         #expect(volume.stdout.contains("HOUR") && volume.stdout.contains("Storefront"), "\(volume.stdout)")
-        #expect(volume.stdout.contains("│" + String(repeating: "█", count: 40) + " 3"), "\(volume.stdout)")
+        // The busiest hour fills the chart's width. (The three events may straddle an hour.)
+        #expect(volume.stdout.contains("│" + String(repeating: "█", count: 40) + " "), "\(volume.stdout)")
         let json = try JSON(parsing: try await CLIRun.run(["--json", "metrics", "volume", "--granularity", "day"], environment: env).stdout)
-        #expect(json["granularity"] == "day" && json["series"]?[0]?["event_count"] == 3)
+        let counted = (json["series"]?.arrayValue ?? []).compactMap { $0["event_count"]?.numberValue }.reduce(0, +)
+        #expect(json["granularity"] == "day" && counted == 3, "\(json)")
 
         let overview = try await CLIRun.run(["metrics", "overview"], environment: env)
         #expect(overview.stdout.contains("Events today") && overview.stdout.contains("Active sources"), "\(overview.stdout)")
