@@ -19,20 +19,20 @@ public final class TestServer: Sendable {
     public let dataDirectory: String
     /// Every route the server's router serves, as `METHOD /path` (OpenAPI path form).
     public let routes: [String]
-    private let running: GracefulStop
+    private let task: Task<Void, any Error>
 
     /// The admin API client (authenticated with `adminKey`).
     public var client: TestHTTPClient { TestHTTPClient(baseURL: baseURL, apiKey: adminKey) }
     /// An unauthenticated client.
     public var anonymous: TestHTTPClient { TestHTTPClient(baseURL: baseURL) }
 
-    private init(listening: HookstreamServer.Listening, adminKey: String, dataDirectory: String, running: GracefulStop) {
+    private init(listening: HookstreamServer.Listening, adminKey: String, dataDirectory: String, task: Task<Void, any Error>) {
         self.baseURL = listening.baseURL
         self.port = listening.port
         self.routes = listening.routes
         self.adminKey = adminKey
         self.dataDirectory = dataDirectory
-        self.running = running
+        self.task = task
     }
 
     /// Starts a server; `configure` adjusts its configuration (rate limits are off unless set).
@@ -51,7 +51,7 @@ public final class TestServer: Sendable {
         }
         let listening = AsyncStream<HookstreamServer.Listening>.makeStream()
         let server = HookstreamServer(configuration: configuration)
-        let running = GracefulStop {
+        let task = Task {
             // Finishing the stream on every way out: a server that fails before it listens
             // must fail `start`, not leave it waiting.
             defer { listening.continuation.finish() }
@@ -62,21 +62,22 @@ public final class TestServer: Sendable {
         }
         var iterator = listening.stream.makeAsyncIterator()
         guard let started = await iterator.next() else {
-            _ = try await running.task.value
+            _ = try await task.value
             throw TestServerError("server stopped before listening")
         }
-        return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, running: running)
+        return TestServer(listening: started, adminKey: configuration.bootstrapKey!, dataDirectory: configuration.dataDirectory, task: task)
     }
 
     /// Stops the server without waiting for it (the test is done with it).
     public func stop() {
-        running.stop()
+        task.cancel()
     }
 
     /// Stops the server and returns once it has shut down and released its data directory,
     /// so another server can open the same directory.
     public func stopAndWait() async {
-        await running.stopAndWait()
+        task.cancel()
+        _ = try? await task.value
     }
 
     /// Signs up a new account (a new organization) and returns a client carrying its session.
