@@ -158,6 +158,8 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                // Stopping in-process servers gracefully (GracefulStop).
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 // The PostgreSQL test server's databases (change capture, the PostgreSQL store).
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

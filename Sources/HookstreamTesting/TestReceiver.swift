@@ -59,12 +59,12 @@ public final class TestReceiver: Sendable {
 
     public let url: String
     private let shared: Shared
-    private let task: Task<Void, any Error>
+    private let running: GracefulStop
 
-    private init(url: String, shared: Shared, task: Task<Void, any Error>) {
+    private init(url: String, shared: Shared, running: GracefulStop) {
         self.url = url
         self.shared = shared
-        self.task = task
+        self.running = running
     }
 
     /// Replies used in order for the next requests; afterwards the default applies.
@@ -100,7 +100,7 @@ public final class TestReceiver: Sendable {
         throw TestServerError("receiver saw \(requests.count) requests, expected \(count)")
     }
 
-    public func stop() { task.cancel() }
+    public func stop() { running.stop() }
 
     public static func start() async throws -> TestReceiver {
         let shared = Shared()
@@ -141,10 +141,10 @@ public final class TestReceiver: Sendable {
                 listening.continuation.yield(channel.localAddress?.port ?? 0)
                 listening.continuation.finish()
             })
-        let task = Task { try await app.runService() }
+        let running = GracefulStop { try await app.runService() }
         var iterator = listening.stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError("receiver did not start") }
-        return TestReceiver(url: "http://127.0.0.1:\(port)", shared: shared, task: task)
+        return TestReceiver(url: "http://127.0.0.1:\(port)", shared: shared, running: running)
     }
 
     private static func respond(_ reply: Reply, to received: Received) async throws -> Response {
