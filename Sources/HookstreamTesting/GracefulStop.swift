@@ -8,7 +8,7 @@ import Synchronization
 /// NIOAsyncWriter without calling finish()"), taking the whole test process down: it did when
 /// a test stopped its receivers while its server was still delivering to them.
 final class GracefulStop: Sendable {
-    let task: Task<Void, any Error>
+    private let task: Task<Void, any Error>
     private let trigger: Trigger
     /// How long a graceful shutdown may take before the task is cancelled after all: a reply
     /// a test made stall must not keep the receiver running for the stall's length.
@@ -39,11 +39,5 @@ final class GracefulStop: Sendable {
             try? await Task.sleep(for: Self.patience)
             task.cancel()
         }
-    }
-
-    /// Shuts down and returns once the task has finished.
-    func stopAndWait() async {
-        stop()
-        _ = try? await task.value
     }
 }

@@ -108,8 +108,9 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("Expected a member name") }
             let (key, print) = try parseKey()
             if keysAreDistinct, let print {
-                keysAreDistinct = !prints.contains { $0.mayEqual(print) && keys[$0.position] == key }
-                prints.append(print.at(keys.count))
+                // While the names are distinct, `prints[i]` is the print of `keys[i]`.
+                keysAreDistinct = !prints.indices.contains { prints[$0].mayEqual(print) && keys[$0] == key }
+                prints.append(print)
             } else {
                 keysAreDistinct = false
             }
@@ -370,8 +371,6 @@ struct KeyPrint {
     var count: Int
     var head: UInt64
     var tail: UInt64
-    /// Where the name is among its object's keys, for the exact comparison of long names.
-    var position = 0
 
     /// A print no name has.
     init(count: Int) {
@@ -395,12 +394,6 @@ struct KeyPrint {
 
     /// Whether equal prints mean equal names.
     var isExact: Bool { count <= 16 }
-
-    func at(_ position: Int) -> KeyPrint {
-        var copy = self
-        copy.position = position
-        return copy
-    }
 
     /// False when the names certainly differ; true when they may be equal (for exact prints:
     /// when they are).

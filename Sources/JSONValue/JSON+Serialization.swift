@@ -24,22 +24,22 @@ extension JSON {
     /// Appends the JSON text of this value to `out`, directly: no buffer of its own for the
     /// short values callers add this way.
     public func write(to out: inout [UInt8], options: JSONWriteOptions = []) {
-        if options.isEmpty {
-            appendText(to: &out)
-        } else {
-            appendText(to: &out, options: options, indent: 0)
-        }
+        appendDocument(to: &out, options: options)
     }
 
     private func withText<Result>(options: JSONWriteOptions, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         var text = JSONTextBuffer(capacity: 256)
         defer { text.deallocate() }
-        if options.isEmpty {
-            appendText(to: &text)
-        } else {
-            appendText(to: &text, options: options, indent: 0)
-        }
+        appendDocument(to: &text, options: options)
         return body(text.bytes)
+    }
+
+    private func appendDocument<Sink: JSONByteSink>(to out: inout Sink, options: JSONWriteOptions) {
+        if options.isEmpty {
+            appendText(to: &out)
+        } else {
+            appendText(to: &out, options: options, indent: 0)
+        }
     }
 
     /// Compact text, the common case, without the checks for layout options on every member.

@@ -158,8 +158,7 @@ final class Evaluator {
         // object is, without taking a copy of it to walk from.
         if node.steps.count == 1, case .jobject(let o)? = input {
             let step = node.steps[0]
-            if step.kind == .name, step.stages == nil, step.predicate == nil, step.group == nil, !step.tuple,
-               !step.keepArray, step.focus == nil, step.index == nil {
+            if step.isPlainName, step.stages == nil {
                 guard let member = o[step.value] else { return .some(nil) }
                 if case .array = member { return nil }
                 return .some(Value(member))
@@ -169,8 +168,7 @@ final class Evaluator {
         if case .array = current { return nil }
         if case .jarray = current { return nil }
         for step in node.steps {
-            guard step.kind == .name, step.predicate == nil, step.group == nil, !step.tuple,
-                  !step.keepArray, step.focus == nil, step.index == nil else { return nil }
+            guard step.isPlainName else { return nil }
             var index: Double?
             if let stages = step.stages {
                 guard stages.count == 1, case .filter(let predicate, _) = stages[0], predicate.kind == .number,
@@ -580,5 +578,13 @@ func boolean(_ value: Value?) -> Bool? {
         let items = value.arrayItems!
         if items.count == 1 { return boolean(items[0]) }
         return items.contains { boolean($0) == true }
+    }
+}
+
+extension Node {
+    /// A path step that only names a member: no predicate, grouping, tuple binding or
+    /// singleton array (stages, such as `[0]`, are the caller's to check).
+    fileprivate var isPlainName: Bool {
+        kind == .name && predicate == nil && group == nil && !tuple && !keepArray && focus == nil && index == nil
     }
 }
