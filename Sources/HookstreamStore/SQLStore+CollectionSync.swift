@@ -45,9 +45,12 @@ struct CollectionSyncBatch {
     init(_ db: SQLConnection, sourceIDs: Set<String>) throws {
         var targets: [String: [Target]] = [:]
         if !sourceIDs.isEmpty {
-            let live = try db.fetchAll(
-                "SELECT * FROM collections WHERE deleted_at IS NULL AND source_id IN (\(SQLStore.placeholders(sourceIDs.count))) ORDER BY id",
-                SQLArguments(sourceIDs), SQLStore.collection)
+            // Once per batch: the padded list keeps the statement prepared (compiling it each
+            // time cost a synced event about 8 µs of the writer's time at 30 events a batch).
+            let list = SQLStore.paddedList(sourceIDs.sorted())
+            let live = try db.cachedStatement(
+                "SELECT * FROM collections WHERE deleted_at IS NULL AND source_id IN (\(list.placeholders)) ORDER BY id"
+            ).fetchAll(list.arguments, SQLStore.collection)
             for collection in live { if let target = Target(collection) { targets[collection.sourceID, default: []].append(target) } }
         }
         self.targets = targets
