@@ -39,6 +39,10 @@ public enum ResourceID {
 
     private static let state = Mutex(State())
 
+    /// The millisecond the newest ID holds. It runs ahead of the clock after a burst, and after
+    /// an ID made with a later `now` (tests with a clock of their own).
+    static var lastMillisecond: UInt64 { state.withLock { $0.lastMillis } }
+
     public static func make(_ prefix: IDPrefix, now: Date = Date()) -> String {
         let wallMillis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         let (millis, counter) = state.withLock { s -> (UInt64, UInt16) in
