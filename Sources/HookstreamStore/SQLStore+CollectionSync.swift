@@ -47,7 +47,7 @@ struct CollectionSyncBatch {
         if !sourceIDs.isEmpty {
             // Once per batch: the padded list keeps the statement prepared (compiling it each
             // time cost a synced event about 8 µs of the writer's time at 30 events a batch).
-            let list = SQLStore.paddedList(sourceIDs.sorted())
+            let list = SQLStore.paddedList(Array(sourceIDs))
             let live = try db.cachedStatement(
                 "SELECT * FROM collections WHERE deleted_at IS NULL AND source_id IN (\(list.placeholders)) ORDER BY id"
             ).fetchAll(list.arguments, SQLStore.collection)
