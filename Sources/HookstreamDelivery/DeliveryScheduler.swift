@@ -67,6 +67,8 @@ public struct DeliveryScheduler: Sendable {
         public var excluding: Set<String>
         /// The lane's generation when the claim was planned.
         public var generation: Int
+        /// How many of the lane's attempts had been recorded when the claim was planned.
+        public var recordedCount = 0
         /// The lane's circuit and version when the claim was planned (a shared claim checks
         /// them against the stored circuit).
         public var circuit = CircuitBreaker()
@@ -150,6 +152,10 @@ public struct DeliveryScheduler: Sendable {
         /// The last claim left due attempts waiting behind an earlier one of their order key
         /// (``ClaimBatch/waitsOnOrder``): the next finished attempt makes the lane due again.
         var waitsOnOrder = false
+        /// Attempts recorded so far. A claim that finds due attempts waiting on order compares
+        /// it with its plan's: a record that landed while the claim ran may have ended the
+        /// attempt they waited behind, after the claim's read saw it pending.
+        var recordedCount = 0
         /// A load or claim is outstanding; its slots (for a claim) are reserved.
         var busy = false
         var reserved = 0
@@ -305,7 +311,7 @@ public struct DeliveryScheduler: Sendable {
             lanes[want.id] = lane
             var request = ClaimRequest(
                 destinationID: want.id, limit: limit, probe: want.probe, inOrder: want.inOrder, excluding: lane.inFlight, generation: lane.generation,
-                circuit: lane.circuit, circuitVersion: lane.circuitVersion)
+                recordedCount: lane.recordedCount, circuit: lane.circuit, circuitVersion: lane.circuitVersion)
             if want.probe && configuration.shared {
                 var probe = lane.circuit
                 if case .sendProbe = probe.requestPermission(at: Timestamp.date(millis: now), configuration: configuration.circuit) {
@@ -454,9 +460,16 @@ public struct DeliveryScheduler: Sendable {
         if let drainUntil = lane.drainUntil, !waitsOnOtherNodes, attempts.first.map({ $0.scheduledAt > drainUntil }) ?? true {
             lane.drainUntil = nil
         }
-        // A wake that arrived while the claim ran means new work is due now.
-        lane.nextDue = lane.generation == request.generation ? nextDue : now
-        lane.waitsOnOrder = waitsOnOrder
+        // A wake that arrived while the claim ran means new work is due now. So does a record
+        // when the claim left attempts waiting on order: nothing in flight may be left to
+        // wake the lane once they can go.
+        if lane.generation != request.generation || (waitsOnOrder && lane.recordedCount != request.recordedCount) {
+            lane.nextDue = now
+            lane.waitsOnOrder = false
+        } else {
+            lane.nextDue = nextDue
+            lane.waitsOnOrder = waitsOnOrder
+        }
         lanes[request.destinationID] = lane
         return (starts, change)
     }
@@ -515,6 +528,7 @@ public struct DeliveryScheduler: Sendable {
         inFlight -= 1
         guard var lane = lanes[destinationID] else { return }
         lane.inFlight.remove(attemptID)
+        lane.recordedCount += 1
         // Abandoned without an answer (shutdown, a body that could not be read, the rest of an
         // in-order batch): its request slot is freed here.
         if lane.sending.remove(attemptID) != nil { sending -= 1 }

@@ -74,6 +74,24 @@ import Testing
         #expect(Self.claims(s.nextActions(now: 1000)).map(\.destinationID) == ["dst_a"], "da_1 finished: look again")
     }
 
+    @Test func anAttemptRecordedWhileAClaimRunsWakesTheAttemptsThatClaimFoundWaitingBehindIt() {
+        // One at a time, every change ordered behind the one before (a captured table).
+        var s = Self.scheduler(concurrency: 8)
+        let first = Self.claims(Self.ready(&s, ["dst_a"], loaded: Self.loaded(maxConcurrency: 1)))
+        _ = s.claimed(first[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
+        // da_1 has its answer; its result waits for the commit when new changes arrive, so
+        // the freed slot is claimed for.
+        _ = s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: true, affectsCircuit: true, now: 1000)
+        s.woken(destinationID: "dst_a", now: 1000)
+        let second = Self.claims(s.nextActions(now: 1000))
+        #expect(second.map(\.destinationID) == ["dst_a"])
+        // The claim read da_1 as pending, so da_2 waited behind it; da_1's record landed
+        // before the claim came back, and nothing else is in flight to wake the lane.
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: nil)
+        _ = s.claimed(second[0], attempts: [], nextDue: nil, waitsOnOrder: true, now: 1001)
+        #expect(Self.claims(s.nextActions(now: 1001)).map(\.destinationID) == ["dst_a"], "da_2 can go now: claim again")
+    }
+
     @Test func aClaimWithNothingWaitingLeavesFinishedAttemptsQuiet() {
         var s = Self.scheduler(concurrency: 8)
         let claims = Self.claims(Self.ready(&s, ["dst_a"]))
