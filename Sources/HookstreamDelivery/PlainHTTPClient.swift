@@ -22,7 +22,9 @@ import Synchronization
 /// both sides meant to keep alive; anything else (a timeout, a truncated answer, an error, an
 /// answer that came before the request was written) closes it. Idle connections are closed
 /// after 4 seconds by default, shorter than the usual server keep-alive timeouts (Node's is 5 s), so
-/// a request is rarely written to a connection its receiver is closing at that moment.
+/// a request is rarely written to a connection its receiver is closing at that moment; when one
+/// is, and the connection ends before any of the answer came, the request is sent once more on a
+/// new connection instead of failing the attempt.
 final class PlainHTTPClient: Sendable {
     struct Endpoint: Hashable, Sendable {
         var address: IPAddress
@@ -69,13 +71,35 @@ final class PlainHTTPClient: Sendable {
     /// - Throws: `OutboundTimeout`, `PlainHTTPClient.ConnectionClosed`, NIO's connect and I/O
     ///   errors, or `HTTPParserError` for an answer that is not HTTP.
     func send(_ request: Request, to endpoint: Endpoint, deadline: NIODeadline, bodyLimit: Int) async throws -> OutboundAnswer {
-        let channel = try await checkOut(endpoint, deadline: deadline)
+        if let channel = idleConnection(to: endpoint) {
+            do {
+                return try await send(request, on: channel, endpoint, deadline: deadline, bodyLimit: bodyLimit)
+            } catch is ClosedBeforeAnswer {
+                // The receiver closed this kept-alive connection as the request went out (its
+                // idle timeout ran out just then): not a word of an answer came, so the request
+                // goes once more, on a new connection. At least once allows the repeat should
+                // the receiver have read it; a failed attempt would repeat it later anyway.
+            }
+        }
+        let channel = try await connect(to: endpoint, deadline: deadline)
+        do {
+            return try await send(request, on: channel, endpoint, deadline: deadline, bodyLimit: bodyLimit)
+        } catch let closed as ClosedBeforeAnswer {
+            throw closed.underlying
+        }
+    }
+
+    private func send(_ request: Request, on channel: any Channel, _ endpoint: Endpoint, deadline: NIODeadline, bodyLimit: Int) async throws
+        -> OutboundAnswer
+    {
         let (answer, reusable) = try await exchange(request, on: channel, deadline: deadline, bodyLimit: bodyLimit)
         if reusable { checkIn(channel, endpoint) } else { channel.close(promise: nil) }
         return answer
     }
 
     /// One request and its answer on `channel`; `reusable` when the connection may carry the next.
+    /// - Throws: what ``send(_:to:deadline:bodyLimit:)`` throws, or ``ClosedBeforeAnswer`` for a
+    ///   kept-alive connection that ended before the answer began (or before the request reached it).
     func exchange(_ request: Request, on channel: any Channel, deadline: NIODeadline, bodyLimit: Int) async throws -> (answer: OutboundAnswer, reusable: Bool) {
         let exchange = Exchange(request: request, deadline: deadline, bodyLimit: bodyLimit, promise: channel.eventLoop.makePromise())
         let completed = try await withTaskCancellationHandler {
@@ -83,7 +107,7 @@ final class PlainHTTPClient: Sendable {
             // receiver closed the connection just now); the handler answers everything else
             // through the exchange's own promise.
             let handedOver = channel.eventLoop.makePromise(of: Void.self)
-            handedOver.futureResult.whenFailure { exchange.promise.fail($0) }
+            handedOver.futureResult.whenFailure { exchange.promise.fail(ClosedBeforeAnswer(underlying: $0)) }
             channel.writeAndFlush(exchange, promise: handedOver)
             return try await exchange.promise.futureResult.get()
         } onCancel: {
@@ -108,13 +132,17 @@ final class PlainHTTPClient: Sendable {
         for connection in all { connection.channel.close(promise: nil) }
     }
 
-    /// An idle connection to `endpoint` that is still open (the most recently used one, whose
-    /// receiver is least likely to be closing it), or a new one.
-    private func checkOut(_ endpoint: Endpoint, deadline: NIODeadline) async throws -> any Channel {
+    /// An idle connection to `endpoint` that is still open: the most recently used one, whose
+    /// receiver is least likely to be closing it.
+    private func idleConnection(to endpoint: Endpoint) -> (any Channel)? {
         while let channel = pool.withLock({ $0.idle[endpoint]?.popLast()?.channel }) {
             if channel.isActive { return channel }
             channel.close(promise: nil)
         }
+        return nil
+    }
+
+    private func connect(to endpoint: Endpoint, deadline: NIODeadline) async throws -> any Channel {
         let remaining = deadline - .now()
         guard remaining > .zero else { throw OutboundTimeout() }
         let address = try SocketAddress(ipAddress: endpoint.address.description, port: endpoint.port)
@@ -173,6 +201,13 @@ final class PlainHTTPClient: Sendable {
     struct ConnectionClosed: Error, CustomStringConvertible {
         var description: String { "the receiver closed the connection before its answer was complete" }
     }
+
+    /// A connection that had carried an exchange closed (or failed to read or write) before
+    /// any of the answer to the next request arrived; `underlying` is how it ended.
+    struct ClosedBeforeAnswer: Error, CustomStringConvertible {
+        var underlying: any Error
+        var description: String { "\(underlying)" }
+    }
 }
 
 /// One request and the promise its answer completes.
@@ -207,6 +242,8 @@ private final class ExchangeHandler: ChannelDuplexHandler {
     }
 
     private var current: Current?
+    /// Exchanges this connection has completed.
+    private var completed = 0
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
@@ -287,6 +324,7 @@ private final class ExchangeHandler: ChannelDuplexHandler {
         }
         let answer = OutboundAnswer(status: head.status, headers: head.headers, body: exchange.body, truncated: truncated)
         let reusable = !truncated && exchange.requestWritten && exchange.keepAlive && head.isKeepAlive
+        completed += 1
         exchange.promise.succeed(Completed(answer: answer, reusable: reusable))
     }
 
@@ -294,7 +332,14 @@ private final class ExchangeHandler: ChannelDuplexHandler {
         guard let exchange = current else { return }
         current = nil
         exchange.timer.cancel()
-        exchange.promise.fail(error)
+        // A kept-alive connection that ends with no answer begun was closed by the receiver
+        // as the request went out (a timeout or an unparsable answer is not that).
+        let endedBeforeAnswer = error is PlainHTTPClient.ConnectionClosed || error is IOError || error is ChannelError
+        if completed > 0 && exchange.head == nil && endedBeforeAnswer {
+            exchange.promise.fail(PlainHTTPClient.ClosedBeforeAnswer(underlying: error))
+        } else {
+            exchange.promise.fail(error)
+        }
         context.close(promise: nil)
     }
 }

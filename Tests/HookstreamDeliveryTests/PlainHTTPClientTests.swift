@@ -129,6 +129,34 @@ import Testing
         #expect(server.requests.map(\.connection) == [0, 1])
     }
 
+    /// The receiver's keep-alive timeout running out just as a request goes out: the connection
+    /// closes with no answer begun, and the request goes again on a new one. On a new connection
+    /// the same hang-up fails the request: it is not sent a third time.
+    @Test func aKeptAliveConnectionClosedAsTheRequestWentOutIsRetriedOnceOnANewOne() async throws {
+        let server = try await ScriptedServer.start { request in
+            switch request.index {
+            case 0, 2: return .reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            default: return .hangUp
+            }
+        }
+        defer { server.stop() }
+        let client = PlainHTTPClient(group: MultiThreadedEventLoopGroup.singleton, idleLimit: 4)
+        defer { client.shutdown() }
+        #expect(try await client.send(server.request(), to: server.endpoint, deadline: Self.generous(), bodyLimit: 100).status == .ok)
+        #expect(try await client.send(server.request(), to: server.endpoint, deadline: Self.generous(), bodyLimit: 100).status == .ok)
+        #expect(server.requests.map(\.connection) == [0, 0, 1])
+        // A fresh connection (the pool is emptied first) that hangs up is the receiver's answer.
+        server.closeAllConnections()
+        #expect(try await Self.eventually { client.idleConnections(to: server.endpoint) == 0 })
+        do {
+            _ = try await client.send(server.request(), to: server.endpoint, deadline: Self.generous(), bodyLimit: 100)
+            Issue.record("a hang-up on a new connection answered")
+        } catch {
+            #expect(HTTPProvider.classify(error) == .connectionReset, "\(error)")
+        }
+        #expect(server.requests.map(\.connection) == [0, 0, 1, 2])
+    }
+
     /// A connection the receiver closed between the pool's check and the write: the request
     /// never reaches the exchange handler, and the caller gets the write's error, not a wait
     /// without end.
@@ -145,7 +173,7 @@ import Testing
                 do {
                     _ = try await client.exchange(server.request(), on: channel, deadline: Self.generous(), bodyLimit: 100)
                     return "answered"
-                } catch is ChannelError {
+                } catch let closed as PlainHTTPClient.ClosedBeforeAnswer where closed.underlying is ChannelError {
                     return "failed"
                 } catch {
                     return "\(error)"
@@ -229,6 +257,8 @@ final class ScriptedServer: Sendable {
     enum Action: Sendable {
         case reply(String, close: Bool = false)
         case silence
+        /// Close the connection without a word.
+        case hangUp
     }
 
     struct State {
@@ -321,6 +351,7 @@ private final class RawRequestHandler: ChannelInboundHandler {
         reads = 0
         switch script(request) {
         case .silence: break
+        case .hangUp: context.close(promise: nil)
         case .reply(let bytes, let close):
             let written = context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: bytes)))
             if close { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
