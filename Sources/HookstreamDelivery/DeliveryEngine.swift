@@ -42,16 +42,21 @@ public final class DeliveryEngine: Service, Sendable {
         public var shutdownGrace: Duration
         /// Set when other nodes deliver from the same database (see ``Sharing``).
         public var sharing: Sharing?
+        /// How often a single node looks at every destination's due work behind the wakes
+        /// that normally start it: should a wake ever be lost to a race, deliveries wait this
+        /// long at most instead of until the next event. (Shared, ``Sharing/pollInterval``.)
+        public var sweepInterval: Duration
 
         public init(
             concurrency: Int = 64, circuit: CircuitBreaker.Configuration = .default, refreshInterval: Duration = .seconds(5),
-            shutdownGrace: Duration = .seconds(5), sharing: Sharing? = nil
+            shutdownGrace: Duration = .seconds(5), sharing: Sharing? = nil, sweepInterval: Duration = .seconds(10)
         ) {
             self.concurrency = max(1, concurrency)
             self.circuit = circuit
             self.refreshInterval = refreshInterval
             self.shutdownGrace = shutdownGrace
             self.sharing = sharing
+            self.sweepInterval = sweepInterval
         }
     }
 
@@ -193,10 +198,9 @@ public final class DeliveryEngine: Service, Sendable {
         logger.info("delivery engine started", metadata: ["destinations_with_work": "\(heads.count)"])
         signal()
         await withDiscardingTaskGroup { group in
-            if let sharing = configuration.sharing {
-                group.addTask { await self.renewLeases(sharing) }
-                group.addTask { await self.lookForWork(sharing) }
-            }
+            if let sharing = configuration.sharing { group.addTask { await self.renewLeases(sharing) } }
+            let sweep = configuration.sharing?.pollInterval ?? configuration.sweepInterval
+            group.addTask { await self.lookForWork(every: sweep) }
             for await _ in signals.cancelOnGracefulShutdown() {
                 await dispatch { claims, inOrder in
                     if inOrder {
@@ -231,12 +235,12 @@ public final class DeliveryEngine: Service, Sendable {
         }
     }
 
-    /// The safety net beside notifications: every destination with due work is woken, which
-    /// also finds the attempts a dead node's expired leases released.
-    private func lookForWork(_ sharing: Sharing) async {
+    /// The safety net beside the wakes: every destination with due work is woken. Nodes
+    /// sharing a database also find this way the attempts a dead node's expired leases released.
+    private func lookForWork(every interval: Duration) async {
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: sharing.pollInterval)
+                try await Task.sleep(for: interval)
             } catch {
                 return
             }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookstreamCore
+@testable import HookstreamStore
 import HookstreamTesting
 import JSONValue
 import Testing
@@ -450,6 +451,34 @@ import Testing
         // must write a lease for every attempt: everything is claimed.
         #expect(TestStore.isPostgres ? started == 0 : started > 0, "\(metrics.split(separator: "\n").filter { $0.contains("delivery_starts") })")
         #expect(metrics.contains("hookstream_delivery_starts_total{from=\"store\"}"))
+    }
+
+    /// Due work that no wake announced (a wake lost to a race would leave it so) is still
+    /// found and sent, by the engine's periodic look at every destination's due attempts.
+    @Test func dueWorkNobodyAnnouncedIsStillDelivered() async throws {
+        let server = try await TestServer.start()
+        defer { server.stop() }
+        let receiver = try await TestReceiver.start()
+        defer { receiver.stop() }
+        let p = try await pipe(server, url: receiver.url + "/hook")
+        let event = try await ingest(server, p.source, ["n": 1])
+        _ = try await receiver.waitFor(count: 1)
+        try await eventually(server, "/v1/events/\(event)") { $0["status"] == "delivered" }
+        // A second attempt written beside the server, as another process would: the engine is
+        // told nothing.
+        let beside = try await TestStore.open(dataDirectory: server.dataDirectory)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try await beside.database.write { db in
+            try db.execute(
+                """
+                INSERT INTO delivery_attempts (id, org_id, env_id, event_id, connection_id, destination_id, status, attempt_number, scheduled_at, created_at)
+                SELECT ?, org_id, env_id, event_id, connection_id, destination_id, 'pending', 2, ?, ? FROM delivery_attempts WHERE event_id = ?
+                """, [ResourceID.make(.deliveryAttempt), now, now, event])
+        }
+        await beside.close()
+        let received = try await receiver.waitFor(count: 2, timeout: .seconds(30))
+        #expect(received.map { $0.headers["x-hookstream-event-id"] } == [event, event])
+        #expect(received.last?.headers["x-hookstream-delivery-attempt"] == "2")
     }
 
     @Test func runtimeTransformErrorDeadLettersWithAnIssueThatResolvesItself() async throws {
