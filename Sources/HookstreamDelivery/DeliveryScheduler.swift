@@ -156,6 +156,11 @@ public struct DeliveryScheduler: Sendable {
         /// it with its plan's: a record that landed while the claim ran may have ended the
         /// attempt they waited behind, after the claim's read saw it pending.
         var recordedCount = 0
+        /// Changes made through the API so far (``destinationChanged(_:)``), and how many there
+        /// had been when the outstanding load was planned: a load that read the row before a
+        /// change is not taken as fresh.
+        var changes = 0
+        var changesAtLoad = 0
         /// A load or claim is outstanding; its slots (for a claim) are reserved.
         var busy = false
         var reserved = 0
@@ -225,6 +230,7 @@ public struct DeliveryScheduler: Sendable {
     public mutating func destinationChanged(_ destinationID: String) {
         guard var lane = lanes[destinationID] else { return }
         lane.loadedAt = nil
+        lane.changes += 1
         lane.nextDue = lane.nextDue ?? 0
         lane.generation += 1
         lanes[destinationID] = lane
@@ -284,6 +290,7 @@ public struct DeliveryScheduler: Sendable {
             if lane.runtime == nil || lane.loadedAt.map({ now - $0 >= configuration.refreshMillis }) ?? true {
                 lanes[destinationID]?.busy = true
                 lanes[destinationID]?.retryAt = nil
+                lanes[destinationID]?.changesAtLoad = lane.changes
                 actions.append(.load(destinationID: destinationID))
                 continue
             }
@@ -384,7 +391,9 @@ public struct DeliveryScheduler: Sendable {
             lane.drainUntil = now
         }
         lane.runtime = loaded.runtime
-        lane.loadedAt = now
+        // Changed through the API while the load ran: what it read may predate the change, so
+        // the next round reads the destination again.
+        lane.loadedAt = lane.changes == lane.changesAtLoad ? now : nil
         lanes[destinationID] = lane
         return .none
     }
@@ -531,8 +540,14 @@ public struct DeliveryScheduler: Sendable {
         lane.recordedCount += 1
         // Abandoned without an answer (shutdown, a body that could not be read, the rest of an
         // in-order batch): its request slot is freed here.
-        if lane.sending.remove(attemptID) != nil { sending -= 1 }
-        if lane.probe == attemptID { lane.probe = nil }
+        let abandoned = lane.sending.remove(attemptID) != nil
+        if abandoned { sending -= 1 }
+        if lane.probe == attemptID {
+            lane.probe = nil
+            // A probe abandoned before its answer said nothing about the destination: the next
+            // one may go when the lane's work is due, not after the probe's timeout.
+            if abandoned { _ = lane.circuit.abandonProbe() }
+        }
         if lane.waitsOnOrder {
             // The finished attempt may have been what the waiting ones were ordered behind.
             lane.waitsOnOrder = false

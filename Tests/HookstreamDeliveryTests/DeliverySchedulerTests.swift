@@ -92,6 +92,35 @@ import Testing
         #expect(Self.claims(s.nextActions(now: 1001)).map(\.destinationID) == ["dst_a"], "da_2 can go now: claim again")
     }
 
+    @Test func aChangeMadeWhileTheDestinationLoadsIsReadAgain() {
+        var s = Self.scheduler(concurrency: 8)
+        #expect(Self.ready(&s, ["dst_a"], loaded: Self.loaded(status: .paused)) == [])
+        // Settings grow stale: the next wake reloads them, and the load reads the row (still
+        // paused) just before a resume commits and is announced.
+        s.woken(destinationID: "dst_a", now: 3_601_000)
+        #expect(s.nextActions(now: 3_601_000) == [.load(destinationID: "dst_a")])
+        s.destinationChanged("dst_a")
+        _ = s.destinationLoaded("dst_a", Self.loaded(status: .paused), now: 3_601_000)
+        #expect(s.nextActions(now: 3_601_000) == [.load(destinationID: "dst_a")], "the resume is read, not lost")
+        _ = s.destinationLoaded("dst_a", Self.loaded(), now: 3_601_000)
+        #expect(Self.claims(s.nextActions(now: 3_601_000)).map(\.destinationID) == ["dst_a"])
+    }
+
+    @Test func aProbeAbandonedBeforeItsAnswerLetsTheNextProbeGoWithoutWaitingForItsTimeout() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 10)
+        let first = Self.claims(Self.ready(&s, ["dst_a"]))
+        _ = s.claimed(first[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
+        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000).opened)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 2000)
+        let probe = Self.claims(s.nextActions(now: 11_000))
+        #expect(probe.map(\.probe) == [true])
+        #expect(s.claimed(probe[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 11_000).starts.map(\.isProbe) == [true])
+        // Its event's body could not be read: released, to be tried again in 5 s.
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 16_000)
+        #expect(s.nextActions(now: 11_000) == [.sleep(untilMillis: 16_000)])
+        #expect(Self.claims(s.nextActions(now: 16_000)).map(\.probe) == [true])
+    }
+
     @Test func aClaimWithNothingWaitingLeavesFinishedAttemptsQuiet() {
         var s = Self.scheduler(concurrency: 8)
         let claims = Self.claims(Self.ready(&s, ["dst_a"]))
