@@ -39,7 +39,7 @@ struct SnapshotReader {
         // the transactions the view can include (CaptureSnapshot.View).
         let rows = try await db.guardedQuery(
             """
-            SELECT pg_current_snapshot()::text, pg_current_wal_lsn()::text,
+            SELECT pg_current_snapshot()::text, pg_current_wal_insert_lsn()::text,
               ((extract(epoch FROM now()) * 1000000)::int8 - 946684800000000)::int8
             """, logger: logger)
         var view: CaptureSnapshot.View?

@@ -51,9 +51,11 @@ extension SQLStore {
             try await database.write { db in
                 guard
                     let stored: Int64 = try db.fetchValue(
-                        "SELECT confirmed_lsn FROM database_sources WHERE source_id = ?", [sourceID])
+                        "SELECT confirmed_lsn FROM database_sources WHERE source_id = ?" + db.dialect.lockingRows, [sourceID])
                 else { throw StoreError.notFound }
-                // Read in the writer's transaction: no other commit can move it before this one ends.
+                // Read in the writer's transaction, the row locked (on PostgreSQL, where nodes
+                // share the store): no other commit can move it before this one ends, so a
+                // transaction two captures both read is stored once.
                 let confirmed = UInt64(bitPattern: stored)
                 let fresh = transactions.filter { $0.endLSN > confirmed }
                 guard let last = fresh.map(\.endLSN).max() else { return CaptureCommit(outcomes: [], skipped: transactions.count) }

@@ -49,15 +49,8 @@ final class CaptureSupervisor: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            for capture in try await store.captureStates() {
-                guard let source = try await capturing(capture.sourceID) else { continue }
-                start(source, capture: capture)
-            }
-        } catch {
-            logger.error("change capture: could not read the database sources", metadata: ["error": "\(error)"])
-        }
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.startAll() }
             group.addTask { await self.watchLag() }
             try? await gracefulShutdown()
             group.cancelAll()
@@ -68,6 +61,26 @@ final class CaptureSupervisor: Service, Sendable {
         }
         for loop in running { loop.cancel() }
         for loop in running { await loop.value }
+    }
+
+    /// Starts every source that should capture. A store that cannot be read at that moment is
+    /// read again, backing off to 30 s, rather than leaving every source uncaptured until the
+    /// next restart.
+    private func startAll() async {
+        var delay: Duration = .seconds(1)
+        while !Task.isCancelled {
+            do {
+                for capture in try await store.captureStates() {
+                    guard let source = try await capturing(capture.sourceID) else { continue }
+                    start(source, capture: capture)
+                }
+                return
+            } catch {
+                logger.error("change capture: could not read the database sources", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+            }
+            do { try await clock.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(30))
+        }
     }
 
     /// Measures the slot lag of every database source (paused ones too: a paused source's
