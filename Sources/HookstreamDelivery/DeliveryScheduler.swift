@@ -464,6 +464,14 @@ public struct DeliveryScheduler: Sendable {
             sending += 1
             starts.append(Start(attemptID: item.attemptID, isProbe: isProbe))
         }
+        // A shared probe claim stored its half-open circuit (at the plan's version + 1) while
+        // the lane moved on, by a reset: the probe is not sent, and the lane's circuit is stored
+        // again above it. Otherwise the stored probe would win (the reset's own write, at the
+        // same version, changes nothing) and hold every node until the probe's deadline.
+        if request.probeCircuit != nil, starts.isEmpty, !attempts.isEmpty, lane.circuitVersion != request.circuitVersion {
+            lane.circuitVersion = max(lane.circuitVersion, request.circuitVersion + 1) + 1
+            change = CircuitChange(destinationID: request.destinationID, circuit: lane.circuit, version: lane.circuitVersion)
+        }
         // The held backlog is over once the oldest due attempt was scheduled after the
         // release (or nothing is due).
         if let drainUntil = lane.drainUntil, !waitsOnOtherNodes, attempts.first.map({ $0.scheduledAt > drainUntil }) ?? true {

@@ -250,6 +250,24 @@ import Testing
         #expect(Self.claims(s.nextActions(now: 11_400)).map(\.inOrder) == [true])
     }
 
+    /// A reset lands while a shared probe claim runs: the claim stored its half-open circuit at
+    /// the version the reset also took, so the lane stores its closed circuit once more, above.
+    @Test func aResetDuringASharedProbeClaimIsStoredAboveTheProbe() {
+        var s = Self.scheduler(concurrency: 8, failureThreshold: 2, cooldown: 10, shared: true)
+        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
+        let openedAt = Timestamp.date(millis: 1_000)
+        let open = CircuitBreaker(state: .open, failureCount: 2, lastFailureAt: openedAt, openedAt: openedAt, probeStartedAt: nil, lastTransitionAt: openedAt)
+        _ = s.claimed(claims[0], attempts: [], nextDue: 1000, storedCircuit: (open, 3), now: 1000)
+        let probe = Self.claims(s.nextActions(now: 11_000))
+        #expect(probe.map(\.probe) == [true] && probe[0].circuitVersion == 3)
+        let reset = s.resetCircuit(destinationID: "dst_a", stored: (open, 3), now: 11_000)
+        #expect(reset.version == 4 && reset.circuit.state == .closed)
+        let (starts, change) = s.claimed(probe[0], attempts: Self.items(["da_1"]), nextDue: 11_000, now: 11_000)
+        #expect(starts.isEmpty, "the probe is not sent: the circuit is closed")
+        #expect(change?.circuit.state == .closed && change?.version == 5, "\(String(describing: change))")
+        #expect(s.heldCircuit("dst_a")?.1 == 5)
+    }
+
     /// On a shared database the stored circuit is every node's: a claim that found another
     /// node's newer circuit adopts it, a probe claim carries the half-open circuit it stores,
     /// and a half-open circuit whose probe another node sent waits for that probe's deadline.
