@@ -135,7 +135,8 @@ public struct HookstreamServer {
             realtime: realtime, notifier: notifier,
             capture: CaptureSupervisor(
                 store: store, secrets: secrets, routing: routing, clock: configuration.clock, snapshotPageRows: configuration.cdcSnapshotPageRows,
-                lagCheckInterval: .milliseconds(Int64(configuration.cdcLagCheckSeconds * 1000)), maxLagBytes: configuration.cdcMaxLagBytes, logger: logger))
+                lagCheckInterval: .milliseconds(Int64(configuration.cdcLagCheckSeconds * 1000)), maxLagBytes: configuration.cdcMaxLagBytes,
+                node: store.isShared ? Self.nodeID : nil, logger: logger))
 
         let publicLimiter = configuration.publicRateLimit > 0 ? RateLimiter(limit: configuration.publicRateLimit) : nil
         let apiLimiter = configuration.apiRateLimit > 0 ? RateLimiter(limit: configuration.apiRateLimit) : nil

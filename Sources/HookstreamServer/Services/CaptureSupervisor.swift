@@ -24,7 +24,15 @@ final class CaptureSupervisor: Service, Sendable {
     let clock: any GatewayClock
     let logger: Logger
     let configuration: ChangeCapture.Configuration
+    /// This node's ID when nodes share the database: each source is then captured by one node
+    /// at a time, the holder of its lease (see ``captureHoldingLease(_:capture:node:)``).
+    let node: String?
     private let loops = Mutex<[String: Task<Void, Never>]>([:])
+
+    /// How long a capture lease holds unrenewed (how soon another node takes over the capture
+    /// of a dead one), and how often the holder renews it and looks at the source.
+    static let leaseLength: Int64 = 10_000
+    static let leaseCheck: Duration = .seconds(1)
 
     /// The lag watch: how often every database source's slot lag is measured, and the limit
     /// past which its `capture_lag` issue opens.
@@ -33,8 +41,9 @@ final class CaptureSupervisor: Service, Sendable {
 
     init(
         store: any Store, secrets: SecretBox, routing: EventRouting, clock: any GatewayClock, snapshotPageRows: Int, lagCheckInterval: Duration,
-        maxLagBytes: Int64, logger: Logger
+        maxLagBytes: Int64, node: String?, logger: Logger
     ) {
+        self.node = node
         self.lagCheckInterval = lagCheckInterval
         self.maxLagBytes = maxLagBytes
         self.store = store
@@ -65,21 +74,25 @@ final class CaptureSupervisor: Service, Sendable {
 
     /// Starts every source that should capture. A store that cannot be read at that moment is
     /// read again, backing off to 30 s, rather than leaving every source uncaptured until the
-    /// next restart.
+    /// next restart. Nodes sharing the database look again every 10 s: a source created or
+    /// resumed through another node's API gets a loop here too, ready to take its capture over
+    /// should that node die.
     private func startAll() async {
-        var delay: Duration = .seconds(1)
+        var backoff: Duration = .seconds(1)
         while !Task.isCancelled {
+            let wait: Duration
             do {
                 for capture in try await store.captureStates() {
                     guard let source = try await capturing(capture.sourceID) else { continue }
                     start(source, capture: capture)
                 }
-                return
+                guard node != nil else { return }
+                (wait, backoff) = (.seconds(10), .seconds(1))
             } catch {
-                logger.error("change capture: could not read the database sources", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                logger.error("change capture: could not read the database sources", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                (wait, backoff) = (backoff, min(backoff * 2, .seconds(30)))
             }
-            do { try await clock.sleep(for: delay) } catch { return }
-            delay = min(delay * 2, .seconds(30))
+            do { try await clock.sleep(for: wait) } catch { return }
         }
     }
 
@@ -157,6 +170,10 @@ final class CaptureSupervisor: Service, Sendable {
         loops.withLock { loops in
             guard loops[sourceID] == nil else { return }
             loops[sourceID] = Task {
+                if let node {
+                    await captureHoldingLease(source, capture: capture, node: node)
+                    return
+                }
                 // Read again as the loop begins: a state stored after `capture` was read (a
                 // backfill's pending snapshot, by a restart racing this start) would otherwise
                 // wait for the next start.
@@ -164,6 +181,87 @@ final class CaptureSupervisor: Service, Sendable {
                 await loop(source, capture: current, uri: uri).run()
             }
         }
+    }
+
+    /// Nodes sharing a database: the source is captured by the node holding its lease, so its
+    /// snapshot is read once and its slot has one reader. The others wait, trying for the lease
+    /// each second. The holder renews it each second and reads the source: paused, deleted or
+    /// disconnected (through any node's API) ends its capture and frees the lease; a backfill
+    /// or new tables (through any node) begin it again with the new state.
+    private func captureHoldingLease(_ source: Source, capture: CaptureState, node: String) async {
+        let lease = "capture: \(source.id)"
+        func hold() async -> Bool {
+            let now = clock.nowMillis
+            return (try? await store.acquireJobLease(name: lease, holder: node, now: now, until: now + Self.leaseLength)) ?? false
+        }
+        var state = capture
+        while !Task.isCancelled {
+            // Waiting: for the source to be captured at all, then for the lease.
+            switch await wanted(source.id) {
+            case .gone: return
+            case .no, .unknown: break
+            case .yes(let current, let uri):
+                guard await hold() else { break }
+                state = current
+                let run = Task { await loop(source, capture: current, uri: uri).run() }
+                // Holding: until the lease is lost, the source is no longer captured, or its
+                // state asks for a new start.
+                var release = false
+                while !Task.isCancelled {
+                    do { try await clock.sleep(for: Self.leaseCheck) } catch { break }
+                    guard await hold() else { break }
+                    let verdict = await wanted(source.id)
+                    if case .yes(let stored, _) = verdict {
+                        if Self.needsNewStart(started: state, stored: stored) { break }
+                    } else if case .unknown = verdict {
+                        continue
+                    } else {
+                        release = true
+                        break
+                    }
+                }
+                run.cancel()
+                await run.value
+                if release || Task.isCancelled {
+                    let now = clock.nowMillis
+                    _ = try? await store.acquireJobLease(name: lease, holder: node, now: now, until: now)
+                }
+                if case .gone = await wanted(source.id) { return }
+                continue
+            }
+            do { try await clock.sleep(for: Self.leaseCheck) } catch { return }
+        }
+    }
+
+    enum Wanted {
+        /// Active and connected: its capture state and connection URI now.
+        case yes(CaptureState, PostgresURI)
+        /// Paused or without a connection.
+        case no
+        /// Deleted.
+        case gone
+        /// The store could not be read.
+        case unknown
+    }
+
+    /// Whether the source should be captured, as the store has it now.
+    private func wanted(_ sourceID: String) async -> Wanted {
+        do {
+            guard let capture = try await store.captureState(sourceID: sourceID), try await store.source(id: sourceID) != nil else { return .gone }
+            guard try await capturing(sourceID) != nil else { return .no }
+            return .yes(capture, try PostgresURI(parsing: try secrets.open(capture.sealedConnectionURI)))
+        } catch {
+            return .unknown
+        }
+    }
+
+    /// A capture started from `started` must begin again for what the store now holds: a
+    /// backfill asked for since (a pending snapshot it did not start with), other tables or
+    /// another connection URI.
+    static func needsNewStart(started: CaptureState, stored: CaptureState) -> Bool {
+        if stored.tables != started.tables || stored.sealedConnectionURI != started.sealedConnectionURI { return true }
+        guard let snapshot = stored.snapshot, snapshot.status == .pending else { return false }
+        return snapshot != started.snapshot
     }
 
     private func loop(_ source: Source, capture: CaptureState, uri: PostgresURI) -> ChangeCapture {
