@@ -39,6 +39,17 @@ import Testing
         return s.nextActions(now: now)
     }
 
+    /// A lane whose first attempt, da_1, failed at 1000 and opened the circuit (threshold 1);
+    /// its retry is due at `retryAt`.
+    static func openedByOneFailure(cooldown: Double, retryAt: Int64) -> DeliveryScheduler {
+        var s = scheduler(concurrency: 8, failureThreshold: 1, cooldown: cooldown)
+        let first = claims(ready(&s, ["dst_a"]))
+        _ = s.claimed(first[0], attempts: items(["da_1"]), nextDue: nil, now: 1000)
+        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000).opened)
+        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: retryAt)
+        return s
+    }
+
     static func claims(_ actions: [Action]) -> [DeliveryScheduler.ClaimRequest] {
         actions.compactMap { if case .claim(let request) = $0 { request } else { nil } }
     }
@@ -107,11 +118,7 @@ import Testing
     }
 
     @Test func aProbeAbandonedBeforeItsAnswerLetsTheNextProbeGoWithoutWaitingForItsTimeout() {
-        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 10)
-        let first = Self.claims(Self.ready(&s, ["dst_a"]))
-        _ = s.claimed(first[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
-        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000).opened)
-        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 2000)
+        var s = Self.openedByOneFailure(cooldown: 10, retryAt: 2000)
         let probe = Self.claims(s.nextActions(now: 11_000))
         #expect(probe.map(\.probe) == [true])
         #expect(s.claimed(probe[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 11_000).starts.map(\.isProbe) == [true])
@@ -320,11 +327,7 @@ import Testing
     }
 
     @Test func failedProbeReopensAndATransformErrorFreesTheProbeSlot() {
-        var s = Self.scheduler(concurrency: 8, failureThreshold: 1, cooldown: 1)
-        let claims = Self.claims(Self.ready(&s, ["dst_a"]))
-        _ = s.claimed(claims[0], attempts: Self.items(["da_1"]), nextDue: nil, now: 1000)
-        #expect(s.finished(destinationID: "dst_a", attemptID: "da_1", isProbe: false, success: false, affectsCircuit: true, now: 1000).opened)
-        s.recorded(destinationID: "dst_a", attemptID: "da_1", retryAt: 1500)
+        var s = Self.openedByOneFailure(cooldown: 1, retryAt: 1500)
         var probe = Self.claims(s.nextActions(now: 2000))
         _ = s.claimed(probe[0], attempts: Self.items(["da_2"]), nextDue: 2000, now: 2000)
         // A transform error says nothing about the destination: the circuit stays half-open.

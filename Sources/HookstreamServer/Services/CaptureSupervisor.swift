@@ -25,7 +25,7 @@ final class CaptureSupervisor: Service, Sendable {
     let logger: Logger
     let configuration: ChangeCapture.Configuration
     /// This node's ID when nodes share the database: each source is then captured by one node
-    /// at a time, the holder of its lease (see ``captureHoldingLease(_:capture:node:)``).
+    /// at a time, the holder of its lease (see ``captureHoldingLease(_:node:)``).
     let node: String?
     private let loops = Mutex<[String: Task<Void, Never>]>([:])
 
@@ -143,12 +143,16 @@ final class CaptureSupervisor: Service, Sendable {
         return loops.withLock { $0[source.id] } == nil ? .awaitingConnection : .running
     }
 
-    /// The source, when it should be captured: active, with a route for its changes.
+    /// The source, when it should be captured (see ``shouldCapture(_:)``).
     private func capturing(_ sourceID: String) async throws -> Source? {
-        guard let source = try await store.source(id: sourceID), source.status == .active,
-            try await !store.activeConnections(sourceID: sourceID).isEmpty
-        else { return nil }
+        guard let source = try await store.source(id: sourceID), try await shouldCapture(source) else { return nil }
         return source
+    }
+
+    /// Whether `source` should be captured: active, with a route for its changes.
+    private func shouldCapture(_ source: Source) async throws -> Bool {
+        guard source.status == .active else { return false }
+        return try await !store.activeConnections(sourceID: source.id).isEmpty
     }
 
     /// Stops the source's capture and waits until its loop has ended.
@@ -171,7 +175,7 @@ final class CaptureSupervisor: Service, Sendable {
             guard loops[sourceID] == nil else { return }
             loops[sourceID] = Task {
                 if let node {
-                    await captureHoldingLease(source, capture: capture, node: node)
+                    await captureHoldingLease(source, node: node)
                     return
                 }
                 // Read again as the loop begins: a state stored after `capture` was read (a
@@ -188,45 +192,39 @@ final class CaptureSupervisor: Service, Sendable {
     /// each second. The holder renews it each second and reads the source: paused, deleted or
     /// disconnected (through any node's API) ends its capture and frees the lease; a backfill
     /// or new tables (through any node) begin it again with the new state.
-    private func captureHoldingLease(_ source: Source, capture: CaptureState, node: String) async {
+    private func captureHoldingLease(_ source: Source, node: String) async {
         let lease = "capture: \(source.id)"
-        func hold() async -> Bool {
+        /// Takes or renews the lease for `length` ms; 0 frees it.
+        func hold(for length: Int64) async -> Bool {
             let now = clock.nowMillis
-            return (try? await store.acquireJobLease(name: lease, holder: node, now: now, until: now + Self.leaseLength)) ?? false
+            return (try? await store.acquireJobLease(name: lease, holder: node, now: now, until: now + length)) ?? false
         }
-        var state = capture
         while !Task.isCancelled {
             // Waiting: for the source to be captured at all, then for the lease.
             switch await wanted(source.id) {
             case .gone: return
             case .no, .unknown: break
             case .yes(let current, let uri):
-                guard await hold() else { break }
-                state = current
+                guard await hold(for: Self.leaseLength) else { break }
                 let run = Task { await loop(source, capture: current, uri: uri).run() }
                 // Holding: until the lease is lost, the source is no longer captured, or its
                 // state asks for a new start.
                 var release = false
-                while !Task.isCancelled {
+                holding: while !Task.isCancelled {
                     do { try await clock.sleep(for: Self.leaseCheck) } catch { break }
-                    guard await hold() else { break }
-                    let verdict = await wanted(source.id)
-                    if case .yes(let stored, _) = verdict {
-                        if Self.needsNewStart(started: state, stored: stored) { break }
-                    } else if case .unknown = verdict {
-                        continue
-                    } else {
+                    guard await hold(for: Self.leaseLength) else { break }
+                    switch await wanted(source.id) {
+                    case .yes(let stored, _): if Self.needsNewStart(started: current, stored: stored) { break holding }
+                    case .unknown: continue
+                    case .no, .gone:
                         release = true
-                        break
+                        break holding
                     }
                 }
                 run.cancel()
                 await run.value
-                if release || Task.isCancelled {
-                    let now = clock.nowMillis
-                    _ = try? await store.acquireJobLease(name: lease, holder: node, now: now, until: now)
-                }
-                if case .gone = await wanted(source.id) { return }
+                if release || Task.isCancelled { _ = await hold(for: 0) }
+                // A deleted source ends at the top (`.gone`); the others wait or start again.
                 continue
             }
             do { try await clock.sleep(for: Self.leaseCheck) } catch { return }
@@ -247,8 +245,8 @@ final class CaptureSupervisor: Service, Sendable {
     /// Whether the source should be captured, as the store has it now.
     private func wanted(_ sourceID: String) async -> Wanted {
         do {
-            guard let capture = try await store.captureState(sourceID: sourceID), try await store.source(id: sourceID) != nil else { return .gone }
-            guard try await capturing(sourceID) != nil else { return .no }
+            guard let capture = try await store.captureState(sourceID: sourceID), let source = try await store.source(id: sourceID) else { return .gone }
+            guard try await shouldCapture(source) else { return .no }
             return .yes(capture, try PostgresURI(parsing: try secrets.open(capture.sealedConnectionURI)))
         } catch {
             return .unknown
